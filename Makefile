@@ -1,0 +1,90 @@
+# bpfcap — one flat Makefile, out of tree into build/.
+#   make            library + CLI (build/bpfcap)
+#   make check      install missing deps, build, run every test
+#   make check-asan the same under ASan+UBSan in build/asan/
+#   make bench      benchmarks beside libpcap's figures
+# V=1 echoes full commands.
+
+BUILD    ?= build
+CXX      ?= g++
+CXXFLAGS ?= -O2 -g
+WARN     := -Wall -Wextra -Werror -Wshadow
+ALLCXX   := -std=c++20 $(WARN) $(CXXFLAGS) $(EXTRA_CXXFLAGS) -Iinclude -I. -I$(BUILD)/gen -MMD -MP
+LDLIBS_T := -lgtest -lgtest_main -lpcap -lpthread
+Q        := $(if $(V),,@)
+GEN      := $(BUILD)/gen
+
+LIB_SRCS := $(sort $(wildcard compiler/*.cc compiler/*/*.cc))
+LIB_OBJS := $(LIB_SRCS:%.cc=$(BUILD)/%.o) $(GEN)/lexer.o $(GEN)/grammar.o
+CLI_SRCS := $(sort $(wildcard capture/*.cc))
+CLI_OBJS := $(CLI_SRCS:%.cc=$(BUILD)/%.o)
+TEST_SRCS := $(sort $(wildcard tests/*.cc tests/*/*.cc tests/*/*/*.cc))
+TEST_OBJS := $(TEST_SRCS:%.cc=$(BUILD)/%.o)
+BENCH_SRCS := $(sort $(wildcard bench/*.cc))
+
+all: $(BUILD)/bpfcap
+
+$(GEN)/grammar.cc $(GEN)/grammar.h: compiler/grammar.y
+	@mkdir -p $(GEN)
+	$(Q)lemon -q -d$(GEN) compiler/grammar.y && mv $(GEN)/grammar.c $(GEN)/grammar.cc
+
+$(GEN)/lexer.cc: compiler/lexer.re
+	@mkdir -p $(GEN)
+	$(Q)re2c -W -Werror --no-generation-date -o $@ $<
+
+$(GEN)/lexer.o: $(GEN)/lexer.cc $(GEN)/grammar.h
+	@echo "  CXX   $@"
+	$(Q)$(CXX) $(ALLCXX) -c -o $@ $<
+
+# lemon's template has unused locals and parameters; relax just this object.
+$(GEN)/grammar.o: $(GEN)/grammar.cc
+	@echo "  CXX   $@"
+	$(Q)$(CXX) $(ALLCXX) -Wno-unused-parameter -Wno-unused-variable -Wno-unused-but-set-variable -c -o $@ $<
+
+$(BUILD)/%.o: %.cc | $(GEN)/grammar.h
+	@mkdir -p $(dir $@)
+	@echo "  CXX   $@"
+	$(Q)$(CXX) $(ALLCXX) -c -o $@ $<
+
+$(BUILD)/libbpfcap.a: $(LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bpfcap: $(CLI_OBJS) $(BUILD)/libbpfcap.a
+	@echo "  LINK  $@"
+	$(Q)$(CXX) $(ALLCXX) -o $@ $^
+
+$(BUILD)/run_tests: $(TEST_OBJS) $(BUILD)/libbpfcap.a
+	@echo "  LINK  $@"
+	$(Q)$(CXX) $(ALLCXX) -o $@ $^ $(LDLIBS_T)
+
+$(BUILD)/bench/%: bench/%.cc $(BUILD)/libbpfcap.a
+	@mkdir -p $(dir $@)
+	@echo "  LINK  $@"
+	$(Q)$(CXX) $(ALLCXX) -o $@ $^ -lpcap
+
+deps:
+	$(Q)scripts/install-deps.sh --if-missing
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/bpfcap $(BUILD)/run_tests
+	$(Q)$(BUILD)/run_tests --gtest_brief=1
+	$(Q)tests/cli/run.sh $(BUILD)/bpfcap
+
+check-asan: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build/asan \
+	  CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  build/asan/bpfcap build/asan/run_tests
+	$(Q)ASAN_OPTIONS=detect_leaks=1 build/asan/run_tests --gtest_brief=1
+	$(Q)tests/cli/run.sh build/asan/bpfcap
+
+test: check
+
+bench: deps $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%) $(BUILD)/bpfcap
+	$(Q)for b in $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%); do $$b || exit 1; done
+
+clean:
+	rm -rf build
+
+.PHONY: all deps check check-asan test bench clean
+.SECONDARY:
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d)

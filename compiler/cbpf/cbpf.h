@@ -1,0 +1,46 @@
+// Classic BPF back end services on wire programs: validation, interpretation
+// and tcpdump's three dump formats.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "compiler/cbpf/insn.h"
+
+namespace bpfcap::cbpf {
+
+// --- validate.cc -----------------------------------------------------------
+struct ValidateOptions {
+  bool kernel_limits = false;  // also enforce BPF_MAXINSNS (4096)
+};
+// At least as strict as the kernel's classic checker and libpcap's
+// bpf_validate: known opcodes only, jumps in range, constant division or
+// modulo by zero refused, scratch indices < 16, program non-empty and ending
+// in a return. On failure returns false and *error names the instruction.
+bool Validate(const Program& prog, std::string* error,
+              const ValidateOptions& opts = {});
+
+// --- interp.cc -------------------------------------------------------------
+// libpcap bpf_filter semantics: A, X and M[] start at 0; a load past
+// `caplen` returns 0 (reject); `ld #len` gives `wirelen`; division or modulo
+// by zero (X == 0) returns 0. Returns the program's return value.
+// `executed`, when non-null, receives the number of instructions run.
+uint32_t Run(const Program& prog, const uint8_t* pkt, uint32_t wirelen,
+             uint32_t caplen, uint64_t* executed = nullptr);
+
+// Worst case over all paths of the number of instructions executed (the
+// longest path through the DAG, counting each instruction once).
+uint64_t LongestPath(const Program& prog);
+
+// --- print.cc --------------------------------------------------------------
+// tcpdump -d: "(000) ldh      [12]" ... one line per instruction, each ending
+// in '\n'. Byte for byte what libpcap's bpf_dump(prog, 1) prints.
+std::string DumpAsm(const Program& prog);
+// One instruction as libpcap's bpf_image(insn, n) renders it (no newline).
+std::string Image(const Insn& insn, uint32_t n);
+// tcpdump -dd: "{ 0x28, 0, 0, 0x0000000c },"
+std::string DumpC(const Program& prog);
+// tcpdump -ddd: instruction count, then "40 0 0 12" per line.
+std::string DumpDecimal(const Program& prog);
+
+}  // namespace bpfcap::cbpf

@@ -1,0 +1,42 @@
+// The compiler driver: expression text → optimized classic BPF.
+//
+//   lexer → parser → AST → qualify → lower → IR → optimizer → cbpf codegen
+//
+// Compile() is the one entry point the CLI, the libraries and the tests use.
+// It holds no global state: concurrent calls are safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "compiler/cbpf/insn.h"
+#include "compiler/diag.h"
+
+namespace bpfcap {
+
+class NameResolver;
+
+inline constexpr uint32_t kNetmaskUnknown = 0xffffffff;  // PCAP_NETMASK_UNKNOWN
+
+struct CompileOptions {
+  int dlt = 1;                       // libpcap DLT_ number; 1 = DLT_EN10MB
+  uint32_t snaplen = 262144;         // the accept return value
+  uint32_t netmask = kNetmaskUnknown;  // for "ip broadcast"
+  bool optimize = true;              // -O turns this off
+  const NameResolver* names = nullptr;  // null: the system's files
+};
+
+// What --dump= asks to see besides the program.
+enum class DumpStage { kNone, kTokens, kAst, kIr, kIrOpt, kDot };
+
+struct CompileResult {
+  Diag diag;                 // diag.ok() on success
+  cbpf::Program program;
+  std::string dump;          // text of the requested stage, if any
+};
+
+CompileResult Compile(std::string_view expr, const CompileOptions& opts,
+                      DumpStage dump = DumpStage::kNone);
+
+}  // namespace bpfcap
