@@ -1,0 +1,68 @@
+// bpfcap: the command-line front door. For now only the compiler's:
+// -d / -dd / -ddd print the program in tcpdump's formats, --dump=STAGE prints
+// a compiler stage. Live capture does not exist yet.
+//
+// Output contract: results on stdout, exit 0. A bad expression or an
+// unreadable -F file: nothing on stdout, one line "bpfcap: ..." on stderr,
+// exit 1. A bad command line: one line on stderr, exit 2.
+#include <cstdio>
+#include <string>
+
+#include "capture/cli_options.h"
+#include "compiler/cbpf/cbpf.h"
+#include "compiler/compile.h"
+#include "compiler/diag.h"
+
+namespace bpfcap {
+namespace {
+
+constexpr char kVersion[] = "bpfcap 0.1.0-dev (filter compiler; no live capture yet)";
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+
+int Fail(const std::string& message, int code) {
+  std::fprintf(stderr, "bpfcap: %s\n", message.c_str());
+  return code;
+}
+
+int PrintOut(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return std::fflush(stdout) == 0 ? 0 : Fail("error writing to standard output", kExitError);
+}
+
+// The program in the format the number of -d asks for.
+std::string Render(const cbpf::Program& prog, int dump_level) {
+  if (dump_level <= 1) return cbpf::DumpAsm(prog);
+  if (dump_level == 2) return cbpf::DumpC(prog);
+  return cbpf::DumpDecimal(prog);
+}
+
+// -d / -dd / -ddd / --dump: compile with netmask 0 (what tcpdump -d uses
+// without an interface, so "ip broadcast" compiles) and print.
+int CompileAndPrint(const CliOptions& o) {
+  std::string expr, error;
+  if (!LoadExpression(o, &expr, &error)) return Fail(error, kExitError);
+  CompileOptions copts;
+  copts.dlt = o.dlt;
+  copts.snaplen = o.snaplen;
+  copts.netmask = 0;
+  copts.optimize = o.optimize;
+  CompileResult r = Compile(expr, copts, o.stage);
+  if (!r.diag.ok()) return Fail(FormatDiag(r.diag, expr), kExitError);
+  return PrintOut(o.stage != DumpStage::kNone ? r.dump : Render(r.program, o.dump_level));
+}
+
+int Run(int argc, char* argv[]) {
+  CliParse p = ParseCliOptions(argc, argv);
+  if (!p.ok()) return Fail(p.error + "; see 'bpfcap --help'", kExitUsage);
+  const CliOptions& o = p.options;
+  if (o.help) return PrintOut(UsageText());
+  if (o.version) return PrintOut(std::string(kVersion) + "\n");
+  if (o.dump_level > 0 || o.stage != DumpStage::kNone) return CompileAndPrint(o);
+  return Fail("live capture is not implemented yet; use -d, -dd or -ddd", kExitError);
+}
+
+}  // namespace
+}  // namespace bpfcap
+
+int main(int argc, char* argv[]) { return bpfcap::Run(argc, argv); }
