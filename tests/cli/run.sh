@@ -1,0 +1,366 @@
+#!/usr/bin/env bash
+# CLI tests for bpfcap, in the style of chibicc's driver.sh: one check per
+# behaviour of the command line, then the golden files.
+#
+#   tests/cli/run.sh build/bpfcap          run everything, stop at the first failure
+#   KEEP_GOING=1 tests/cli/run.sh ...      report every failure
+#   UPDATE_GOLDEN=1 tests/cli/run.sh ...   rewrite tests/golden/ with today's output
+#
+# Golden file formats: tests/golden/README.md. Prints "cli: N passed, M failed"
+# last; exits non-zero if anything failed. Does not need root.
+set -uo pipefail
+
+if [ $# -ne 1 ]; then
+  echo "usage: $0 path/to/bpfcap" >&2
+  exit 2
+fi
+BPFCAP=$(realpath "$1")
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+GOLDEN_DIR=${GOLDEN_DIR:-$ROOT/tests/golden}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+passed=0
+failed=0
+
+finish() {
+  echo "cli: $passed passed, $failed failed"
+  [ "$failed" -eq 0 ] && exit 0
+  exit 1
+}
+
+pass() { passed=$((passed + 1)); }
+
+# fail WHAT [DETAIL...]: reports a failure; stops unless KEEP_GOING is set.
+fail() {
+  echo "cli: FAIL: $1" >&2
+  shift
+  [ $# -gt 0 ] && printf '%s\n' "$@" >&2
+  failed=$((failed + 1))
+  [ -n "${KEEP_GOING:-}" ] || finish
+}
+
+# run ARGS...: runs bpfcap; $status, $TMP/out (stdout) and $TMP/err (stderr).
+run() {
+  "$BPFCAP" "$@" >"$TMP/out" 2>"$TMP/err"
+  status=$?
+}
+
+show() { printf '  $ bpfcap'; printf ' %q' "$@"; echo; }
+lines() { grep -c '' "$1"; }  # counts a last line without '\n' too
+
+# ok_run NAME ARGS...: exit 0 and nothing on stderr. Returns non-zero if not.
+ok_run() {
+  local name=$1
+  shift
+  run "$@"
+  if [ "$status" -ne 0 ] || [ -s "$TMP/err" ]; then
+    fail "$name" "$(show "$@")" "  exit $status, stderr:" "$(cat "$TMP/err")"
+    return 1
+  fi
+}
+
+# check_error NAME STATUS ARGS...: exit STATUS, empty stdout, exactly one
+# stderr line starting "bpfcap: ".
+check_error() {
+  local name=$1 want=$2
+  shift 2
+  run "$@"
+  if [ "$status" -ne "$want" ] || [ -s "$TMP/out" ] || [ "$(lines "$TMP/err")" -ne 1 ] ||
+     [ "$(wc -l <"$TMP/err")" -ne 1 ] || ! grep -q '^bpfcap: ' "$TMP/err"; then
+    fail "$name" "$(show "$@")" "  exit $status (want $want), stdout:" "$(cat "$TMP/out")" \
+      "  stderr:" "$(cat "$TMP/err")"
+  else
+    pass
+  fi
+}
+
+# check_stderr_is NAME TEXT: the last run's stderr is exactly TEXT and a newline.
+check_stderr_is() {
+  printf '%s\n' "$2" >"$TMP/want"
+  if cmp -s "$TMP/want" "$TMP/err"; then pass; else
+    fail "$1" "$(diff -u "$TMP/want" "$TMP/err")"
+  fi
+}
+
+# check_same NAME ARGS1... -- ARGS2...: both succeed with identical stdout.
+check_same() {
+  local name=$1 a=() b=()
+  shift
+  while [ $# -gt 0 ] && [ "$1" != "--vs" ]; do a+=("$1"); shift; done
+  shift
+  b=("$@")
+  ok_run "$name" "${a[@]}" || return
+  mv "$TMP/out" "$TMP/out.a"
+  ok_run "$name" "${b[@]}" || return
+  if cmp -s "$TMP/out.a" "$TMP/out"; then pass; else
+    fail "$name" "$(show "${a[@]}")" "$(show "${b[@]}")" "$(diff -u "$TMP/out.a" "$TMP/out")"
+  fi
+}
+
+# check_shape NAME REGEX ARGS...: succeeds, prints something, and every
+# line matches REGEX.
+check_shape() {
+  local name=$1 re=$2
+  shift 2
+  ok_run "$name" "$@" || return
+  if [ ! -s "$TMP/out" ] || grep -Evq "$re" "$TMP/out"; then
+    fail "$name" "$(show "$@")" "  lines not matching /$re/:" "$(grep -Ev "$re" "$TMP/out")"
+  else
+    pass
+  fi
+}
+
+# check_prints NAME REGEX ARGS...: succeeds and some stdout line matches REGEX.
+check_prints() {
+  local name=$1 re=$2
+  shift 2
+  ok_run "$name" "$@" || return
+  if grep -Eq "$re" "$TMP/out"; then pass; else
+    fail "$name" "$(show "$@")" "  no line matches /$re/ in:" "$(cat "$TMP/out")"
+  fi
+}
+
+# check_like_tcpdump NAME ARGS...: same stdout as tcpdump with the same
+# arguments (for programs whose optimal form is not in doubt).
+check_like_tcpdump() {
+  local name=$1
+  shift
+  if ! command -v tcpdump >/dev/null 2>&1; then
+    echo "cli: skipped (tcpdump not installed): $name" >&2
+    return
+  fi
+  tcpdump "$@" >"$TMP/tcpdump.out" 2>/dev/null
+  ok_run "$name" "$@" || return
+  if cmp -s "$TMP/tcpdump.out" "$TMP/out"; then pass; else
+    fail "$name" "$(show "$@")" "  tcpdump (-) vs bpfcap (+):" "$(diff -u --label tcpdump --label bpfcap "$TMP/tcpdump.out" "$TMP/out")"
+  fi
+}
+
+# --- command-line behaviour ---------------------------------------------------
+
+cli_checks() {
+  local asm='^\([0-9]{3}\) [a-z]+'
+  local c_array='^\{ 0x[0-9a-f]+, [0-9]+, [0-9]+, 0x[0-9a-f]{8} \},$'
+  local decimal='^[0-9]+( [0-9]+ [0-9]+ [0-9]+)?$'
+
+  check_prints "--help" '^Usage: bpfcap ' --help
+  check_prints "-h is --help" '^Usage: bpfcap ' -h
+  check_prints "--version" '^bpfcap [0-9]' --version
+
+  check_shape "-d prints assembly" "$asm" -d ip
+  check_shape "-dd prints a C array" "$c_array" -dd ip
+  check_shape "-ddd prints decimal" "$decimal" -ddd ip
+  ok_run "-ddd starts with the count" -ddd 'tcp port 80' && {
+    local count
+    count=$(head -n1 "$TMP/out")
+    if [ "$count" -eq "$(($(lines "$TMP/out") - 1))" ]; then pass; else
+      fail "-ddd count line" "$(cat "$TMP/out")"
+    fi
+  }
+  check_same "-d -d is -dd" -d -d ip --vs -dd ip
+  check_same "-dddd is -ddd" -dddd ip --vs -ddd ip
+  check_shape "-O prints assembly" "$asm" -d -O 'tcp port 80'
+  check_like_tcpdump "-d ip as tcpdump" -d ip
+  check_like_tcpdump "-dd ip as tcpdump" -dd ip
+  check_like_tcpdump "-ddd ip as tcpdump" -ddd ip
+  check_like_tcpdump "-s 100 as tcpdump" -d -s 100 ip
+  check_like_tcpdump "empty expression accepts all" -d
+
+  check_same "words are joined with spaces" -d tcp port 80 --vs -d 'tcp port 80'
+  check_same "options may follow the expression" tcp port 80 -d --vs -d 'tcp port 80'
+  check_same "-- ends the options" -d -- tcp port 80 --vs -d 'tcp port 80'
+
+  printf 'tcp port 80  # web\n# whole-line comment\n' >"$TMP/filter"
+  check_same "-F reads the file, # comments" -d -F "$TMP/filter" --vs -d 'tcp port 80'
+  check_error "-F missing file" 1 -d -F "$TMP/no-such-file"
+  check_stderr_is "-F missing file message" \
+    "bpfcap: can't read '$TMP/no-such-file': No such file or directory"
+  check_error "-F with expression words" 2 -d -F "$TMP/filter" udp
+
+  check_same "-y is case-insensitive" -d -y en10mb ip --vs -d ip
+  check_same "-y takes DLT_" -d -y DLT_EN10MB ip --vs -d ip
+  check_same "-y takes numbers" -d -y 1 ip --vs -d ip
+  check_error "bad -y" 2 -d -y NO_SUCH_LINK ip
+  check_stderr_is "bad -y message" "bpfcap: unknown link type 'NO_SUCH_LINK'; see 'bpfcap --help'"
+  check_same "-s 0 is 262144" -d -s 0 ip --vs -d ip
+  check_error "bad -s" 2 -d -s 300000 ip
+  check_error "non-numeric -s" 2 -d -s big ip
+
+  check_error "syntax error" 1 -d 'tcp port'
+  check_error "unknown option" 2 -d --no-such-option ip
+  check_stderr_is "unknown option message" \
+    "bpfcap: unknown option '--no-such-option'; see 'bpfcap --help'"
+  check_error "missing option argument" 2 -d ip -y
+  check_error "bad --dump stage" 2 --dump=nothing ip
+  ok_run "--dump=ast" --dump=ast 'tcp port 80' && pass
+  check_same "--dump wins over -d" -d --dump=ast 'tcp port 80' --vs --dump=ast 'tcp port 80'
+  check_error "no -d: no capture yet" 1 ip
+  check_stderr_is "no capture message" \
+    "bpfcap: live capture is not implemented yet; use -d, -dd or -ddd"
+}
+
+# --- golden files ---------------------------------------------------------------
+
+# golden_args SPEC DLT SNAPLEN: bpfcap flags for a block spec such as "d unopt".
+golden_args() {
+  local spec=$1
+  args=("-${spec%% *}")
+  [[ $spec == *" unopt" ]] && args+=(-O)
+  args+=(-y "$2" -s "$3")
+}
+
+# parse_golden FILE: header fields into g_*, block i's text into $TMP/block.i,
+# the header verbatim into $TMP/header. Returns 1 (with g_error) if malformed.
+parse_golden() {
+  local file=$1 line key val n=-1 lineno=0
+  g_dlt=EN10MB g_snaplen=262144 g_expr= g_has_expr= g_error=
+  g_aliases=() g_specs=()
+  : >"$TMP/header"
+  while IFS= read -r line || [ -n "$line" ]; do
+    lineno=$((lineno + 1))
+    if [[ $line == "--- "* ]]; then
+      n=$((n + 1))
+      g_specs[n]=${line#--- }
+      if ! [[ ${g_specs[n]} =~ ^(d|dd|ddd)( unopt)?$ ]]; then
+        g_error="$file:$lineno: bad block line: $line"
+        return 1
+      fi
+      : >"$TMP/block.$n"
+    elif [ "$n" -ge 0 ]; then
+      printf '%s\n' "$line" >>"$TMP/block.$n"
+    else
+      printf '%s\n' "$line" >>"$TMP/header"
+      [[ -z $line || $line == "#"* ]] && continue
+      key=${line%%:*} val=${line#*:} val=${val# }
+      case $key in
+        dlt) g_dlt=$val ;;
+        snaplen) g_snaplen=$val ;;
+        expr) g_expr=$val g_has_expr=1 ;;
+        aliases) g_aliases+=("$val") ;;
+        *) g_error="$file:$lineno: unknown header line: $line"; return 1 ;;
+      esac
+    fi
+  done <"$file"
+  if [ -z "$g_has_expr" ]; then
+    g_error="$file: no expr: line"
+    return 1
+  fi
+}
+
+# run_golden FILE: every block, then every alias against the optimized blocks.
+run_golden() {
+  local file=$1 name=${1#"$GOLDEN_DIR"/} i alias
+  if ! parse_golden "$file"; then
+    fail "golden $name" "$g_error"
+    return
+  fi
+  if [ ${#g_specs[@]} -eq 0 ]; then
+    if [ -z "${UPDATE_GOLDEN:-}" ]; then
+      fail "golden $name" "  no '--- ' blocks; run with UPDATE_GOLDEN=1 to fill them in"
+      return
+    fi
+    g_specs=(d dd ddd "d unopt")
+  fi
+  cp "$TMP/header" "$TMP/new"
+  for i in "${!g_specs[@]}"; do
+    golden_args "${g_specs[i]}" "$g_dlt" "$g_snaplen"
+    ok_run "golden $name [${g_specs[i]}]" "${args[@]}" -- "$g_expr" || return
+    if [ -n "${UPDATE_GOLDEN:-}" ]; then
+      printf -- '--- %s\n' "${g_specs[i]}" >>"$TMP/new"
+      cat "$TMP/out" >>"$TMP/new"
+      cp "$TMP/out" "$TMP/block.$i"
+      pass
+    elif cmp -s "$TMP/block.$i" "$TMP/out"; then
+      pass
+    else
+      fail "golden $name [${g_specs[i]}]" "$(show "${args[@]}" -- "$g_expr")" \
+        "$(diff -u --label expected --label actual "$TMP/block.$i" "$TMP/out")"
+    fi
+  done
+  if [ -n "${UPDATE_GOLDEN:-}" ] && ! cmp -s "$TMP/new" "$file"; then
+    cp "$TMP/new" "$file"
+    echo "cli: updated $name" >&2
+  fi
+  for alias in "${g_aliases[@]}"; do
+    for i in "${!g_specs[@]}"; do
+      [[ ${g_specs[i]} == *" unopt" ]] && continue
+      golden_args "${g_specs[i]}" "$g_dlt" "$g_snaplen"
+      ok_run "golden $name alias '$alias'" "${args[@]}" -- "$alias" || continue
+      if cmp -s "$TMP/block.$i" "$TMP/out"; then pass; else
+        fail "golden $name alias '$alias' [${g_specs[i]}]" \
+          "$(show "${args[@]}" -- "$alias")" \
+          "$(diff -u --label "$g_expr" --label "$alias" "$TMP/block.$i" "$TMP/out")"
+      fi
+    done
+  done
+}
+
+# run_reject_case FILE LINENO DLT SNAPLEN EXPR WANT: one reject case; the
+# actual stderr line goes to $TMP/got.
+run_reject_case() {
+  local where="reject $1:$2 '$5'"
+  run -d -y "$3" -s "$4" -- "$5"
+  head -n1 "$TMP/err" >"$TMP/got"
+  if [ -n "${UPDATE_GOLDEN:-}" ]; then
+    if [ "$status" -eq 0 ]; then fail "$where" "  compiled successfully; not a reject case"; else pass; fi
+  elif [ "$status" -ne 1 ] || [ -s "$TMP/out" ] || [ "$(lines "$TMP/err")" -ne 1 ]; then
+    fail "$where" "  exit $status (want 1), stdout:" "$(cat "$TMP/out")" "  stderr:" "$(cat "$TMP/err")"
+  elif [ "$(cat "$TMP/got")" != "$6" ]; then
+    printf '%s\n' "$6" >"$TMP/want"
+    fail "$where" "$(diff -u --label expected --label actual "$TMP/want" "$TMP/got")"
+  else
+    pass
+  fi
+}
+
+# run_rejects FILE: "expr:" / "error:" pairs; "dlt:" and "snaplen:" apply to
+# the cases after them. UPDATE_GOLDEN rewrites the error: lines.
+run_rejects() {
+  local file=$1 name=${1#"$GOLDEN_DIR"/} line key val lineno=0
+  local dlt=EN10MB snaplen=262144 expr= pending=
+  : >"$TMP/new"
+  while IFS= read -r line || [ -n "$line" ]; do
+    lineno=$((lineno + 1))
+    if [[ -z $line || $line == "#"* ]]; then
+      printf '%s\n' "$line" >>"$TMP/new"
+      continue
+    fi
+    key=${line%%:*} val=${line#*:} val=${val# }
+    case $key in
+      dlt) dlt=$val ;;
+      snaplen) snaplen=$val ;;
+      expr)
+        if [ -n "$pending" ]; then fail "reject $name:$pending" "  expr: without an error: line"; fi
+        expr=$val pending=$lineno ;;
+      error)
+        if [ -z "$pending" ]; then fail "reject $name:$lineno" "  error: without an expr: line"; continue; fi
+        run_reject_case "$name" "$pending" "$dlt" "$snaplen" "$expr" "$val"
+        pending=
+        if [ -n "${UPDATE_GOLDEN:-}" ]; then line="error: $(cat "$TMP/got")"; fi ;;
+      *) fail "reject $name:$lineno" "  unknown line: $line" ;;
+    esac
+    printf '%s\n' "$line" >>"$TMP/new"
+  done <"$file"
+  if [ -n "$pending" ]; then fail "reject $name:$pending" "  expr: without an error: line"; fi
+  if [ -n "${UPDATE_GOLDEN:-}" ] && ! cmp -s "$TMP/new" "$file"; then
+    cp "$TMP/new" "$file"
+    echo "cli: updated $name" >&2
+  fi
+}
+
+# --- main ------------------------------------------------------------------------
+
+if [ ! -x "$BPFCAP" ]; then
+  fail "no executable at $1"
+  finish
+fi
+
+cli_checks
+while IFS= read -r f; do
+  run_golden "$f"
+done < <(find "$GOLDEN_DIR" -name '*.test' -not -path "$GOLDEN_DIR/errors/*" | LC_ALL=C sort)
+while IFS= read -r f; do
+  run_rejects "$f"
+done < <(find "$GOLDEN_DIR/errors" -name '*.test' 2>/dev/null | LC_ALL=C sort)
+finish
