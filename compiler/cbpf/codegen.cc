@@ -1,0 +1,231 @@
+// IR → symbolic classic BPF; see codegen.h for the register convention.
+
+#include "compiler/cbpf/codegen.h"
+
+#include <vector>
+
+namespace bpfcap::cbpf {
+namespace {
+
+using ir::ValueId;
+using ir::ValueKind;
+
+struct RegState {
+  ValueId a = ir::kNoValue;
+  ValueId x = ir::kNoValue;
+  friend bool operator==(const RegState&, const RegState&) = default;
+};
+
+RegState Meet(const RegState& l, const RegState& r) {
+  return RegState{l.a == r.a ? l.a : ir::kNoValue, l.x == r.x ? l.x : ir::kNoValue};
+}
+
+uint16_t SizeCode(uint8_t size) { return size == 1 ? BPF_B : size == 2 ? BPF_H : BPF_W; }
+
+uint16_t AluCode(ast::BinOp op) {
+  switch (op) {
+    case ast::BinOp::kAdd: return BPF_ADD;
+    case ast::BinOp::kSub: return BPF_SUB;
+    case ast::BinOp::kMul: return BPF_MUL;
+    case ast::BinOp::kDiv: return BPF_DIV;
+    case ast::BinOp::kMod: return BPF_MOD;
+    case ast::BinOp::kAnd: return BPF_AND;
+    case ast::BinOp::kOr: return BPF_OR;
+    case ast::BinOp::kXor: return BPF_XOR;
+    case ast::BinOp::kLsh: return BPF_LSH;
+    case ast::BinOp::kRsh: return BPF_RSH;
+  }
+  return BPF_ADD;
+}
+
+uint16_t JmpCode(ir::Cmp c) {
+  switch (c) {
+    case ir::Cmp::kEq: return BPF_JEQ;
+    case ir::Cmp::kGt: return BPF_JGT;
+    case ir::Cmp::kGe: return BPF_JGE;
+    case ir::Cmp::kSet: return BPF_JSET;
+  }
+  return BPF_JEQ;
+}
+
+class Generator {
+ public:
+  Generator(const ir::Program& p, uint32_t snaplen, SymProgram* out, Diag* diag)
+      : p_(p), v_(p.values), snaplen_(snaplen), out_(out), diag_(diag) {}
+
+  bool Run() {
+    accept_ = out_->NewLabel();
+    reject_ = out_->NewLabel();
+    if (!ir::IsLeaf(p_.entry)) {
+      const std::vector<ir::BlockId> order = p_.Order();
+      labels_.assign(p_.num_blocks(), kNoLabel);
+      for (ir::BlockId b : order) labels_[b] = out_->NewLabel();
+      // Register state on entry to each block: the meet over predecessors.
+      std::vector<RegState> in(p_.num_blocks());
+      std::vector<bool> seen(p_.num_blocks(), false);
+      for (ir::BlockId b : order) {
+        out_->Bind(labels_[b]);
+        state_ = b == p_.entry ? RegState{} : in[b];
+        if (!EmitBlock(p_.block(b))) return false;
+        for (ir::BlockId s : {p_.block(b).t, p_.block(b).f}) {
+          if (ir::IsLeaf(s)) continue;
+          in[s] = seen[s] ? Meet(in[s], state_) : state_;
+          seen[s] = true;
+        }
+      }
+    }
+    // Leaves last: one shared return each, for those used.
+    bool use_accept = p_.entry == ir::kAccept, use_reject = p_.entry == ir::kReject;
+    for (const SymInsn& i : out_->insns) {
+      use_accept |= i.jt == accept_ || i.jf == accept_;
+      use_reject |= i.jt == reject_ || i.jf == reject_;
+    }
+    if (use_accept) {
+      out_->Bind(accept_);
+      out_->Emit(SymInsn{BPF_RET | BPF_K, snaplen_});
+    }
+    if (use_reject) {
+      out_->Bind(reject_);
+      out_->Emit(SymInsn{BPF_RET | BPF_K, 0});
+    }
+    return true;
+  }
+
+ private:
+  uint32_t Target(ir::BlockId b) const {
+    if (b == ir::kAccept) return accept_;
+    if (b == ir::kReject) return reject_;
+    return labels_[b];
+  }
+
+  void Emit(uint16_t code, uint32_t k = 0) { out_->Emit(SymInsn{code, k}); }
+
+  // True if computing `v` into A may change X.
+  bool UsesX(ValueId id) const {
+    const ir::Value& v = v_[id];
+    switch (v.kind) {
+      case ValueKind::kConst:
+      case ValueKind::kLen: return false;
+      case ValueKind::kLoad: return v.a != ir::kNoValue;
+      case ValueKind::kIpHdrLen: return true;
+      case ValueKind::kNeg: return UsesX(v.a);
+      case ValueKind::kBinary: return !v_.IsConst(v.b) || UsesX(v.a);
+    }
+    return true;
+  }
+
+  bool Fail(std::string msg) {
+    diag_->code = Diag::Code::kLimit;
+    diag_->message = std::move(msg);
+    return false;
+  }
+
+  bool EnsureX(ValueId id) {
+    if (state_.x == id) return true;
+    const ir::Value& v = v_[id];
+    if (v.kind == ValueKind::kIpHdrLen) {
+      Emit(BPF_LDX | BPF_B | BPF_MSH, v.k);
+    } else if (v.kind == ValueKind::kConst) {
+      Emit(BPF_LDX | BPF_W | BPF_IMM, v.k);
+    } else if (v.kind == ValueKind::kLen) {
+      Emit(BPF_LDX | BPF_W | BPF_LEN);
+    } else {
+      if (!EvalA(id)) return false;
+      Emit(BPF_MISC | kMiscTax);
+    }
+    state_.x = id;
+    return true;
+  }
+
+  // Gets two values into A (lhs) and X (rhs), spilling when both need work.
+  bool EvalPair(ValueId lhs, ValueId rhs) {
+    if (state_.a == lhs && state_.x == rhs) return true;
+    if (!UsesX(lhs)) {
+      if (!EnsureX(rhs)) return false;
+      return EvalA(lhs);
+    }
+    if (depth_ >= int(kMemWords)) return Fail("expression too complex: more than 16 nested operations");
+    const uint32_t slot = uint32_t(depth_++);
+    if (!EvalA(rhs)) return false;
+    Emit(BPF_ST, slot);
+    if (!EvalA(lhs)) return false;
+    Emit(BPF_LDX | BPF_W | BPF_MEM, slot);
+    state_.x = rhs;
+    --depth_;
+    return true;
+  }
+
+  bool EvalA(ValueId id) {
+    if (state_.a == id) return true;
+    const ir::Value& v = v_[id];
+    switch (v.kind) {
+      case ValueKind::kConst:
+        Emit(BPF_LD | BPF_W | BPF_IMM, v.k);
+        break;
+      case ValueKind::kLen:
+        Emit(BPF_LD | BPF_W | BPF_LEN);
+        break;
+      case ValueKind::kLoad:
+        if (v.a == ir::kNoValue) {
+          Emit(BPF_LD | SizeCode(v.size) | BPF_ABS, v.k);
+        } else {
+          if (!EnsureX(v.a)) return false;
+          Emit(BPF_LD | SizeCode(v.size) | BPF_IND, v.k);
+        }
+        break;
+      case ValueKind::kIpHdrLen:
+        if (!EnsureX(id)) return false;
+        Emit(BPF_MISC | kMiscTxa);
+        break;
+      case ValueKind::kNeg:
+        if (!EvalA(v.a)) return false;
+        Emit(BPF_ALU | BPF_NEG);
+        break;
+      case ValueKind::kBinary:
+        if (v_.IsConst(v.b)) {
+          if (!EvalA(v.a)) return false;
+          Emit(BPF_ALU | AluCode(v.op) | BPF_K, v_[v.b].k);
+        } else {
+          if (!EvalPair(v.a, v.b)) return false;
+          Emit(BPF_ALU | AluCode(v.op) | BPF_X);
+        }
+        break;
+    }
+    state_.a = id;
+    return true;
+  }
+
+  bool EmitBlock(const ir::Block& b) {
+    const ir::Test& t = b.test;
+    uint16_t code = BPF_JMP | JmpCode(t.cmp);
+    uint32_t k = 0;
+    if (v_.IsConst(t.rhs)) {
+      if (!EvalA(t.lhs)) return false;
+      code |= BPF_K;
+      k = v_[t.rhs].k;
+    } else {
+      if (!EvalPair(t.lhs, t.rhs)) return false;
+      code |= BPF_X;
+    }
+    out_->Emit(SymInsn{code, k, Target(b.t), Target(b.f)});
+    return true;
+  }
+
+  const ir::Program& p_;
+  const ir::Values& v_;
+  uint32_t snaplen_;
+  SymProgram* out_;
+  Diag* diag_;
+  RegState state_;
+  int depth_ = 0;
+  uint32_t accept_ = kNoLabel, reject_ = kNoLabel;
+  std::vector<uint32_t> labels_;
+};
+
+}  // namespace
+
+bool Generate(const ir::Program& p, uint32_t snaplen, SymProgram* out, Diag* diag) {
+  return Generator(p, snaplen, out, diag).Run();
+}
+
+}  // namespace bpfcap::cbpf

@@ -1,0 +1,24 @@
+// cBPF code generation: IR → symbolic cBPF (jumps to labels).
+//
+// Register convention (the 1992 paper's machine):
+//   A     holds the value a block tests; a block leaves it holding its lhs,
+//         which the next block reuses when every path into it agrees.
+//   X     holds the variable part of indexed loads (usually the IPv4 header
+//         length from `ldxb 4*([k]&0xf)`), or a test's non-constant rhs.
+//   M[i]  spills for binary operations whose operands both need work,
+//         i = nesting depth (at most 16 deep).
+// Blocks are laid out in the IR's reverse post-order; each leaf becomes one
+// shared `ret`. Assemble() (assemble.cc) turns labels into offsets.
+#pragma once
+
+#include <cstdint>
+
+#include "compiler/cbpf/assemble.h"
+#include "compiler/diag.h"
+#include "compiler/ir.h"
+
+namespace bpfcap::cbpf {
+
+bool Generate(const ir::Program& p, uint32_t snaplen, SymProgram* out, Diag* diag);
+
+}  // namespace bpfcap::cbpf

@@ -1,0 +1,133 @@
+// Grammar of pcap-filter(7) for lemon. Actions only call ast:: builders.
+//
+// Looser than libpcap's grammar on purpose (see ast.h): numbers and bare ids
+// may stand wherever an expression may, one `expr` symbol covers boolean and
+// arithmetic expressions, and Qualify() sorts them out with positions. The
+// precedence below is libpcap's: and/or equal and left-associative, `not`
+// above them, then relations, then | ^ & << >> + - * / % and unary minus.
+
+%include {
+#include <cassert>
+#include "compiler/ast.h"
+#include "compiler/parse_state.h"
+using namespace bpfcap;
+using namespace bpfcap::ast;
+}
+
+%name BpfcapParse
+%token_prefix TK_
+%token_type {const bpfcap::Token*}
+%extra_argument {bpfcap::ParseState* st}
+%stack_size 20000
+%start_symbol prog
+
+%syntax_error {
+  st->SyntaxError(yyminor);
+}
+%stack_overflow {
+  st->failed = true;
+  st->diag = Diag{Diag::Code::kLimit, {}, "expression nested too deeply"};
+}
+
+%nonassoc HID HID6.
+%nonassoc MASK.
+%left OR AND.
+%right NOT.
+%nonassoc EQ NE LT LE GT GE.
+%left BOR.
+%left BXOR.
+%left BAND.
+%left LSH RSH.
+%left PLUS MINUS.
+%left STAR SLASH PERCENT.
+%right UMINUS.
+
+%token LPAREN RPAREN LBRACKET RBRACKET COLON NUM ID EID LEN LESS GREATER
+       PNAME SRC DST HOST NET PORT PORTRANGE PROTO PROTOCHAIN GATEWAY
+       BROADCAST MULTICAST.
+
+%type expr {bpfcap::ast::Node*}
+%type id {bpfcap::ast::Node*}
+%type bareid {bpfcap::ast::Node*}
+%type head {bpfcap::HeadVal*}
+%type dqual {bpfcap::DirVal*}
+%type aqual {bpfcap::TypeVal*}
+
+prog ::= expr(E).                     { st->ast->root = E; }
+prog ::= .
+
+// --- boolean --------------------------------------------------------------
+expr(A) ::= expr(L) AND expr(R).      { A = MakeBinaryBool(*st->ast, Kind::kAnd, L, R); }
+expr(A) ::= expr(L) OR expr(R).       { A = MakeBinaryBool(*st->ast, Kind::kOr, L, R); }
+expr(A) ::= NOT(T) expr(X).           { A = MakeNot(*st->ast, T->range, X); }
+expr(A) ::= LPAREN(O) expr(X) RPAREN(C). { A = MakeGroup(*st->ast, O->range, C->range, X); }
+
+// --- primitives -----------------------------------------------------------
+expr(A) ::= head(H) id(I).            { A = MakePrimitive(*st->ast, H->quals, H->range, I); }
+expr(A) ::= bareid(I).                { A = st->ast->New(Kind::kBareId, I->range); A->lhs = I; }
+expr(A) ::= PNAME(P).                 { A = st->ast->New(Kind::kProtoAbbrev, P->range); A->quals.proto = Proto(P->num); }
+expr(A) ::= PNAME(P) PROTO(T) id(I).  { A = MakePrimitive(*st->ast, Quals{Proto(P->num), Dir::kDefault, Type::kProto}, Span(P->range, T->range), I); }
+expr(A) ::= PROTO(T) id(I).           { A = MakePrimitive(*st->ast, Quals{Proto::kDefault, Dir::kDefault, Type::kProto}, T->range, I); }
+expr(A) ::= PNAME(P) PROTOCHAIN(T) id(I). { A = MakePrimitive(*st->ast, Quals{Proto(P->num), Dir::kDefault, Type::kProtoChain}, Span(P->range, T->range), I); }
+expr(A) ::= PROTOCHAIN(T) id(I).      { A = MakePrimitive(*st->ast, Quals{Proto::kDefault, Dir::kDefault, Type::kProtoChain}, T->range, I); }
+expr(A) ::= PNAME(P) GATEWAY(T) id(I). { A = MakePrimitive(*st->ast, Quals{Proto(P->num), Dir::kDefault, Type::kGateway}, Span(P->range, T->range), I); }
+expr(A) ::= GATEWAY(T) id(I).         { A = MakePrimitive(*st->ast, Quals{Proto::kDefault, Dir::kDefault, Type::kGateway}, T->range, I); }
+expr(A) ::= PNAME(P) BROADCAST(T).    { A = st->ast->New(Kind::kBroadcast, Span(P->range, T->range)); A->quals.proto = Proto(P->num); }
+expr(A) ::= BROADCAST(T).             { A = st->ast->New(Kind::kBroadcast, T->range); }
+expr(A) ::= PNAME(P) MULTICAST(T).    { A = st->ast->New(Kind::kMulticast, Span(P->range, T->range)); A->quals.proto = Proto(P->num); }
+expr(A) ::= MULTICAST(T).             { A = st->ast->New(Kind::kMulticast, T->range); }
+expr(A) ::= LESS(T) NUM(N).           { A = st->ast->New(Kind::kLess, Span(T->range, N->range)); A->num = N->num; }
+expr(A) ::= GREATER(T) NUM(N).        { A = st->ast->New(Kind::kGreater, Span(T->range, N->range)); A->num = N->num; }
+
+head(H) ::= PNAME(P) dqual(D) aqual(T). { H = st->New<HeadVal>(Quals{Proto(P->num), D->dir, T->type}, Span(P->range, T->range)); }
+head(H) ::= PNAME(P) dqual(D).        { H = st->New<HeadVal>(Quals{Proto(P->num), D->dir, Type::kDefault}, Span(P->range, D->range)); }
+head(H) ::= PNAME(P) aqual(T).        { H = st->New<HeadVal>(Quals{Proto(P->num), Dir::kDefault, T->type}, Span(P->range, T->range)); }
+head(H) ::= dqual(D) aqual(T).        { H = st->New<HeadVal>(Quals{Proto::kDefault, D->dir, T->type}, Span(D->range, T->range)); }
+head(H) ::= dqual(D).                 { H = st->New<HeadVal>(Quals{Proto::kDefault, D->dir, Type::kDefault}, D->range); }
+head(H) ::= aqual(T).                 { H = st->New<HeadVal>(Quals{Proto::kDefault, Dir::kDefault, T->type}, T->range); }
+
+dqual(D) ::= SRC(T).                  { D = st->New<DirVal>(Dir::kSrc, T->range); }
+dqual(D) ::= DST(T).                  { D = st->New<DirVal>(Dir::kDst, T->range); }
+dqual(D) ::= SRC(A) OR DST(B).        { D = st->New<DirVal>(Dir::kSrcOrDst, Span(A->range, B->range)); }
+dqual(D) ::= DST(A) OR SRC(B).        { D = st->New<DirVal>(Dir::kSrcOrDst, Span(A->range, B->range)); }
+dqual(D) ::= SRC(A) AND DST(B).       { D = st->New<DirVal>(Dir::kSrcAndDst, Span(A->range, B->range)); }
+dqual(D) ::= DST(A) AND SRC(B).       { D = st->New<DirVal>(Dir::kSrcAndDst, Span(A->range, B->range)); }
+
+aqual(T) ::= HOST(K).                 { T = st->New<TypeVal>(Type::kHost, K->range); }
+aqual(T) ::= NET(K).                  { T = st->New<TypeVal>(Type::kNet, K->range); }
+aqual(T) ::= PORT(K).                 { T = st->New<TypeVal>(Type::kPort, K->range); }
+aqual(T) ::= PORTRANGE(K).            { T = st->New<TypeVal>(Type::kPortRange, K->range); }
+
+id(I) ::= bareid(B).                  { I = B; }
+id(I) ::= NUM(N).                     { I = st->ast->New(Kind::kIdNum, N->range); I->num = N->num; }
+
+bareid(I) ::= ID(T).                  { I = st->ast->New(Kind::kIdName, T->range); I->text = T->text; }
+bareid(I) ::= HID(T).                 { I = st->ast->New(Kind::kIdHost4, T->range); I->text = T->text; }
+bareid(I) ::= HID6(T).                { I = st->ast->New(Kind::kIdHost6, T->range); I->text = T->text; }
+bareid(I) ::= EID(T).                 { I = st->ast->New(Kind::kIdMac, T->range); I->text = T->text; }
+bareid(I) ::= HID(T) SLASH NUM(N).    { I = st->ast->New(Kind::kIdNet4Len, Span(T->range, N->range)); I->text = T->text; I->num = N->num; I->range2 = N->range; }
+bareid(I) ::= HID6(T) SLASH NUM(N).   { I = st->ast->New(Kind::kIdNet6Len, Span(T->range, N->range)); I->text = T->text; I->num = N->num; I->range2 = N->range; }
+bareid(I) ::= HID(T) MASK HID(M).     { I = st->ast->New(Kind::kIdNet4Mask, Span(T->range, M->range)); I->text = T->text; I->text2 = M->text; I->range2 = M->range; }
+
+// --- arithmetic -----------------------------------------------------------
+expr(A) ::= expr(L) EQ expr(R).       { A = MakeRelation(*st->ast, RelOp::kEq, L, R); }
+expr(A) ::= expr(L) NE expr(R).       { A = MakeRelation(*st->ast, RelOp::kNe, L, R); }
+expr(A) ::= expr(L) LT expr(R).       { A = MakeRelation(*st->ast, RelOp::kLt, L, R); }
+expr(A) ::= expr(L) LE expr(R).       { A = MakeRelation(*st->ast, RelOp::kLe, L, R); }
+expr(A) ::= expr(L) GT expr(R).       { A = MakeRelation(*st->ast, RelOp::kGt, L, R); }
+expr(A) ::= expr(L) GE expr(R).       { A = MakeRelation(*st->ast, RelOp::kGe, L, R); }
+expr(A) ::= expr(L) PLUS expr(R).     { A = MakeArith(*st->ast, BinOp::kAdd, L, R); }
+expr(A) ::= expr(L) MINUS expr(R).    { A = MakeArith(*st->ast, BinOp::kSub, L, R); }
+expr(A) ::= expr(L) STAR expr(R).     { A = MakeArith(*st->ast, BinOp::kMul, L, R); }
+expr(A) ::= expr(L) SLASH expr(R).    { A = MakeArith(*st->ast, BinOp::kDiv, L, R); }
+expr(A) ::= expr(L) PERCENT expr(R).  { A = MakeArith(*st->ast, BinOp::kMod, L, R); }
+expr(A) ::= expr(L) BAND expr(R).     { A = MakeArith(*st->ast, BinOp::kAnd, L, R); }
+expr(A) ::= expr(L) BOR expr(R).      { A = MakeArith(*st->ast, BinOp::kOr, L, R); }
+expr(A) ::= expr(L) BXOR expr(R).     { A = MakeArith(*st->ast, BinOp::kXor, L, R); }
+expr(A) ::= expr(L) LSH expr(R).      { A = MakeArith(*st->ast, BinOp::kLsh, L, R); }
+expr(A) ::= expr(L) RSH expr(R).      { A = MakeArith(*st->ast, BinOp::kRsh, L, R); }
+expr(A) ::= MINUS(T) expr(X). [UMINUS] { A = MakeNeg(*st->ast, T->range, X); }
+expr(A) ::= NUM(N).                   { A = st->ast->New(Kind::kNum, N->range); A->num = N->num; }
+expr(A) ::= LEN(T).                   { A = st->ast->New(Kind::kLen, T->range); }
+expr(A) ::= PNAME(P) LBRACKET expr(I) RBRACKET(E). { A = MakeLoad(*st->ast, Proto(P->num), P->range, I, 1, E->range); }
+expr(A) ::= PNAME(P) LBRACKET expr(I) COLON NUM(S) RBRACKET(E). { A = MakeLoad(*st->ast, Proto(P->num), P->range, I, S->num, E->range); A->range2 = S->range; }

@@ -1,0 +1,144 @@
+// IR: a DAG of Blocks, each one Test of packet values with a true and a false
+// Edge; the leaves are the Verdicts accept (return the snap length) and
+// reject (return 0).
+//
+// Values are hash-consed: the same load or computation anywhere in the
+// program is the same ValueId, so that passes compare values by id and the
+// code generator can tell when the accumulator already holds one. A Value
+// that reads the packet (kLoad, kIpHdrLen) can fail at run time: a load past
+// the end of the captured data rejects the packet, as in libpcap. Passes must
+// therefore never drop or reorder a load whose success is not already known
+// on every path that reaches it.
+//
+// Blocks are hash-consed too: building the same test with the same two
+// successors twice yields the same block. The IR holds IR only: analyses
+// (facts along paths, dominators, predecessor counts) are computed on demand
+// by the passes that need them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "compiler/ast.h"
+
+namespace bpfcap::ir {
+
+using ValueId = uint32_t;
+inline constexpr ValueId kNoValue = UINT32_MAX;
+
+enum class ValueKind : uint8_t {
+  kConst,     // k
+  kLen,       // the packet's wire length ("len")
+  kLoad,      // size bytes, big-endian, at offset a + k (a may be kNoValue)
+  kIpHdrLen,  // 4 * (P[k] & 0x0f): an IPv4 header length (cBPF's ldx msh)
+  kBinary,    // op(a, b), 32-bit unsigned, wrapping
+  kNeg,       // -a
+};
+
+struct Value {
+  ValueKind kind = ValueKind::kConst;
+  ast::BinOp op = ast::BinOp::kAdd;
+  uint8_t size = 0;
+  uint32_t k = 0;
+  ValueId a = kNoValue;
+  ValueId b = kNoValue;
+  friend bool operator==(const Value&, const Value&) = default;
+};
+
+// The hash-consed value table.
+class Values {
+ public:
+  ValueId Const(uint32_t k);
+  ValueId Len();
+  ValueId Load(uint8_t size, ValueId var, uint32_t off);
+  ValueId IpHdrLen(uint32_t off);
+  ValueId Binary(ast::BinOp op, ValueId a, ValueId b);
+  ValueId Neg(ValueId a);
+
+  const Value& operator[](ValueId id) const { return values_[id]; }
+  size_t size() const { return values_.size(); }
+  bool IsConst(ValueId id) const { return values_[id].kind == ValueKind::kConst; }
+  // True if evaluating the value reads the packet.
+  bool ReadsPacket(ValueId id) const;
+
+ private:
+  ValueId Intern(const Value& v);
+  struct Hash {
+    size_t operator()(const Value& v) const;
+  };
+  std::vector<Value> values_;
+  std::unordered_map<Value, ValueId, Hash> index_;
+};
+
+// cBPF's four jump conditions; the other relations are these with the edges
+// swapped.
+enum class Cmp : uint8_t {
+  kEq,   // lhs == rhs
+  kGt,   // lhs > rhs (unsigned)
+  kGe,   // lhs >= rhs (unsigned)
+  kSet,  // (lhs & rhs) != 0
+};
+
+struct Test {
+  ValueId lhs = kNoValue;
+  Cmp cmp = Cmp::kEq;
+  ValueId rhs = kNoValue;
+  friend bool operator==(const Test&, const Test&) = default;
+};
+
+using BlockId = uint32_t;
+inline constexpr BlockId kAccept = UINT32_MAX - 1;  // leaf: return snaplen
+inline constexpr BlockId kReject = UINT32_MAX;      // leaf: return 0
+inline bool IsLeaf(BlockId b) { return b >= kAccept; }
+
+struct Block {
+  Test test;
+  BlockId t = kReject;  // edge taken when the test holds
+  BlockId f = kReject;  // edge taken when it does not
+  friend bool operator==(const Block&, const Block&) = default;
+};
+
+class Program {
+ public:
+  Values values;
+  BlockId entry = kAccept;
+
+  // Returns the block (test, t, f), creating it if it does not exist.
+  BlockId AddBlock(const Test& test, BlockId t, BlockId f);
+  const Block& block(BlockId id) const { return blocks_[id]; }
+  size_t num_blocks() const { return blocks_.size(); }
+
+  // Blocks reachable from the entry, in reverse post-order (every block
+  // before its successors; the true successor's subtree first).
+  std::vector<BlockId> Order() const;
+
+  // Redirects a block's edges in place (passes). Blocks built before keep
+  // their ids; AddBlock stops sharing with blocks edited this way.
+  void SetEdges(BlockId id, BlockId t, BlockId f);
+
+  // Keeps only the blocks reachable from the entry, renumbered, and rebuilds
+  // the sharing index (which also merges blocks that became identical).
+  void Compact();
+
+ private:
+  struct Hash {
+    size_t operator()(const Block& b) const;
+  };
+  std::vector<Block> blocks_;
+  std::unordered_map<Block, BlockId, Hash> index_;
+};
+
+// Text form for --dump=ir and the pass tests:
+//   entry: b0
+//   b0: ldh[12] == 0x800 ? b1 : reject
+std::string Dump(const Program& p);
+std::string ToDot(const Program& p);
+std::string ValueToString(const Values& v, ValueId id);
+
+// Evaluates the program on a packet the way its cBPF translation would
+// (libpcap semantics): for the optimizer's self-check and tests.
+bool Eval(const Program& p, const uint8_t* pkt, uint32_t wirelen, uint32_t caplen);
+
+}  // namespace bpfcap::ir

@@ -1,0 +1,814 @@
+// Lowering: qualified AST → boolean formula of tests → IR block DAG.
+
+#include "compiler/lower.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/proto/protocols.h"
+
+namespace bpfcap {
+namespace {
+
+using ast::Dir;
+using ast::Kind;
+using ast::Node;
+using ast::Proto;
+using ast::Type;
+using ir::Cmp;
+using ir::ValueId;
+
+// A boolean formula over IR tests, built before the DAG so that and/or
+// chains can be laid out iteratively.
+struct Cond {
+  enum class Op : uint8_t { kTest, kAnd, kOr, kNot, kTrue, kFalse } op;
+  ir::Test test;
+  int a = -1, b = -1;
+};
+
+constexpr int kError = -1;
+
+class Lowerer {
+ public:
+  Lowerer(const ast::Ast& ast, const proto::LinkType& link, const CompileOptions& opts,
+          const NameResolver& names, ir::Program* prog, Diag* diag)
+      : ast_(ast), link_(link), opts_(opts), names_(names), prog_(prog), v_(prog->values), diag_(diag) {}
+
+  bool Run() {
+    if (!ast_.root) {
+      prog_->entry = ir::kAccept;
+      return true;
+    }
+    int c = Lower(ast_.root);
+    if (c == kError) return false;
+    prog_->entry = Build(c, ir::kAccept, ir::kReject);
+    return true;
+  }
+
+ private:
+  // --- formula construction ----------------------------------------------
+  int Add(Cond c) {
+    conds_.push_back(c);
+    return int(conds_.size() - 1);
+  }
+  int Test(ValueId lhs, Cmp cmp, ValueId rhs) { return Add(Cond{Cond::Op::kTest, {lhs, cmp, rhs}}); }
+  int TestK(ValueId lhs, Cmp cmp, uint32_t k) { return Test(lhs, cmp, v_.Const(k)); }
+  int And(int a, int b) { return Add(Cond{Cond::Op::kAnd, {}, a, b}); }
+  int Or(int a, int b) { return Add(Cond{Cond::Op::kOr, {}, a, b}); }
+  int Not(int a) { return Add(Cond{Cond::Op::kNot, {}, a}); }
+  int False() { return Add(Cond{Cond::Op::kFalse, {}}); }
+
+  ValueId Load(uint8_t size, uint32_t off) { return v_.Load(size, ir::kNoValue, off); }
+  // (P[off:size] & mask) == k; no "and" when the mask covers the field.
+  int MaskedEq(uint8_t size, uint32_t off, uint32_t mask, uint32_t k) {
+    uint32_t full = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+    ValueId l = Load(size, off);
+    if ((mask & full) != full) l = v_.Binary(ast::BinOp::kAnd, l, v_.Const(mask));
+    return TestK(l, Cmp::kEq, k);
+  }
+  int EqAt(uint8_t size, uint32_t off, uint32_t k) { return MaskedEq(size, off, 0xffffffffu, k); }
+
+  // Short-circuit evaluation into blocks. Chains of one operator are walked
+  // iteratively, so a 10,000-term "or" does not recurse 10,000 deep.
+  ir::BlockId Build(int c, ir::BlockId t, ir::BlockId f) {
+    const Cond& n = conds_[c];
+    switch (n.op) {
+      case Cond::Op::kTest: return prog_->AddBlock(n.test, t, f);
+      case Cond::Op::kTrue: return t;
+      case Cond::Op::kFalse: return f;
+      case Cond::Op::kNot: return Build(n.a, f, t);
+      case Cond::Op::kAnd:
+      case Cond::Op::kOr: {
+        std::vector<int> terms;  // right operands, innermost last
+        int cur = c;
+        while (conds_[cur].op == n.op) {
+          terms.push_back(conds_[cur].b);
+          cur = conds_[cur].a;
+        }
+        terms.push_back(cur);  // leftmost operand
+        // terms = [xn, ..., x2, x1]: build from the last evaluated.
+        ir::BlockId next = n.op == Cond::Op::kAnd ? t : f;
+        for (int term : terms) {
+          next = n.op == Cond::Op::kAnd ? Build(term, next, f) : Build(term, t, next);
+        }
+        return next;
+      }
+    }
+    return f;
+  }
+
+  // --- errors -----------------------------------------------------------
+  int Fail(const Node* n, std::string msg, Diag::Code code = Diag::Code::kSemantic) {
+    diag_->code = code;
+    diag_->range = n->range;
+    diag_->message = std::move(msg);
+    return kError;
+  }
+  std::string Text(const Node* n) const {
+    return std::string(ast_.text.substr(n->range.begin, n->range.end - n->range.begin));
+  }
+
+  // --- link layer ---------------------------------------------------------
+  uint32_t nl() const { return link_.nl_off; }
+
+  // IEEE 802.2 SNAP: AA AA 03 OUI(3) TYPE(2), compared last word first.
+  int Snap(uint32_t off, uint32_t oui, uint32_t type) {
+    return And(EqAt(4, off + 4, ((oui & 0xffff) << 16) | type), EqAt(4, off, 0xaaaa0300u | (oui >> 16)));
+  }
+
+  // "Is the network-layer protocol `type`?" for this link type.
+  int LinkProto(uint32_t type) {
+    switch (link_.type_kind) {
+      case proto::TypeKind::kIpVersion:
+        if (type == proto::kEtherIp) return MaskedEq(1, 0, 0xf0, 0x40);
+        if (type == proto::kEtherIp6) return MaskedEq(1, 0, 0xf0, 0x60);
+        return False();
+      case proto::TypeKind::kAfHostOrder:
+      case proto::TypeKind::kAfNetworkOrder: {
+        uint32_t af;
+        if (type == proto::kEtherIp) af = 2;         // AF_INET
+        else if (type == proto::kEtherIp6) af = 10;  // Linux AF_INET6
+        else return False();
+        if (link_.type_kind == proto::TypeKind::kAfHostOrder) af = htonl(af);  // as stored on this host
+        return EqAt(4, link_.type_off, af);
+      }
+      case proto::TypeKind::kEtherType:
+        break;
+    }
+    const uint32_t off = link_.type_off;
+    if (link_.dlt == 276) return EqAt(2, off, type);  // LINUX_SLL2: plain compare
+    if (link_.dlt == 113) {                           // LINUX_SLL: 802.2 frames are protocol 4
+      if (type > proto::kEtherMtu) return EqAt(2, off, type);
+      const uint32_t llc = off + 2;
+      if (type == proto::kSapIp || type == proto::kSapIsoNs || type == proto::kSapNetbeui)
+        return And(EqAt(2, off, 4), EqAt(2, llc, type << 8 | type));
+      return And(EqAt(2, off, 4), EqAt(1, llc, type));
+    }
+    // Ethernet: EtherType II above 1500, 802.3 length + 802.2 LLC below.
+    const uint32_t llc = off + 2;
+    const int is_llc = Not(TestK(Load(2, off), Cmp::kGt, proto::kEtherMtu));
+    switch (type) {
+      case proto::kSapIp:
+      case proto::kSapIsoNs:
+      case proto::kSapNetbeui:
+        return And(is_llc, EqAt(2, llc, type << 8 | type));
+      case proto::kSapIpx:
+        return Or(EqAt(2, off, proto::kEtherIpx),
+                  And(is_llc, Or(Or(Snap(llc, 0, proto::kEtherIpx), EqAt(1, llc, proto::kSapIpx)),
+                                 EqAt(2, llc, 0xffff))));
+      case proto::kEtherAtalk:
+        return Or(EqAt(2, off, type), And(is_llc, Snap(llc, 0x080007, type)));
+      case proto::kEtherAarp:
+        return Or(EqAt(2, off, type), And(is_llc, Snap(llc, 0, type)));
+      default:
+        if (type <= proto::kEtherMtu) return And(is_llc, EqAt(1, llc, type));
+        return EqAt(2, off, type);
+    }
+  }
+
+  // --- IP layer -----------------------------------------------------------
+  int IpProto(uint32_t p) {
+    return And(LinkProto(proto::kEtherIp), EqAt(1, nl() + proto::kIpOffProto, p));
+  }
+  // IPv6 next header, looking through one fragment header as libpcap does.
+  int Ip6Proto(uint32_t p) {
+    const uint32_t nh = nl() + proto::kIp6OffNext;
+    return And(LinkProto(proto::kEtherIp6),
+               Or(EqAt(1, nh, p), And(EqAt(1, nh, proto::kIpProtoFragment6),
+                                      EqAt(1, nl() + proto::kIp6HdrLen, p))));
+  }
+  int NotFragment() {
+    return Not(TestK(Load(2, nl() + proto::kIpOffFrag), Cmp::kSet, proto::kIpFragMask));
+  }
+  ValueId IpHdrLen() { return v_.IpHdrLen(nl()); }
+
+  int ProtoAbbrev(const Node* n, Proto p) {
+    const proto::ProtoInfo& info = proto::Info(p);
+    if (p == Proto::kLink || p == Proto::kDefault) return Fail(n, "link layer applied in wrong context");
+    if (info.ethertype) return LinkProto(info.ethertype);
+    if (info.over_ip && info.over_ip6) return Or(IpProto(info.ipproto), Ip6Proto(info.ipproto));
+    if (info.over_ip) return IpProto(info.ipproto);
+    // icmp6: next header only, as libpcap does for it.
+    return Ip6Proto(info.ipproto);
+  }
+
+  // --- hosts and nets -----------------------------------------------------
+  // src/dst combination of two address tests.
+  template <typename F>
+  int ByDir(Dir d, F one) {
+    switch (d) {
+      case Dir::kSrc: return one(true);
+      case Dir::kDst: return one(false);
+      case Dir::kSrcAndDst: return And(one(true), one(false));
+      case Dir::kDefault:
+      case Dir::kSrcOrDst: return Or(one(true), one(false));
+    }
+    return kError;
+  }
+
+  int HostV4(const Node* n, ast::Quals q, uint32_t addr, uint32_t mask) {
+    auto over = [&](uint32_t ethertype, uint32_t src_off, uint32_t dst_off) {
+      return ByDir(q.dir, [&](bool src) {
+        return And(LinkProto(ethertype), MaskedEq(4, nl() + (src ? src_off : dst_off), mask, addr));
+      });
+    };
+    auto ip = [&] { return over(proto::kEtherIp, proto::kIpOffSrc, proto::kIpOffDst); };
+    auto arp = [&] { return over(proto::kEtherArp, proto::kArpOffSpa, proto::kArpOffTpa); };
+    auto rarp = [&] { return over(proto::kEtherRarp, proto::kArpOffSpa, proto::kArpOffTpa); };
+    switch (q.proto) {
+      case Proto::kDefault: return Or(Or(ip(), arp()), rarp());
+      case Proto::kIp: return ip();
+      case Proto::kArp: return arp();
+      case Proto::kRarp: return rarp();
+      case Proto::kIp6: return Fail(n, "'ip6' modifier applied to ip host");
+      case Proto::kLink: return Fail(n, "illegal link layer address");
+      default:
+        return Fail(n, "'" + std::string(ast::ProtoName(q.proto)) + "' modifier applied to " +
+                           (q.type == Type::kNet ? "net" : "host"));
+    }
+  }
+
+  int HostV6(const Node* n, ast::Quals q, const std::array<uint8_t, 16>& addr,
+             const std::array<uint8_t, 16>& mask) {
+    if (q.proto != Proto::kDefault && q.proto != Proto::kIp6) {
+      return Fail(n, "'" + std::string(ast::ProtoName(q.proto)) + "' modifier applied to ip6 " +
+                         (q.type == Type::kNet ? "net" : "host"));
+    }
+    return ByDir(q.dir, [&](bool src) {
+      const uint32_t base = nl() + (src ? proto::kIp6OffSrc : proto::kIp6OffDst);
+      int words = kError;
+      for (int w = 3; w >= 0; --w) {
+        uint32_t a, m;
+        std::memcpy(&a, &addr[4 * w], 4);
+        std::memcpy(&m, &mask[4 * w], 4);
+        a = ntohl(a);
+        m = ntohl(m);
+        int t = MaskedEq(4, base + 4 * uint32_t(w), m, a & m);
+        words = words == kError ? t : And(t, words);
+      }
+      return And(LinkProto(proto::kEtherIp6), words);
+    });
+  }
+
+  // Parses dotted IPv4 text with 1–4 parts; returns the address and the
+  // number of bits given (8 per part).
+  static bool ParseDotted(std::string_view s, uint32_t* addr, int* bits) {
+    uint32_t v = 0;
+    int parts = 0;
+    size_t i = 0;
+    while (i <= s.size()) {
+      size_t j = s.find('.', i);
+      if (j == std::string_view::npos) j = s.size();
+      if (j == i) return false;
+      uint32_t part = 0;
+      for (size_t k = i; k < j; ++k) {
+        part = part * 10 + uint32_t(s[k] - '0');
+        if (part > 255) return false;
+      }
+      v = v << 8 | part;
+      ++parts;
+      i = j + 1;
+    }
+    if (parts > 4) return false;
+    *addr = v << (8 * (4 - parts));
+    *bits = 8 * parts;
+    return true;
+  }
+
+  static uint32_t PrefixMask(uint32_t len) { return len == 0 ? 0 : 0xffffffffu << (32 - len); }
+
+  int Host4Text(const Node* prim, const Node* id, ast::Quals q) {
+    uint32_t addr;
+    int bits;
+    if (!ParseDotted(id->text, &addr, &bits)) return Fail(id, "invalid IPv4 address '" + std::string(id->text) + "'");
+    if (q.proto == Proto::kLink) return Fail(id, "illegal link layer address");
+    return HostV4(prim, q, addr, PrefixMask(uint32_t(bits)));
+  }
+
+  int Net4(const Node* prim, const Node* id, ast::Quals q) {
+    uint32_t addr, mask;
+    int bits;
+    if (!ParseDotted(id->text, &addr, &bits)) return Fail(id, "invalid IPv4 address '" + std::string(id->text) + "'");
+    if (id->kind == Kind::kIdNet4Len) {
+      if (id->num > 32) return Fail(id, "mask length must be <= 32", Diag::Code::kRange);
+      mask = PrefixMask(id->num);
+    } else {
+      uint32_t m;
+      int mbits;
+      if (!ParseDotted(id->text2, &m, &mbits) || mbits != 32)
+        return Fail(id, "invalid netmask '" + std::string(id->text2) + "'", Diag::Code::kRange);
+      mask = m;
+    }
+    if (addr & ~mask) return Fail(id, "non-network bits set in \"" + Text(id) + "\"", Diag::Code::kRange);
+    if (q.type != Type::kNet && q.type != Type::kDefault) return Fail(id, "mask syntax for networks only");
+    if (q.type == Type::kDefault) q.type = Type::kNet;
+    return HostV4(prim, q, addr, mask);
+  }
+
+  int Host6Text(const Node* prim, const Node* id, ast::Quals q) {
+    std::array<uint8_t, 16> a{};
+    std::string text(id->text);
+    if (inet_pton(AF_INET6, text.c_str(), a.data()) != 1) return Fail(id, "invalid IPv6 address '" + text + "'");
+    uint32_t len = 128;
+    if (id->kind == Kind::kIdNet6Len) {
+      if (id->num > 128) return Fail(id, "mask length must be <= 128", Diag::Code::kRange);
+      len = id->num;
+      if (q.type != Type::kNet && q.type != Type::kDefault) return Fail(id, "mask syntax for networks only");
+    }
+    std::array<uint8_t, 16> m{};
+    for (uint32_t i = 0; i < 16; ++i) {
+      uint32_t bits = len > 8 * i ? std::min<uint32_t>(8, len - 8 * i) : 0;
+      m[i] = uint8_t(bits == 0 ? 0 : 0xff << (8 - bits));
+    }
+    for (int i = 0; i < 16; ++i)
+      if (a[i] & ~m[i]) return Fail(id, "non-network bits set in \"" + Text(id) + "\"", Diag::Code::kRange);
+    if (q.type == Type::kPort || q.type == Type::kPortRange || q.type == Type::kProto ||
+        q.type == Type::kProtoChain)
+      return Fail(id, "illegal qualifier for an IPv6 address");
+    return HostV6(prim, q, a, m);
+  }
+
+  // --- Ethernet addresses -------------------------------------------------
+  static bool ParseMac(std::string_view s, std::array<uint8_t, 6>* mac) {
+    std::string hex;
+    for (char c : s)
+      if (std::isxdigit(static_cast<unsigned char>(c))) hex += c;
+    // Grouped forms: each group 1–2 hex digits (or 4 in the dotted form).
+    std::vector<std::string> groups;
+    std::string cur;
+    for (char c : s) {
+      if (c == ':' || c == '-' || c == '.') {
+        groups.push_back(cur);
+        cur.clear();
+      } else {
+        cur += c;
+      }
+    }
+    groups.push_back(cur);
+    std::string digits;
+    if (groups.size() == 6) {
+      for (auto& g : groups) digits += (g.size() == 1 ? "0" : "") + g;
+    } else {
+      for (auto& g : groups) digits += g;
+    }
+    if (digits.size() != 12) return false;
+    for (int i = 0; i < 6; ++i) (*mac)[i] = uint8_t(std::stoul(digits.substr(2 * i, 2), nullptr, 16));
+    return true;
+  }
+
+  // Ethernet address at offset `off`: last four bytes first, as libpcap.
+  int MacAt(uint32_t off, const std::array<uint8_t, 6>& m) {
+    uint32_t lo = uint32_t(m[2]) << 24 | uint32_t(m[3]) << 16 | uint32_t(m[4]) << 8 | m[5];
+    uint32_t hi = uint32_t(m[0]) << 8 | m[1];
+    return And(EqAt(4, off + 2, lo), EqAt(2, off, hi));
+  }
+
+  int EtherHost(const Node* n, ast::Quals q, const std::array<uint8_t, 6>& mac) {
+    if (!link_.has_ether_addrs)
+      return Fail(n, "ethernet addresses supported only on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel");
+    if (q.type != Type::kDefault && q.type != Type::kHost) return Fail(n, "illegal qualifier for an ethernet address");
+    return ByDir(q.dir, [&](bool src) { return MacAt(src ? 6 : 0, mac); });
+  }
+
+  // --- ports --------------------------------------------------------------
+  // One transport's port test over IPv4 or IPv6; `one(v)` compares the 16-bit
+  // port value v.
+  template <typename F>
+  int PortsFor(Dir dir, bool v6, F one) {
+    return ByDir(dir, [&](bool src) {
+      const uint32_t off = src ? 0 : 2;
+      ValueId v = v6 ? Load(2, nl() + proto::kIp6HdrLen + off) : v_.Load(2, IpHdrLen(), nl() + off);
+      return one(v);
+    });
+  }
+
+  template <typename F>
+  int PortPrimitive(const Node* n, Proto p, Dir dir, F one) {
+    static constexpr Proto kCarriers[] = {Proto::kSctp, Proto::kTcp, Proto::kUdp};
+    if (p != Proto::kDefault && !proto::Info(p).port_carrier) return Fail(n, "illegal qualifier of 'port'");
+    auto family = [&](bool v6) {
+      int any = kError;
+      for (Proto c : kCarriers) {
+        if (p != Proto::kDefault && p != c) continue;
+        const uint32_t ipp = uint32_t(proto::Info(c).ipproto);
+        int t = v6 ? And(EqAt(1, nl() + proto::kIp6OffNext, ipp), PortsFor(dir, true, one))
+                   : And(EqAt(1, nl() + proto::kIpOffProto, ipp), And(NotFragment(), PortsFor(dir, false, one)));
+        any = any == kError ? t : Or(any, t);
+      }
+      return And(LinkProto(v6 ? proto::kEtherIp6 : proto::kEtherIp), any);
+    };
+    return Or(family(true), family(false));
+  }
+
+  int Port(const Node* n, Proto p, Dir dir, uint32_t port) {
+    return PortPrimitive(n, p, dir, [&](ValueId v) { return TestK(v, Cmp::kEq, port); });
+  }
+  int PortRange(const Node* n, Proto p, Dir dir, uint32_t lo, uint32_t hi) {
+    if (lo > hi) std::swap(lo, hi);
+    return PortPrimitive(n, p, dir, [&](ValueId v) {
+      return And(TestK(v, Cmp::kGe, lo), Not(TestK(v, Cmp::kGt, hi)));
+    });
+  }
+
+  // Resolves a service name for the protocol qualifier; narrows `*p` to the
+  // transport the name exists for, as libpcap does.
+  bool ResolvePort(const Node* id, std::string_view name, Proto* p, uint32_t* port) {
+    if (!name.empty() && std::all_of(name.begin(), name.end(), ::isdigit)) {
+      unsigned long v = std::stoul(std::string(name));
+      if (v > 65535) return Fail(id, "illegal port number " + std::string(name) + " > 65535", Diag::Code::kRange), false;
+      *port = uint32_t(v);
+      return true;
+    }
+    int tcp = names_.Port(name, PortProto::kTcp);
+    int udp = names_.Port(name, PortProto::kUdp);
+    if (tcp < 0 && udp < 0) return Fail(id, "unknown port '" + std::string(name) + "'", Diag::Code::kUnknownName), false;
+    Proto real = tcp >= 0 && udp >= 0 && tcp == udp ? Proto::kDefault : tcp >= 0 ? Proto::kTcp : Proto::kUdp;
+    if (tcp >= 0 && udp >= 0 && tcp != udp) real = Proto::kTcp;
+    if (*p == Proto::kUdp && real == Proto::kTcp) return Fail(id, "port '" + std::string(name) + "' is tcp"), false;
+    if (*p == Proto::kTcp && real == Proto::kUdp) return Fail(id, "port '" + std::string(name) + "' is udp"), false;
+    if (*p == Proto::kSctp && real != Proto::kDefault)
+      return Fail(id, "port '" + std::string(name) + "' is " + (real == Proto::kTcp ? "tcp" : "udp")), false;
+    if (*p == Proto::kDefault) *p = real;
+    *port = uint32_t(real == Proto::kUdp ? udp : tcp);
+    return true;
+  }
+
+  // --- primitives ---------------------------------------------------------
+  int Primitive(const Node* n) {
+    const ast::Quals q = n->quals;
+    const Node* id = n->lhs;
+    switch (q.type) {
+      case Type::kGateway:
+        return Fail(n, "'gateway' not supported in this configuration");
+      case Type::kProtoChain:
+        return Fail(n, "'protochain' is not supported by bpfcap yet");
+      case Type::kProto:
+        return ProtoQual(n, id);
+      case Type::kPort:
+      case Type::kPortRange:
+        return PortQual(n, id);
+      case Type::kDefault:
+      case Type::kHost:
+      case Type::kNet:
+        break;
+    }
+    switch (id->kind) {
+      case Kind::kIdHost4:
+        if (q.type == Type::kNet) return Net4Short(n, id, q);
+        return Host4Text(n, id, q);
+      case Kind::kIdNet4Len:
+      case Kind::kIdNet4Mask:
+        return Net4(n, id, q);
+      case Kind::kIdHost6:
+      case Kind::kIdNet6Len:
+        return Host6Text(n, id, q);
+      case Kind::kIdMac: {
+        std::array<uint8_t, 6> mac;
+        if (!ParseMac(id->text, &mac)) return Fail(id, "bogus ethernet address '" + std::string(id->text) + "'");
+        if (q.proto != Proto::kLink && q.proto != Proto::kDefault)
+          return Fail(id, "ethernet address used in non-ether expression");
+        if (q.proto == Proto::kDefault) return Fail(id, "ethernet address used in non-ether expression");
+        return EtherHost(n, q, mac);
+      }
+      case Kind::kIdNum:
+        return NumHost(n, id, q);
+      case Kind::kIdName:
+        return NameHost(n, id, q);
+      default:
+        return Fail(id, "unexpected id");
+    }
+  }
+
+  // "net 10.1" (dotted, short): the given octets are the network.
+  int Net4Short(const Node* prim, const Node* id, ast::Quals q) {
+    uint32_t addr;
+    int bits;
+    if (!ParseDotted(id->text, &addr, &bits)) return Fail(id, "invalid IPv4 address '" + std::string(id->text) + "'");
+    return HostV4(prim, q, addr, PrefixMask(uint32_t(bits)));
+  }
+
+  // A bare number as a host or net: "host 10" is 0.0.0.10, "net 10" is 10/8.
+  int NumHost(const Node* prim, const Node* id, ast::Quals q) {
+    if (q.proto == Proto::kLink) return Fail(id, "illegal link layer address");
+    uint32_t v = id->num, mask = 0xffffffffu;
+    if (q.type == Type::kNet) {
+      while (v && (v & 0xff000000u) == 0) {
+        v <<= 8;
+        mask <<= 8;
+      }
+    }
+    return HostV4(prim, q, v, mask);
+  }
+
+  int NameHost(const Node* prim, const Node* id, ast::Quals q) {
+    const std::string_view name = id->text;
+    if (q.proto == Proto::kLink) {
+      std::array<uint8_t, 6> mac;
+      if (!names_.Ether(name, &mac))
+        return Fail(id, "unknown ether host '" + std::string(name) + "'", Diag::Code::kUnknownName);
+      return EtherHost(prim, q, mac);
+    }
+    if (q.type == Type::kNet) return Fail(id, "unknown network '" + std::string(name) + "'", Diag::Code::kUnknownName);
+    std::vector<uint32_t> v4;
+    std::vector<std::array<uint8_t, 16>> v6;
+    if (q.proto != Proto::kIp6) v4 = names_.HostV4(name);
+    if (q.proto == Proto::kDefault || q.proto == Proto::kIp6) v6 = names_.HostV6(name);
+    if (v4.empty() && v6.empty()) return Fail(id, "unknown host '" + std::string(name) + "'", Diag::Code::kUnknownName);
+    int any = kError;
+    for (uint32_t a : v4) {
+      int t = HostV4(prim, q, a, 0xffffffffu);
+      if (t == kError) return kError;
+      any = any == kError ? t : Or(any, t);
+    }
+    std::array<uint8_t, 16> full;
+    full.fill(0xff);
+    for (const auto& a : v6) {
+      int t = HostV6(prim, q, a, full);
+      if (t == kError) return kError;
+      any = any == kError ? t : Or(any, t);
+    }
+    return any;
+  }
+
+  int ProtoQual(const Node* n, const Node* id) {
+    const Proto p = n->quals.proto;
+    uint32_t num;
+    if (id->kind == Kind::kIdNum) {
+      num = id->num;
+    } else if (id->kind == Kind::kIdName) {
+      std::optional<uint32_t> v;
+      if (p == Proto::kLink) {
+        v = proto::EtherTypeByName(id->text);
+      } else {
+        int r = names_.Protocol(id->text);
+        if (r >= 0) v = uint32_t(r);
+      }
+      if (!v) return Fail(id, "unknown " + std::string(p == Proto::kLink ? "ether" : "ip") + " proto '" + std::string(id->text) + "'", Diag::Code::kUnknownName);
+      num = *v;
+    } else {
+      return Fail(id, "'" + Text(id) + "' is not a protocol number or name");
+    }
+    switch (p) {
+      case Proto::kLink: return LinkProto(num);
+      case Proto::kIp: return IpProto(num);
+      case Proto::kIp6: return Ip6Proto(num);
+      case Proto::kDefault: return Or(IpProto(num), Ip6Proto(num));
+      default: return Fail(n, "'" + std::string(ast::ProtoName(p)) + " proto' is bogus");
+    }
+  }
+
+  int PortQual(const Node* n, const Node* id) {
+    Proto p = n->quals.proto;
+    const Dir dir = n->quals.dir;
+    if (p != Proto::kDefault && !proto::Info(p).port_carrier) return Fail(n, "illegal qualifier of 'port'");
+    if (n->quals.type == Type::kPort) {
+      uint32_t port;
+      if (id->kind == Kind::kIdNum) {
+        if (id->num > 65535) return Fail(id, "illegal port number " + std::to_string(id->num) + " > 65535", Diag::Code::kRange);
+        port = id->num;
+      } else if (id->kind == Kind::kIdName) {
+        if (!ResolvePort(id, id->text, &p, &port)) return kError;
+      } else {
+        return Fail(id, "'" + Text(id) + "' is not a port");
+      }
+      return Port(n, p, dir, port);
+    }
+    uint32_t lo, hi;
+    if (id->kind == Kind::kIdNum) {
+      if (id->num > 65535) return Fail(id, "illegal port number " + std::to_string(id->num) + " > 65535", Diag::Code::kRange);
+      lo = hi = id->num;
+    } else if (id->kind == Kind::kIdName) {
+      const std::string_view s = id->text;
+      size_t dash = s.find('-');
+      bool ok = false;
+      Proto plo = p, phi = p;
+      for (; dash != std::string_view::npos; dash = s.find('-', dash + 1)) {
+        Diag saved = *diag_;
+        if (ResolvePort(id, s.substr(0, dash), &plo, &lo) && ResolvePort(id, s.substr(dash + 1), &phi, &hi)) {
+          ok = true;
+          break;
+        }
+        *diag_ = saved;
+        plo = phi = p;
+      }
+      if (!ok) return Fail(id, "unknown port in range '" + std::string(s) + "'", Diag::Code::kUnknownName);
+      if (p == Proto::kDefault && plo == phi) p = plo;
+    } else {
+      return Fail(id, "'" + Text(id) + "' is not a port range");
+    }
+    return PortRange(n, p, dir, lo, hi);
+  }
+
+  int Broadcast(const Node* n) {
+    switch (n->quals.proto) {
+      case Proto::kDefault:
+      case Proto::kLink: {
+        if (!link_.has_ether_addrs) return Fail(n, "not a broadcast link");
+        std::array<uint8_t, 6> all;
+        all.fill(0xff);
+        return MacAt(0, all);
+      }
+      case Proto::kIp: {
+        if (opts_.netmask == kNetmaskUnknown)
+          return Fail(n, "netmask not known, so 'ip broadcast' not supported");
+        const uint32_t host = ~opts_.netmask;
+        const uint32_t off = nl() + proto::kIpOffDst;
+        return And(LinkProto(proto::kEtherIp), Or(MaskedEq(4, off, host, 0), MaskedEq(4, off, host, host)));
+      }
+      default:
+        return Fail(n, "only link-layer/IP broadcast filters supported");
+    }
+  }
+
+  int Multicast(const Node* n) {
+    switch (n->quals.proto) {
+      case Proto::kDefault:
+      case Proto::kLink:
+        if (!link_.has_ether_addrs)
+          return Fail(n, "link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel");
+        return TestK(Load(1, 0), Cmp::kSet, 1);
+      case Proto::kIp:
+        return And(LinkProto(proto::kEtherIp), TestK(Load(1, nl() + proto::kIpOffDst), Cmp::kGe, 224));
+      case Proto::kIp6:
+        return And(LinkProto(proto::kEtherIp6), EqAt(1, nl() + proto::kIp6OffDst, 255));
+      default:
+        return Fail(n, "link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel");
+    }
+  }
+
+  // --- relations ----------------------------------------------------------
+  // Lowers an arithmetic expression to a value; protocol checks the loads
+  // need are appended to *checks in evaluation order.
+  std::optional<ValueId> Arith(const Node* n, std::vector<int>* checks) {
+    switch (n->kind) {
+      case Kind::kNum: return v_.Const(n->num);
+      case Kind::kLen: return v_.Len();
+      case Kind::kNeg: {
+        auto a = Arith(n->lhs, checks);
+        if (!a) return std::nullopt;
+        if (v_.IsConst(*a)) return v_.Const(0u - v_[*a].k);
+        return v_.Neg(*a);
+      }
+      case Kind::kBinary: {
+        auto a = Arith(n->lhs, checks);
+        if (!a) return std::nullopt;
+        auto b = Arith(n->rhs, checks);
+        if (!b) return std::nullopt;
+        if (v_.IsConst(*b) && v_[*b].k == 0) {
+          if (n->bin == ast::BinOp::kDiv) return Fail(n, "division by zero"), std::nullopt;
+          if (n->bin == ast::BinOp::kMod) return Fail(n, "modulus by zero"), std::nullopt;
+        }
+        if (v_.IsConst(*a) && v_.IsConst(*b)) {
+          if (auto k = Fold(n->bin, v_[*a].k, v_[*b].k)) return v_.Const(*k);
+        }
+        return v_.Binary(n->bin, *a, *b);
+      }
+      case Kind::kLoad: return LoadRel(n, checks);
+      default:
+        Fail(n, "'" + Text(n) + "' is not a value");
+        return std::nullopt;
+    }
+  }
+
+  static std::optional<uint32_t> Fold(ast::BinOp op, uint32_t a, uint32_t b) {
+    switch (op) {
+      case ast::BinOp::kAdd: return a + b;
+      case ast::BinOp::kSub: return a - b;
+      case ast::BinOp::kMul: return a * b;
+      case ast::BinOp::kDiv: return a / b;
+      case ast::BinOp::kMod: return a % b;
+      case ast::BinOp::kAnd: return a & b;
+      case ast::BinOp::kOr: return a | b;
+      case ast::BinOp::kXor: return a ^ b;
+      case ast::BinOp::kLsh: if (b < 32) return a << b; return std::nullopt;
+      case ast::BinOp::kRsh: if (b < 32) return a >> b; return std::nullopt;
+    }
+    return std::nullopt;
+  }
+
+  std::optional<ValueId> LoadRel(const Node* n, std::vector<int>* checks) {
+    const Proto p = n->quals.proto;
+    if (n->num != 1 && n->num != 2 && n->num != 4) {
+      Fail(n, "data size must be 1, 2, or 4", Diag::Code::kRange);
+      return std::nullopt;
+    }
+    const proto::ProtoInfo& info = proto::Info(p);
+    if (!info.indexable) {
+      Fail(n, "unsupported index operation");
+      return std::nullopt;
+    }
+    auto index = Arith(n->lhs, checks);
+    if (!index) return std::nullopt;
+    const uint8_t size = uint8_t(n->num);
+    const bool konst = v_.IsConst(*index);
+    const uint32_t k = konst ? v_[*index].k : 0;
+    ValueId var = konst ? ir::kNoValue : *index;
+    uint32_t base = 0;
+    switch (p) {
+      case Proto::kLink:
+        break;
+      case Proto::kIp:
+      case Proto::kIp6:
+      case Proto::kArp:
+      case Proto::kRarp:
+        checks->push_back(LinkProto(info.ethertype));
+        base = nl();
+        break;
+      case Proto::kIcmp6:
+        checks->push_back(And(LinkProto(proto::kEtherIp6), EqAt(1, nl() + proto::kIp6OffNext, 58)));
+        base = nl() + proto::kIp6HdrLen;
+        break;
+      default:  // transports over IPv4: after the variable-length header
+        checks->push_back(And(IpProto(uint32_t(info.ipproto)), NotFragment()));
+        var = konst ? IpHdrLen() : v_.Binary(ast::BinOp::kAdd, *index, IpHdrLen());
+        base = nl();
+        break;
+    }
+    if (p != Proto::kLink && konst && k > 65535) {
+      Fail(n, std::string(ast::ProtoName(p)) + "[" + std::to_string(k) +
+                  "] is beyond the largest possible IP packet (65535 bytes)", Diag::Code::kRange);
+      return std::nullopt;
+    }
+    return v_.Load(size, var, base + k);
+  }
+
+  int Relation(const Node* n) {
+    std::vector<int> checks;
+    auto l = Arith(n->lhs, &checks);
+    if (!l) return kError;
+    auto r = Arith(n->rhs, &checks);
+    if (!r) return kError;
+    int t = kError;
+    switch (n->rel) {
+      case ast::RelOp::kEq: t = Test(*l, Cmp::kEq, *r); break;
+      case ast::RelOp::kNe: t = Not(Test(*l, Cmp::kEq, *r)); break;
+      case ast::RelOp::kGt: t = Test(*l, Cmp::kGt, *r); break;
+      case ast::RelOp::kGe: t = Test(*l, Cmp::kGe, *r); break;
+      case ast::RelOp::kLt: t = Not(Test(*l, Cmp::kGe, *r)); break;
+      case ast::RelOp::kLe: t = Not(Test(*l, Cmp::kGt, *r)); break;
+    }
+    for (auto it = checks.rbegin(); it != checks.rend(); ++it) t = And(*it, t);
+    return t;
+  }
+
+  // --- dispatch -----------------------------------------------------------
+  int Lower(const Node* n) {
+    switch (n->kind) {
+      case Kind::kAnd:
+      case Kind::kOr: {
+        // Iterate the left spine (long chains).
+        std::vector<const Node*> spine;
+        const Node* cur = n;
+        while (cur->kind == n->kind) {
+          spine.push_back(cur);
+          cur = cur->lhs;
+        }
+        int acc = Lower(cur);
+        if (acc == kError) return kError;
+        for (auto it = spine.rbegin(); it != spine.rend(); ++it) {
+          int r = Lower((*it)->rhs);
+          if (r == kError) return kError;
+          acc = n->kind == Kind::kAnd ? And(acc, r) : Or(acc, r);
+        }
+        return acc;
+      }
+      case Kind::kNot: {
+        int a = Lower(n->lhs);
+        return a == kError ? kError : Not(a);
+      }
+      case Kind::kGroup: return Lower(n->lhs);
+      case Kind::kPrimitive: return Primitive(n);
+      case Kind::kProtoAbbrev: return ProtoAbbrev(n, n->quals.proto);
+      case Kind::kRelation: return Relation(n);
+      case Kind::kBroadcast: return Broadcast(n);
+      case Kind::kMulticast: return Multicast(n);
+      case Kind::kLess: return Not(TestK(v_.Len(), Cmp::kGt, n->num));
+      case Kind::kGreater: return TestK(v_.Len(), Cmp::kGe, n->num);
+      default: return Fail(n, "'" + Text(n) + "' is not a test");
+    }
+  }
+
+  const ast::Ast& ast_;
+  const proto::LinkType& link_;
+  const CompileOptions& opts_;
+  const NameResolver& names_;
+  ir::Program* prog_;
+  ir::Values& v_;
+  Diag* diag_;
+  std::vector<Cond> conds_;
+};
+
+}  // namespace
+
+bool Lower(const ast::Ast& ast, const proto::LinkType& link, const CompileOptions& opts,
+           const NameResolver& names, ir::Program* out, Diag* diag) {
+  return Lowerer(ast, link, opts, names, out, diag).Run();
+}
+
+}  // namespace bpfcap

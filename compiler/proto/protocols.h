@@ -1,0 +1,60 @@
+// Protocol tables: EtherTypes, IP protocol numbers and header layouts that
+// lowering reads. One row per protocol; no logic.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "compiler/ast.h"
+
+namespace bpfcap::proto {
+
+inline constexpr uint32_t kEtherIp = 0x0800;
+inline constexpr uint32_t kEtherArp = 0x0806;
+inline constexpr uint32_t kEtherRarp = 0x8035;
+inline constexpr uint32_t kEtherIp6 = 0x86dd;
+inline constexpr uint32_t kEtherMtu = 1500;  // type fields up to this are 802.3 lengths
+
+inline constexpr uint8_t kIpProtoFragment6 = 44;  // IPv6 fragment header
+
+// What a protocol keyword means above the link layer.
+struct ProtoInfo {
+  ast::Proto proto;
+  uint32_t ethertype;    // for ip/ip6/arp/rarp: the EtherType it is
+  int ipproto;           // for transports: IP protocol number, else -1
+  bool over_ip;          // carried over IPv4 ("tcp" tests IPv4 ...)
+  bool over_ip6;         // ... and/or IPv6
+  bool indexable;        // "proto[...]" allowed
+  bool port_carrier;     // has 16-bit ports at offsets 0 and 2
+};
+
+const ProtoInfo& Info(ast::Proto p);
+
+// IPv4/IPv6/ARP header fields used by lowering (offsets from the start of
+// the network-layer header).
+inline constexpr uint32_t kIpOffFrag = 6;      // flags + fragment offset (16 bits)
+inline constexpr uint32_t kIpFragMask = 0x1fff;
+inline constexpr uint32_t kIpOffProto = 9;
+inline constexpr uint32_t kIpOffSrc = 12;
+inline constexpr uint32_t kIpOffDst = 16;
+inline constexpr uint32_t kIp6OffNext = 6;
+inline constexpr uint32_t kIp6OffSrc = 8;
+inline constexpr uint32_t kIp6OffDst = 24;
+inline constexpr uint32_t kIp6HdrLen = 40;
+inline constexpr uint32_t kArpOffSpa = 14;   // sender protocol address
+inline constexpr uint32_t kArpOffTpa = 24;   // target protocol address
+
+// "ether proto \NAME" names.
+std::optional<uint32_t> EtherTypeByName(std::string_view name);
+
+// LLC SAPs that libpcap compares as a DSAP/SSAP pair.
+inline constexpr uint32_t kSapIp = 0x06;
+inline constexpr uint32_t kSapNetbeui = 0xf0;
+inline constexpr uint32_t kSapIsoNs = 0xfe;
+inline constexpr uint32_t kSapIpx = 0xe0;
+inline constexpr uint32_t kEtherIpx = 0x8137;
+inline constexpr uint32_t kEtherAtalk = 0x809b;
+inline constexpr uint32_t kEtherAarp = 0x80f3;
+
+}  // namespace bpfcap::proto
