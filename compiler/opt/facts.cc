@@ -1,0 +1,163 @@
+// Path facts; see facts.h.
+
+#include "compiler/opt/facts.h"
+
+#include <algorithm>
+
+namespace bpfcap::opt {
+
+std::optional<bool> Fact::Decide(ir::Cmp cmp, uint32_t k) const {
+  auto member = [](const std::vector<uint32_t>& s, uint32_t x) {
+    return std::find(s.begin(), s.end(), x) != s.end();
+  };
+  if (!in.empty()) {
+    bool any_true = false, any_false = false;
+    for (uint32_t x : in) {
+      bool r = cmp == ir::Cmp::kEq ? x == k : cmp == ir::Cmp::kGt ? x > k
+               : cmp == ir::Cmp::kGe ? x >= k : (x & k) != 0;
+      (r ? any_true : any_false) = true;
+    }
+    if (!any_false) return true;
+    if (!any_true) return false;
+    return std::nullopt;
+  }
+  switch (cmp) {
+    case ir::Cmp::kEq:
+      if (k < lo || k > hi || member(out, k) || (k & zero) || (~k & one)) return false;
+      if (lo == hi) return true;
+      return std::nullopt;
+    case ir::Cmp::kGt:
+      if (lo > k) return true;
+      if (hi <= k) return false;
+      return std::nullopt;
+    case ir::Cmp::kGe:
+      if (lo >= k) return true;
+      if (hi < k) return false;
+      return std::nullopt;
+    case ir::Cmp::kSet:
+      if (k & one) return true;
+      if ((k & ~zero) == 0) return false;
+      if (hi < (k & -k)) return false;  // every set bit of k exceeds the range
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+Fact Fact::Refine(ir::Cmp cmp, uint32_t k, bool outcome) const {
+  Fact f = *this;
+  auto keep_in = [&](auto pred) {
+    std::vector<uint32_t> kept;
+    for (uint32_t x : f.in)
+      if (pred(x)) kept.push_back(x);
+    f.in = std::move(kept);
+  };
+  switch (cmp) {
+    case ir::Cmp::kEq:
+      if (outcome) {
+        f.in = {k};
+        f.lo = f.hi = k;
+        f.out.clear();
+      } else {
+        keep_in([&](uint32_t x) { return x != k; });
+        if (f.out.size() < kMaxSet && std::find(f.out.begin(), f.out.end(), k) == f.out.end())
+          f.out.push_back(k);
+      }
+      break;
+    case ir::Cmp::kGt:
+      if (outcome) {
+        f.lo = std::max(f.lo, k + 1);
+        keep_in([&](uint32_t x) { return x > k; });
+      } else {
+        f.hi = std::min(f.hi, k);
+        keep_in([&](uint32_t x) { return x <= k; });
+      }
+      break;
+    case ir::Cmp::kGe:
+      if (outcome) {
+        f.lo = std::max(f.lo, k);
+        keep_in([&](uint32_t x) { return x >= k; });
+      } else {
+        f.hi = std::min(f.hi, k - 1);
+        keep_in([&](uint32_t x) { return x < k; });
+      }
+      break;
+    case ir::Cmp::kSet:
+      if (outcome) {
+        if ((k & (k - 1)) == 0) f.one |= k;  // a single bit: now known set
+        keep_in([&](uint32_t x) { return (x & k) != 0; });
+      } else {
+        f.zero |= k;
+        keep_in([&](uint32_t x) { return (x & k) == 0; });
+      }
+      break;
+  }
+  return f;
+}
+
+Fact Fact::Union(const Fact& a, const Fact& b) {
+  Fact f;
+  f.lo = std::min(a.lo, b.lo);
+  f.hi = std::max(a.hi, b.hi);
+  f.zero = a.zero & b.zero;
+  f.one = a.one & b.one;
+  if (!a.in.empty() && !b.in.empty()) {
+    f.in = a.in;
+    for (uint32_t x : b.in)
+      if (std::find(f.in.begin(), f.in.end(), x) == f.in.end()) f.in.push_back(x);
+    if (f.in.size() > kMaxSet) f.in.clear();
+  }
+  for (uint32_t x : a.out)
+    if (std::find(b.out.begin(), b.out.end(), x) != b.out.end()) f.out.push_back(x);
+  return f;
+}
+
+const Fact* Facts::Find(ir::ValueId v) const {
+  auto it = std::lower_bound(facts_.begin(), facts_.end(), v,
+                             [](const auto& p, ir::ValueId id) { return p.first < id; });
+  return it != facts_.end() && it->first == v ? &it->second : nullptr;
+}
+
+void Facts::Set(ir::ValueId v, Fact f) {
+  auto it = std::lower_bound(facts_.begin(), facts_.end(), v,
+                             [](const auto& p, ir::ValueId id) { return p.first < id; });
+  if (it != facts_.end() && it->first == v) it->second = std::move(f);
+  else facts_.insert(it, {v, std::move(f)});
+}
+
+Facts Facts::After(const ir::Values& vals, const ir::Test& test, bool outcome) const {
+  Facts r = *this;
+  if (!vals.IsConst(test.rhs)) return r;
+  const Fact* f = Find(test.lhs);
+  r.Set(test.lhs, (f ? *f : Fact{}).Refine(test.cmp, vals[test.rhs].k, outcome));
+  return r;
+}
+
+Facts Facts::Meet(const Facts& a, const Facts& b) {
+  Facts r;
+  size_t i = 0, j = 0;
+  while (i < a.facts_.size() && j < b.facts_.size()) {
+    if (a.facts_[i].first < b.facts_[j].first) ++i;
+    else if (b.facts_[j].first < a.facts_[i].first) ++j;
+    else {
+      r.facts_.push_back({a.facts_[i].first, Fact::Union(a.facts_[i].second, b.facts_[j].second)});
+      ++i;
+      ++j;
+    }
+  }
+  return r;
+}
+
+std::optional<bool> Facts::Decide(const ir::Values& vals, const ir::Test& test) const {
+  if (!vals.IsConst(test.rhs)) return std::nullopt;
+  const uint32_t k = vals[test.rhs].k;
+  if (vals.IsConst(test.lhs)) return Fact{vals[test.lhs].k, vals[test.lhs].k, 0, 0, {}, {}}.Decide(test.cmp, k);
+  const Fact* f = Find(test.lhs);
+  if (!f) return std::nullopt;
+  return f->Decide(test.cmp, k);
+}
+
+bool Facts::Safe(const ir::Values& vals, ir::ValueId v) const {
+  return !vals.ReadsPacket(v) || Find(v) != nullptr;
+}
+
+}  // namespace bpfcap::opt
