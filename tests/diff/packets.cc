@@ -1,0 +1,780 @@
+// Packet generator: see packets.h.
+//
+// A frame is built front to back into a Frame, which also records the
+// offsets worth mutating ("hot": type fields, IHL, protocol, flags, ports)
+// and where the last protocol header ends. Mutate() then decides, per base
+// frame, whether it is emitted as is, with changed bytes, cut by a snapshot
+// length, swept through every truncation length, or replaced by garbage.
+#include "tests/diff/packets.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstring>
+
+namespace bpfcap::difftest {
+namespace {
+
+// --- PRNG: xoshiro256** seeded by splitmix64, same on every machine. -------
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) {
+    for (uint64_t& s : s_) {
+      seed += 0x9e3779b97f4a7c15ULL;
+      uint64_t z = seed;
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+      s = z ^ (z >> 31);
+    }
+  }
+  uint64_t Next() {
+    const uint64_t result = Rotl(s_[1] * 5, 7) * 9;
+    const uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = Rotl(s_[3], 45);
+    return result;
+  }
+  // Uniform enough in [0, n); 0 when n == 0.
+  uint32_t Below(uint32_t n) { return n == 0 ? 0 : static_cast<uint32_t>(Next() % n); }
+  // Uniform in [lo, hi].
+  uint32_t Range(uint32_t lo, uint32_t hi) { return lo + Below(hi - lo + 1); }
+  bool Chance(uint32_t percent) { return Below(100) < percent; }
+  uint8_t Byte() { return static_cast<uint8_t>(Next()); }
+  uint16_t U16() { return static_cast<uint16_t>(Next()); }
+  uint32_t U32() { return static_cast<uint32_t>(Next()); }
+  template <typename T, size_t N>
+  const T& Pick(const T (&a)[N]) { return a[Below(N)]; }
+  template <typename T, size_t N>
+  const T& Pick(const std::array<T, N>& a) { return a[Below(N)]; }
+
+ private:
+  static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  uint64_t s_[4];
+};
+
+// --- Pools shared with exprs.txt. ------------------------------------------
+using V4 = std::array<uint8_t, 4>;
+using V6 = std::array<uint8_t, 16>;
+using Mac = std::array<uint8_t, 6>;
+
+constexpr V4 kV4Pool[] = {
+    {10, 0, 0, 1},       {10, 0, 0, 2},       {10, 1, 2, 3},
+    {192, 168, 1, 1},    {192, 168, 1, 255},  {192, 168, 1, 0},
+    {192, 168, 2, 7},    {172, 16, 5, 4},     {224, 0, 0, 1},
+    {224, 0, 0, 251},    {239, 255, 255, 250}, {255, 255, 255, 255},
+    {127, 0, 0, 1},      {0, 0, 0, 0},        {10, 255, 255, 255},
+    {8, 8, 8, 8},        {10, 0, 0, 255},     {192, 168, 0, 1},
+};
+
+constexpr V6 kV6Pool[] = {
+    {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},                 // ::1
+    {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},           // fe80::1
+    {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},     // 2001:db8::1
+    {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2},     // 2001:db8::2
+    {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5},     // 2001:db8:1::5
+    {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},           // ff02::1
+    {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0, 0, 1},        // ff02::1:ff00:1
+    {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},                 // ::
+    {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 1},          // ::ffff:10.0.0.1
+    {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x02, 0x11, 0x22, 0xff, 0xfe, 0x33, 0x44, 0x55},
+    {0x20, 0x01, 0x0d, 0xb9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},     // 2001:db9::1
+};
+
+constexpr Mac kMacPool[] = {
+    {0x00, 0x11, 0x22, 0x33, 0x44, 0x55}, {0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb},
+    {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, {0x01, 0x00, 0x5e, 0x00, 0x00, 0x01},
+    {0x33, 0x33, 0x00, 0x00, 0x00, 0x01}, {0x02, 0x00, 0x00, 0x00, 0x00, 0x01},
+    {0x00, 0x00, 0x00, 0x00, 0x00, 0x00}, {0x01, 0x80, 0xc2, 0x00, 0x00, 0x00},
+};
+
+constexpr uint16_t kPortPool[] = {0,    7,    20,   21,   22,    23,    25,   53,
+                                  67,   68,   80,   123,  161,   443,   1023, 1024,
+                                  1025, 2049, 5000, 6000, 8080,  8443,  65534, 65535};
+
+constexpr uint8_t kIpProtoPool[] = {6,  6,  6,  6,  6,  17, 17, 17, 17, 1,  1,  1,  132, 132,
+                                    2,  2,  0,  4,  9,  41, 43, 44, 47, 50, 51, 58, 59,  60,
+                                    89, 103, 112, 255};
+constexpr uint8_t kIp6ProtoPool[] = {6,  6,  6,  6,  17, 17, 17, 17, 58, 58, 58, 58, 132, 132,
+                                     0,  43, 44, 60, 59, 47, 50, 51, 103, 112, 1, 2, 4,  41};
+
+constexpr uint16_t kEtherTypePool[] = {0x88cc, 0x6003, 0x809b, 0x80f3, 0x8137, 0x8863,
+                                       0x8864, 0x0801, 0x9000, 0x05dc, 0x05dd, 0x0600,
+                                       0x6002, 0x6004, 0x8038, 0x88e5, 0x0842, 0x22f0};
+
+enum class Net : uint8_t { kIpv4, kIpv6, kArp, kRarp, kRandom };
+
+// --- Frame: bytes plus what the mutator needs to know. ---------------------
+struct Frame {
+  std::vector<uint8_t> b;
+  std::vector<uint32_t> hot;  // offsets worth mutating
+  uint32_t header_end = 0;    // end of the last header (before payload)
+
+  uint32_t size() const { return static_cast<uint32_t>(b.size()); }
+  void Hot() { hot.push_back(size()); }
+  void Put8(uint8_t v) { b.push_back(v); }
+  void Put16(uint16_t v) {
+    b.push_back(static_cast<uint8_t>(v >> 8));
+    b.push_back(static_cast<uint8_t>(v));
+  }
+  void Put32(uint32_t v) {
+    Put16(static_cast<uint16_t>(v >> 16));
+    Put16(static_cast<uint16_t>(v));
+  }
+  void Put32Le(uint32_t v) {
+    for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  template <size_t N>
+  void Put(const std::array<uint8_t, N>& a) { b.insert(b.end(), a.begin(), a.end()); }
+  void Put(std::string_view s) { b.insert(b.end(), s.begin(), s.end()); }
+  void PutRandom(Rng& rng, uint32_t n) {
+    for (uint32_t i = 0; i < n; ++i) b.push_back(rng.Byte());
+  }
+  void Set16(uint32_t off, uint16_t v) {
+    b[off] = static_cast<uint8_t>(v >> 8);
+    b[off + 1] = static_cast<uint8_t>(v);
+  }
+  void MarkHeaderEnd() { header_end = size(); }
+};
+
+uint16_t Checksum(const uint8_t* p, size_t n) {
+  uint32_t sum = 0;
+  for (size_t i = 0; i + 1 < n; i += 2) sum += (p[i] << 8) | p[i + 1];
+  if (n % 2) sum += p[n - 1] << 8;
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<uint16_t>(~sum);
+}
+
+V4 PickV4(Rng& rng) {
+  if (rng.Chance(85)) return rng.Pick(kV4Pool);
+  V4 a;
+  for (auto& x : a) x = rng.Byte();
+  if (rng.Chance(50)) a[0] = 10;  // near the pool's nets
+  return a;
+}
+V6 PickV6(Rng& rng) {
+  if (rng.Chance(85)) return rng.Pick(kV6Pool);
+  V6 a;
+  for (auto& x : a) x = rng.Byte();
+  if (rng.Chance(50)) a[0] = 0x20, a[1] = 0x01, a[2] = 0x0d, a[3] = 0xb8;
+  return a;
+}
+Mac PickMac(Rng& rng) {
+  if (rng.Chance(80)) return rng.Pick(kMacPool);
+  Mac a;
+  for (auto& x : a) x = rng.Byte();
+  return a;
+}
+uint16_t PickPort(Rng& rng) {
+  static constexpr uint16_t kCommon[] = {0, 22, 53, 80, 443, 1024, 8080, 65535};
+  uint32_t r = rng.Below(100);
+  return r < 45 ? rng.Pick(kCommon) : r < 85 ? rng.Pick(kPortPool) : rng.U16();
+}
+
+// --- Transport layer. --------------------------------------------------------
+void PutTcp(Rng& rng, Frame& f) {
+  static constexpr uint8_t kFlags[] = {0x02, 0x12, 0x10, 0x18, 0x11, 0x01, 0x04, 0x14,
+                                       0x29, 0x3f, 0x00, 0x20, 0x30, 0xc2, 0x52, 0x08,
+                                       0x19, 0x03, 0x06, 0x40, 0x80, 0xff};
+  f.Hot();
+  f.Put16(PickPort(rng));
+  f.Hot();
+  f.Put16(PickPort(rng));
+  f.Put32(rng.U32());
+  f.Put32(rng.Chance(30) ? 0 : rng.U32());
+  uint32_t opt_words = rng.Chance(60) ? 0 : rng.Range(1, 10);
+  f.Hot();
+  f.Put8(static_cast<uint8_t>((5 + opt_words) << 4 | (rng.Chance(90) ? 0 : rng.Below(16))));
+  f.Hot();
+  f.Put8(rng.Chance(85) ? rng.Pick(kFlags) : rng.Byte());
+  f.Put16(rng.Chance(20) ? 0 : rng.U16());
+  f.Put16(rng.U16());
+  f.Put16(rng.Chance(80) ? 0 : rng.U16());
+  uint32_t opt_end = f.size() + 4 * opt_words;
+  while (f.size() < opt_end) {
+    switch (rng.Below(6)) {
+      case 0: f.Put8(2), f.Put8(4), f.Put16(rng.Chance(50) ? 1460 : rng.U16()); break;  // MSS
+      case 1: f.Put8(1); break;                                                         // NOP
+      case 2: f.Put8(3), f.Put8(3), f.Put8(static_cast<uint8_t>(rng.Below(15))); break; // WS
+      case 3: f.Put8(4), f.Put8(2); break;                                              // SACK ok
+      case 4: f.Put8(8), f.Put8(10), f.Put32(rng.U32()), f.Put32(rng.U32()); break;     // TS
+      default: f.Put8(0); break;                                                        // EOL
+    }
+  }
+  f.b.resize(opt_end);
+  f.MarkHeaderEnd();
+  static constexpr std::string_view kPayloads[] = {
+      "GET / HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 200 OK\r\n", "SSH-2.0-OpenSSH_9.2\r\n",
+      "POST /a HTTP/1.0\r\n", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"};
+  uint32_t r = rng.Below(100);
+  if (r < 40) return;
+  if (r < 65) return f.Put(rng.Pick(kPayloads));
+  f.PutRandom(rng, rng.Range(1, 60));
+}
+
+void PutUdp(Rng& rng, Frame& f) {
+  uint32_t start = f.size();
+  f.Hot();
+  f.Put16(PickPort(rng));
+  f.Hot();
+  f.Put16(PickPort(rng));
+  f.Put16(0);
+  f.Put16(rng.Chance(50) ? 0 : rng.U16());
+  f.MarkHeaderEnd();
+  f.PutRandom(rng, rng.Below(48));
+  f.Set16(start + 4, rng.Chance(85) ? static_cast<uint16_t>(f.size() - start) : rng.U16());
+}
+
+void PutSctp(Rng& rng, Frame& f) {
+  f.Hot();
+  f.Put16(PickPort(rng));
+  f.Hot();
+  f.Put16(PickPort(rng));
+  f.Put32(rng.U32());  // verification tag
+  f.Put32(rng.U32());  // checksum
+  f.MarkHeaderEnd();
+  f.Put8(static_cast<uint8_t>(rng.Below(16)));  // chunk type
+  f.Put8(rng.Byte());
+  f.Put16(static_cast<uint16_t>(4 + rng.Below(20)));
+  f.PutRandom(rng, rng.Below(20));
+}
+
+void PutIcmp(Rng& rng, Frame& f) {
+  static constexpr uint8_t kTypes[] = {0, 3, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 0, 0, 8, 8, 8, 3, 3};
+  uint32_t start = f.size();
+  f.Hot();
+  f.Put8(rng.Chance(90) ? rng.Pick(kTypes) : rng.Byte());
+  f.Hot();
+  f.Put8(static_cast<uint8_t>(rng.Chance(60) ? 0 : rng.Below(rng.Chance(80) ? 16 : 256)));
+  f.Put16(0);
+  f.Put16(rng.U16());  // id / unused
+  f.Put16(rng.U16());  // seq
+  f.MarkHeaderEnd();
+  if (rng.Chance(30)) {  // quoted IPv4 header, as in an error message
+    f.Put8(0x45), f.Put8(0), f.Put16(60), f.Put32(rng.U32());
+    f.Put8(64), f.Put8(rng.Pick(kIpProtoPool)), f.Put16(0);
+    f.Put(PickV4(rng)), f.Put(PickV4(rng));
+    f.PutRandom(rng, 8);
+  } else {
+    f.PutRandom(rng, rng.Below(40));
+  }
+  f.Set16(start + 2, Checksum(&f.b[start], f.size() - start));
+}
+
+void PutIcmp6(Rng& rng, Frame& f) {
+  static constexpr uint8_t kTypes[] = {1,   2,   3,   4,   128, 129, 130, 131, 132,
+                                       133, 134, 135, 136, 137, 143, 128, 129, 135};
+  f.Hot();
+  uint8_t type = rng.Chance(90) ? rng.Pick(kTypes) : rng.Byte();
+  f.Put8(type);
+  f.Hot();
+  f.Put8(static_cast<uint8_t>(rng.Chance(70) ? 0 : rng.Below(8)));
+  f.Put16(rng.U16());
+  f.Put32(rng.Chance(50) ? 0 : rng.U32());
+  f.MarkHeaderEnd();
+  if (type == 135 || type == 136 || type == 137) f.Put(PickV6(rng));
+  f.PutRandom(rng, rng.Below(24));
+}
+
+void PutIgmp(Rng& rng, Frame& f) {
+  static constexpr uint8_t kTypes[] = {0x11, 0x12, 0x16, 0x17, 0x22};
+  f.Hot();
+  f.Put8(rng.Chance(90) ? rng.Pick(kTypes) : rng.Byte());
+  f.Put8(static_cast<uint8_t>(rng.Below(200)));
+  f.Put16(rng.U16());
+  f.Put(PickV4(rng));
+  f.MarkHeaderEnd();
+  f.PutRandom(rng, rng.Below(12));
+}
+
+// PIM, VRRP/CARP, AH, ESP, GRE and the rest: a plausible fixed header.
+void PutOther(Rng& rng, Frame& f, uint8_t proto) {
+  switch (proto) {
+    case 103:  // PIM: version 2, type
+      f.Hot();
+      f.Put8(static_cast<uint8_t>(0x20 | rng.Below(10)));
+      f.Put8(0), f.Put16(rng.U16()), f.PutRandom(rng, 8);
+      break;
+    case 112:  // VRRP v2/v3 or CARP
+      f.Hot();
+      f.Put8(rng.Chance(70) ? 0x21 : (rng.Chance(50) ? 0x31 : rng.Byte()));
+      f.Put8(static_cast<uint8_t>(rng.Range(1, 10)));   // vrid
+      f.Put8(rng.Chance(50) ? 100 : rng.Byte());        // priority
+      f.Put8(1), f.Put8(0), f.Put8(1), f.Put16(rng.U16());
+      f.Put(PickV4(rng));
+      break;
+    case 51:  // AH: next header, length, reserved, SPI, sequence, ICV
+      f.Hot();
+      f.Put8(rng.Pick(kIpProtoPool)), f.Put8(4), f.Put16(0);
+      f.Put32(rng.Chance(50) ? 0x100 : rng.U32()), f.Put32(rng.U32()), f.PutRandom(rng, 12);
+      break;
+    case 50:  // ESP: SPI, sequence
+      f.Hot();
+      f.Put32(rng.Chance(50) ? 0x100 : rng.U32()), f.Put32(rng.U32());
+      break;
+    case 47:  // GRE: flags/version, protocol
+      f.Put16(rng.Chance(80) ? 0 : rng.U16());
+      f.Hot();
+      f.Put16(rng.Chance(60) ? 0x0800 : (rng.Chance(50) ? 0x86dd : 0x6558));
+      break;
+    default:
+      f.PutRandom(rng, rng.Below(24));
+      break;
+  }
+  f.MarkHeaderEnd();
+  f.PutRandom(rng, rng.Below(24));
+}
+
+void PutIpv4(Rng& rng, Frame& f, int depth);
+void PutIpv6(Rng& rng, Frame& f, int depth);
+
+void PutTransport(Rng& rng, Frame& f, uint8_t proto, int depth) {
+  switch (proto) {
+    case 6: return PutTcp(rng, f);
+    case 17: return PutUdp(rng, f);
+    case 132: return PutSctp(rng, f);
+    case 1: return PutIcmp(rng, f);
+    case 58: return PutIcmp6(rng, f);
+    case 2: return PutIgmp(rng, f);
+    case 4:
+      if (depth == 0) return PutIpv4(rng, f, depth + 1);
+      break;
+    case 41:
+      if (depth == 0) return PutIpv6(rng, f, depth + 1);
+      break;
+    default: break;
+  }
+  PutOther(rng, f, proto);
+}
+
+// --- Network layer. ----------------------------------------------------------
+void PutIpv4(Rng& rng, Frame& f, int depth) {
+  uint32_t start = f.size();
+  uint32_t ihl = rng.Chance(75) ? 5 : rng.Range(6, 15);
+  f.Hot();
+  f.Put8(static_cast<uint8_t>(0x40 | ihl));
+  f.Put8(rng.Chance(70) ? 0 : rng.Byte());
+  f.Put16(0);  // total length, below
+  f.Put16(rng.U16());
+  uint16_t frag = rng.Chance(50) ? 0x4000 : 0;  // DF
+  uint32_t r = rng.Below(100);
+  if (r < 10) frag = 0x2000;                                                   // MF
+  else if (r < 20) frag = static_cast<uint16_t>(rng.Range(1, 0x1fff));          // offset
+  else if (r < 30) frag = static_cast<uint16_t>(0x2000 | rng.Range(1, 0x1fff)); // both
+  else if (r < 32) frag = rng.U16();
+  f.Hot();
+  f.Put16(frag);
+  f.Put8(rng.Chance(70) ? 64 : rng.Byte());
+  uint8_t proto = rng.Chance(92) ? rng.Pick(kIpProtoPool) : rng.Byte();
+  f.Hot();
+  f.Put8(proto);
+  f.Put16(0);  // checksum, below
+  f.Hot();
+  f.Put(PickV4(rng));
+  f.Hot();
+  f.Put(PickV4(rng));
+  uint32_t opt_end = start + 4 * ihl;
+  while (f.size() < opt_end) {
+    switch (rng.Below(4)) {
+      case 0: f.Put8(1); break;                                   // NOP
+      case 1: f.Put8(7), f.Put8(7), f.Put8(4), f.Put(PickV4(rng)); break;  // RR
+      case 2: f.Put8(0); break;                                   // EOL
+      default: f.Put8(rng.Byte()); break;
+    }
+  }
+  f.b.resize(opt_end);
+  f.MarkHeaderEnd();
+  // Non-first fragments mostly carry no transport header.
+  if ((frag & 0x1fff) != 0 && rng.Chance(50)) {
+    f.PutRandom(rng, rng.Below(32));
+  } else {
+    PutTransport(rng, f, proto, depth);
+  }
+  uint16_t total = static_cast<uint16_t>(f.size() - start);
+  f.Set16(start + 2, rng.Chance(90) ? total : rng.U16());
+  f.Set16(start + 10, Checksum(&f.b[start], 4 * ihl));
+}
+
+void PutIpv6(Rng& rng, Frame& f, int depth) {
+  uint32_t start = f.size();
+  f.Hot();
+  f.Put8(static_cast<uint8_t>(0x60 | (rng.Chance(80) ? 0 : rng.Below(16))));
+  f.Put8(rng.Chance(80) ? 0 : rng.Byte());
+  f.Put16(rng.Chance(70) ? 0 : rng.U16());
+  f.Put16(0);  // payload length, below
+  uint32_t next_off = f.size();
+  f.Hot();
+  f.Put8(0);  // next header, below
+  f.Put8(rng.Chance(70) ? 64 : rng.Byte());
+  f.Hot();
+  f.Put(PickV6(rng));
+  f.Hot();
+  f.Put(PickV6(rng));
+  // Extension header chain before the transport.
+  uint32_t n_ext = rng.Chance(65) ? 0 : rng.Range(1, 3);
+  for (uint32_t i = 0; i < n_ext; ++i) {
+    static constexpr uint8_t kExt[] = {0, 43, 44, 60, 0, 44, 51};
+    uint8_t ext = (i == 0 && rng.Chance(40)) ? 0 : rng.Pick(kExt);
+    f.b[next_off] = ext;
+    next_off = f.size();
+    f.Hot();
+    f.Put8(0);
+    if (ext == 44) {  // fragment header: fixed 8 bytes
+      f.Put8(0);
+      uint32_t r = rng.Below(4);
+      uint16_t off_m = r == 0 ? 0 : r == 1 ? 1 : static_cast<uint16_t>(rng.Range(1, 0x1fff) << 3 | (r & 1));
+      f.Hot();
+      f.Put16(off_m);
+      f.Put32(rng.U32());
+    } else if (ext == 51) {  // AH: length in 4-octet units minus 2
+      f.Put8(4), f.Put16(0), f.Put32(rng.U32()), f.Put32(rng.U32()), f.PutRandom(rng, 12);
+    } else {
+      uint32_t len8 = rng.Below(3);
+      f.Put8(static_cast<uint8_t>(len8));
+      if (ext == 43) {  // routing: type, segments left
+        f.Put8(static_cast<uint8_t>(rng.Below(5))), f.Put8(static_cast<uint8_t>(rng.Below(3)));
+        f.PutRandom(rng, 4 + 8 * len8);
+      } else {  // options: PadN
+        f.Put8(1), f.Put8(static_cast<uint8_t>(4 + 8 * len8));
+        for (uint32_t k = 0; k < 4 + 8 * len8; ++k) f.Put8(0);
+      }
+    }
+  }
+  uint8_t proto = rng.Chance(92) ? rng.Pick(kIp6ProtoPool) : rng.Byte();
+  f.b[next_off] = proto;
+  f.MarkHeaderEnd();
+  PutTransport(rng, f, proto, depth);
+  uint16_t plen = static_cast<uint16_t>(f.size() - start - 40);
+  f.Set16(start + 4, rng.Chance(90) ? plen : rng.U16());
+}
+
+void PutArp(Rng& rng, Frame& f, bool rarp) {
+  f.Hot();
+  f.Put16(rng.Chance(85) ? 1 : (rng.Chance(50) ? 6 : rng.U16()));
+  f.Hot();
+  f.Put16(rng.Chance(90) ? 0x0800 : 0x86dd);
+  f.Hot();
+  f.Put8(rng.Chance(90) ? 6 : rng.Byte());
+  f.Hot();
+  f.Put8(rng.Chance(90) ? 4 : rng.Byte());
+  f.Hot();
+  uint16_t op = rarp ? (rng.Chance(50) ? 3 : 4) : (rng.Chance(50) ? 1 : 2);
+  f.Put16(rng.Chance(90) ? op : static_cast<uint16_t>(rng.Below(10)));
+  f.Put(PickMac(rng));
+  f.Hot();
+  f.Put(PickV4(rng));
+  f.Put(PickMac(rng));
+  f.Hot();
+  f.Put(PickV4(rng));
+  f.MarkHeaderEnd();
+}
+
+void PutNetwork(Rng& rng, Frame& f, Net net) {
+  switch (net) {
+    case Net::kIpv4: return PutIpv4(rng, f, 0);
+    case Net::kIpv6: return PutIpv6(rng, f, 0);
+    case Net::kArp: return PutArp(rng, f, false);
+    case Net::kRarp: return PutArp(rng, f, true);
+    case Net::kRandom:
+      f.Hot();
+      f.PutRandom(rng, rng.Below(48));
+      f.MarkHeaderEnd();
+      return;
+  }
+}
+
+Net PickIpNet(Rng& rng) {
+  uint32_t r = rng.Below(100);
+  return r < 48 ? Net::kIpv4 : r < 96 ? Net::kIpv6 : Net::kRandom;
+}
+
+// An 802.2 LLC header (and sometimes SNAP) followed by a little payload.
+void PutLlc(Rng& rng, Frame& f) {
+  static constexpr std::array<uint8_t, 3> kLlc[] = {
+      {0xaa, 0xaa, 0x03}, {0x42, 0x42, 0x03}, {0xe0, 0xe0, 0x03}, {0xfe, 0xfe, 0x03},
+      {0xf0, 0xf0, 0x03}, {0xff, 0xff, 0x00}, {0x06, 0x06, 0x03}, {0xaa, 0xaa, 0x03}};
+  f.Hot();
+  if (rng.Chance(90)) {
+    f.Put(rng.Pick(kLlc));
+  } else {
+    f.PutRandom(rng, 3);
+  }
+  if (f.b[f.size() - 3] == 0xaa) {  // SNAP: OUI, EtherType
+    f.Put8(0), f.Put8(0), f.Put8(rng.Chance(80) ? 0 : 0xf8);
+    f.Hot();
+    f.Put16(rng.Chance(60) ? 0x0800 : rng.Chance(50) ? 0x809b : 0x80f3);
+  }
+  f.MarkHeaderEnd();
+  f.PutRandom(rng, rng.Below(40));
+}
+
+// --- Link layers. ------------------------------------------------------------
+// The EtherType and the payload for Ethernet-like links (also after SLL).
+void PutEtherPayload(Rng& rng, Frame& f, bool allow_vlan) {
+  uint32_t r = rng.Below(100);
+  auto put_type = [&](uint16_t t) {
+    f.Hot();
+    f.Hot();
+    f.hot.back() += 1;
+    f.Put16(t);
+  };
+  if (allow_vlan && rng.Chance(15)) {  // one or two VLAN tags
+    static constexpr uint16_t kTpid[] = {0x8100, 0x8100, 0x8100, 0x88a8, 0x9100};
+    static constexpr uint16_t kVid[] = {0, 1, 2, 100, 200, 4095};
+    uint32_t tags = rng.Chance(75) ? 1 : 2;
+    for (uint32_t i = 0; i < tags; ++i) {
+      put_type(rng.Pick(kTpid));
+      f.Hot();
+      uint16_t vid = rng.Chance(80) ? rng.Pick(kVid) : static_cast<uint16_t>(rng.Below(4096));
+      f.Put16(static_cast<uint16_t>(rng.Below(8) << 13 | vid));
+    }
+  }
+  if (r < 34) {
+    put_type(0x0800), PutIpv4(rng, f, 0);
+  } else if (r < 60) {
+    put_type(0x86dd), PutIpv6(rng, f, 0);
+  } else if (r < 69) {
+    put_type(0x0806), PutArp(rng, f, false);
+  } else if (r < 73) {
+    put_type(0x8035), PutArp(rng, f, rng.Chance(80));
+  } else if (r < 77) {  // MPLS label stack
+    put_type(rng.Chance(85) ? 0x8847 : 0x8848);
+    static constexpr uint32_t kLabels[] = {0, 1, 2, 16, 100, 1000, 0xfffff};
+    uint32_t n = rng.Range(1, 3);
+    for (uint32_t i = 0; i < n; ++i) {
+      uint32_t label = rng.Chance(80) ? rng.Pick(kLabels) : rng.Below(1 << 20);
+      f.Hot();
+      f.Put32(label << 12 | rng.Below(8) << 9 | (i + 1 == n ? 1u << 8 : 0) | 64);
+    }
+    PutNetwork(rng, f, PickIpNet(rng));
+  } else if (r < 86) {  // 802.3 length + LLC
+    uint32_t len_off = f.size();
+    put_type(0);
+    PutLlc(rng, f);
+    uint32_t len = f.size() - len_off - 2;
+    f.Set16(len_off, static_cast<uint16_t>(rng.Chance(80) ? len : rng.Below(1501)));
+  } else if (r < 94) {
+    put_type(rng.Pick(kEtherTypePool));
+    PutNetwork(rng, f, rng.Chance(70) ? Net::kRandom : PickIpNet(rng));
+  } else {
+    put_type(rng.U16());
+    PutNetwork(rng, f, rng.Chance(70) ? Net::kRandom : PickIpNet(rng));
+  }
+}
+
+void PutEthernet(Rng& rng, Frame& f) {
+  f.Hot();
+  f.Put(PickMac(rng));
+  f.Hot();
+  f.Put(PickMac(rng));
+  PutEtherPayload(rng, f, true);
+}
+
+uint16_t PickSllProto(Rng& rng) {
+  static constexpr uint16_t kProtos[] = {0x0800, 0x0800, 0x0800, 0x86dd, 0x86dd, 0x86dd,
+                                         0x0806, 0x8035, 0x0004, 0x0001, 0x0003, 0x8100,
+                                         0x88cc, 0x8847, 0x0005, 0x000c};
+  return rng.Chance(90) ? rng.Pick(kProtos) : rng.U16();
+}
+
+// The payload after an SLL/SLL2 protocol field.
+void PutSllPayload(Rng& rng, Frame& f, uint16_t proto) {
+  switch (proto) {
+    case 0x0800: return PutNetwork(rng, f, rng.Chance(95) ? Net::kIpv4 : Net::kIpv6);
+    case 0x86dd: return PutNetwork(rng, f, rng.Chance(95) ? Net::kIpv6 : Net::kIpv4);
+    case 0x0806: return PutArp(rng, f, false);
+    case 0x8035: return PutArp(rng, f, true);
+    case 0x0004: return PutLlc(rng, f);
+    case 0x8100:
+      f.Hot();
+      f.Put16(static_cast<uint16_t>(rng.Chance(50) ? 100 : rng.Below(4096)));
+      f.Hot();
+      f.Put16(rng.Chance(50) ? 0x0800 : 0x86dd);
+      return PutNetwork(rng, f, PickIpNet(rng));
+    default: return PutNetwork(rng, f, rng.Chance(60) ? Net::kRandom : PickIpNet(rng));
+  }
+}
+
+void PutSllAddress(Rng& rng, Frame& f) {
+  f.Put(PickMac(rng));
+  f.Put16(rng.Chance(80) ? 0 : rng.U16());
+}
+
+uint16_t PickHaType(Rng& rng) {
+  static constexpr uint16_t kTypes[] = {1, 1, 1, 772, 776, 778, 65534, 824, 512, 280};
+  return rng.Chance(90) ? rng.Pick(kTypes) : rng.U16();
+}
+
+void PutSll(Rng& rng, Frame& f) {
+  f.Hot();
+  f.Put16(static_cast<uint16_t>(rng.Chance(90) ? rng.Below(5) : rng.U16()));  // packet type
+  f.Put16(PickHaType(rng));
+  f.Put16(static_cast<uint16_t>(rng.Chance(85) ? 6 : rng.Below(9)));          // address length
+  PutSllAddress(rng, f);
+  uint16_t proto = PickSllProto(rng);
+  f.Hot();
+  f.Hot();
+  f.hot.back() += 1;
+  f.Put16(proto);
+  PutSllPayload(rng, f, proto);
+}
+
+void PutSll2(Rng& rng, Frame& f) {
+  uint16_t proto = PickSllProto(rng);
+  f.Hot();
+  f.Hot();
+  f.hot.back() += 1;
+  f.Put16(proto);
+  f.Put16(rng.Chance(95) ? 0 : rng.U16());  // reserved
+  static constexpr uint32_t kIfIndex[] = {1, 2, 3, 7, 42};
+  f.Hot();
+  f.Put32(rng.Chance(85) ? rng.Pick(kIfIndex) : rng.U32());
+  f.Put16(PickHaType(rng));
+  f.Hot();
+  f.Put8(static_cast<uint8_t>(rng.Chance(90) ? rng.Below(5) : rng.Byte()));  // packet type
+  f.Put8(static_cast<uint8_t>(rng.Chance(85) ? 6 : rng.Below(9)));           // address length
+  PutSllAddress(rng, f);
+  PutSllPayload(rng, f, proto);
+}
+
+void PutRaw(Rng& rng, Frame& f) {
+  uint32_t r = rng.Below(100);
+  if (r < 46) return PutIpv4(rng, f, 0);
+  if (r < 92) return PutIpv6(rng, f, 0);
+  f.Hot();
+  f.Put8(static_cast<uint8_t>(rng.Chance(50) ? (rng.Below(16) << 4 | 5) : rng.Byte()));
+  f.PutRandom(rng, rng.Below(60));
+  f.MarkHeaderEnd();
+}
+
+// DLT_NULL (host order, little endian here) and DLT_LOOP (big endian).
+void PutAfHeader(Rng& rng, Frame& f, bool big_endian) {
+  static constexpr uint32_t kAf[] = {2, 2, 2, 2, 10, 24, 28, 30, 24, 28, 30, 7, 23, 1, 0, 17};
+  uint32_t af = rng.Chance(90) ? rng.Pick(kAf) : (rng.Chance(50) ? rng.Below(64) : rng.U32());
+  f.Hot();
+  for (int i = 1; i < 4; ++i) f.hot.push_back(f.size() + static_cast<uint32_t>(i));
+  if (big_endian) {
+    f.Put32(af);
+  } else {
+    f.Put32Le(af);
+  }
+  Net net = af == 2 ? Net::kIpv4 : (af == 10 || af == 24 || af == 28 || af == 30) ? Net::kIpv6
+                                                                                  : PickIpNet(rng);
+  if (rng.Chance(5)) net = PickIpNet(rng);  // a mismatched family
+  PutNetwork(rng, f, net);
+}
+
+Frame BuildFrame(Rng& rng, int dlt) {
+  Frame f;
+  switch (dlt) {
+    case 1: PutEthernet(rng, f); break;
+    case 12: PutRaw(rng, f); break;
+    case 113: PutSll(rng, f); break;
+    case 276: PutSll2(rng, f); break;
+    case 0: PutAfHeader(rng, f, false); break;
+    case 108: PutAfHeader(rng, f, true); break;
+    default: break;
+  }
+  if (f.header_end == 0) f.header_end = f.size();
+  // Pad to a length the corpus's len/less/greater tests sit around.
+  static constexpr uint32_t kLengths[] = {60, 64, 99, 100, 101, 128, 255, 256, 576, 1000, 1500, 1514};
+  if (rng.Chance(12)) {
+    uint32_t target = rng.Pick(kLengths);
+    while (f.size() < target) f.Put8(0);
+  } else if (dlt == 1 && f.size() < 60 && rng.Chance(50)) {
+    f.b.resize(60, 0);  // Ethernet minimum frame
+  }
+  return f;
+}
+
+// One byte at a header offset (mostly) changed to something interesting.
+void MutateBytes(Rng& rng, Frame& f) {
+  static constexpr uint8_t kValues[] = {0x00, 0xff, 0x45, 0x46, 0x4f, 0x60, 0x06, 0x11, 0x3a,
+                                        0x08, 0x86, 0xdd, 0x81, 0x20, 0x1f, 0x84, 0x02, 0x01};
+  uint32_t n = rng.Range(1, 3);
+  for (uint32_t i = 0; i < n && !f.b.empty(); ++i) {
+    uint32_t off;
+    if (!f.hot.empty() && rng.Chance(75)) {
+      off = f.hot[rng.Below(static_cast<uint32_t>(f.hot.size()))];
+    } else {
+      off = rng.Below(std::max<uint32_t>(1, std::min(f.size(), f.header_end + 4)));
+    }
+    if (off >= f.size()) continue;
+    uint32_t r = rng.Below(3);
+    if (r == 0) f.b[off] = rng.Pick(kValues);
+    else if (r == 1) f.b[off] ^= static_cast<uint8_t>(1u << rng.Below(8));
+    else f.b[off] = rng.Byte();
+  }
+}
+
+void Emit(std::vector<Packet>& out, const std::vector<uint8_t>& b, uint32_t caplen,
+          uint32_t wirelen) {
+  Packet p;
+  p.bytes.assign(b.begin(), b.begin() + caplen);
+  p.wirelen = wirelen;
+  out.push_back(std::move(p));
+}
+
+}  // namespace
+
+std::span<const DiffLinkType> DiffLinkTypes() {
+  static constexpr DiffLinkType kTypes[] = {
+      {1, "EN10MB", 262144},       {12, "RAW", 65535},  {113, "LINUX_SLL", 262144},
+      {276, "LINUX_SLL2", 262144}, {0, "NULL", 262144}, {108, "LOOP", 96},
+  };
+  return kTypes;
+}
+
+std::vector<Packet> GeneratePackets(int dlt, uint64_t seed, size_t count) {
+  Rng rng(seed ^ (static_cast<uint64_t>(dlt) * 0x9e3779b97f4a7c15ULL));
+  std::vector<Packet> out;
+  out.reserve(count);
+  while (out.size() < count) {
+    uint32_t r = rng.Below(1000);
+    if (r >= 980) {  // garbage of any length
+      std::vector<uint8_t> g(rng.Below(rng.Chance(50) ? 24 : 96));
+      for (auto& x : g) x = rng.Byte();
+      uint32_t len = static_cast<uint32_t>(g.size());
+      Emit(out, g, len, rng.Chance(80) ? len : len + rng.Below(100));
+      continue;
+    }
+    Frame f = BuildFrame(rng, dlt);
+    uint32_t len = f.size();
+    if (r < 540) {  // as built
+      Emit(out, f.b, len, len);
+    } else if (r < 760) {  // bytes changed at header offsets
+      MutateBytes(rng, f);
+      Emit(out, f.b, len, len);
+    } else if (r < 880) {  // snapshot length cuts the frame
+      uint32_t cap = rng.Chance(50) ? rng.Below(len + 1)
+                                    : std::min(len, f.header_end - std::min(f.header_end, 8u) + rng.Below(13));
+      Emit(out, f.b, cap, len);
+    } else if (r < 884) {  // every truncation length up to the header end
+      bool short_wire = rng.Chance(50);
+      for (uint32_t cap = 0; cap <= std::min(len, f.header_end) && out.size() < count; ++cap) {
+        Emit(out, f.b, cap, short_wire ? cap : len);
+      }
+    } else {  // both: changed bytes, then cut
+      MutateBytes(rng, f);
+      uint32_t cap = rng.Below(len + 1);
+      Emit(out, f.b, cap, rng.Chance(70) ? len : cap);
+    }
+  }
+  return out;
+}
+
+std::string DescribePacket(const Packet& p) {
+  std::string s = "caplen " + std::to_string(p.caplen()) + " wirelen " + std::to_string(p.wirelen) + ":";
+  char buf[4];
+  for (size_t i = 0; i < p.bytes.size(); ++i) {
+    if (i % 16 == 0 && i != 0) s += " ";
+    std::snprintf(buf, sizeof buf, " %02x", p.bytes[i]);
+    s += buf;
+  }
+  return s;
+}
+
+}  // namespace bpfcap::difftest

@@ -1,0 +1,56 @@
+// Seeded packet generator for the differential test against libpcap.
+//
+// Takes a link type (libpcap DLT_ number), a seed and a count; produces that
+// many frames of that link type. The frames are real protocol stacks (ARP,
+// IPv4 with options and fragments, IPv6 with extension header chains, TCP,
+// UDP, SCTP, ICMP, ICMPv6, IGMP, PIM, VRRP, AH, ESP, GRE, ...) whose
+// addresses, ports and protocol numbers come mostly from the small pools in
+// this header, which the expression corpus (exprs.txt) also uses, so that
+// filters both match and miss. A share of the frames is then mutated: bytes
+// changed at header offsets (EtherType, IHL, protocol, flags, ports),
+// truncated to every length up to the end of the headers, or cut short by a
+// snapshot length (caplen < wirelen).
+//
+// Guarantees: deterministic for a given (dlt, seed, count) on every machine
+// (own PRNG, no <random> distributions); caplen <= wirelen for every packet.
+// Does not: compute valid checksums everywhere (the filters never read them),
+// or produce anything for link types other than those in DiffLinkTypes().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bpfcap::difftest {
+
+struct Packet {
+  std::vector<uint8_t> bytes;  // the captured bytes; caplen = bytes.size()
+  uint32_t wirelen = 0;        // length on the wire, >= caplen
+
+  uint32_t caplen() const { return static_cast<uint32_t>(bytes.size()); }
+};
+
+// A link type the suite runs, with the snap length it compiles for.
+struct DiffLinkType {
+  int dlt;
+  std::string_view name;  // pcap_datalink_val_to_name spelling
+  uint32_t snaplen;
+};
+
+// EN10MB, RAW, LINUX_SLL, LINUX_SLL2, NULL, LOOP.
+std::span<const DiffLinkType> DiffLinkTypes();
+
+inline constexpr size_t kPacketsPerLinkType = 20000;
+inline constexpr uint64_t kDefaultSeed = 0x62706663617021;  // "bpfcap!"
+
+// `count` frames for `dlt`. Same arguments, same frames.
+std::vector<Packet> GeneratePackets(int dlt, uint64_t seed = kDefaultSeed,
+                                    size_t count = kPacketsPerLinkType);
+
+// "caplen 54 wirelen 60: 00 11 22 ..." on one line, 16 bytes per group.
+std::string DescribePacket(const Packet& p);
+
+}  // namespace bpfcap::difftest
