@@ -71,6 +71,12 @@ void Program::SetEdges(BlockId id, BlockId t, BlockId f) {
   b.f = f;
 }
 
+void Program::Replace(BlockId id, const Block& b) {
+  auto it = index_.find(blocks_[id]);
+  if (it != index_.end() && it->second == id) index_.erase(it);
+  blocks_[id] = b;
+}
+
 std::vector<BlockId> Program::Order() const {
   std::vector<BlockId> post;
   if (IsLeaf(entry)) return post;

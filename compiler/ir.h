@@ -117,6 +117,9 @@ class Program {
   // Redirects a block's edges in place (passes). Blocks built before keep
   // their ids; AddBlock stops sharing with blocks edited this way.
   void SetEdges(BlockId id, BlockId t, BlockId f);
+  // Replaces a block's test and edges in place (passes that rebuild a
+  // subgraph under an existing entry).
+  void Replace(BlockId id, const Block& b);
 
   // Keeps only the blocks reachable from the entry, renumbered, and rebuilds
   // the sharing index (which also merges blocks that became identical).

@@ -8,11 +8,13 @@
 //   A   accumulator, every load and ALU op targets it
 //   X   index register, loaded by LDX (BPF_MSH: 4*(P[k]&0xf), the IPv4 IHL)
 //   M[] 16 scratch words
-// One opcode table (OpcodeInfo) feeds the printer, validator and interpreter.
+// One opcode table (OpcodeInfo, below) feeds the printer, validator and
+// interpreter, like the kernel's codes[].
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <type_traits>
 #include <vector>
@@ -21,9 +23,10 @@
 
 namespace bpfcap::cbpf {
 
-// BPF_MISC sub-ops and memory size, not in bpf_common.h.
+// BPF_MISC sub-ops, the ret source and memory size, not in bpf_common.h.
 inline constexpr uint16_t kMiscTax = 0x00;
 inline constexpr uint16_t kMiscTxa = 0x80;
+inline constexpr uint16_t kRetA = 0x10;     // BPF_A: "ret a" returns A
 inline constexpr uint32_t kMemWords = 16;   // BPF_MEMWORDS
 inline constexpr uint32_t kMaxInsns = 4096; // BPF_MAXINSNS (kernel limit)
 
@@ -45,5 +48,52 @@ constexpr Insn Stmt(uint16_t code, uint32_t k) { return Insn{code, 0, 0, k}; }
 constexpr Insn Jump(uint16_t code, uint32_t k, uint8_t jt, uint8_t jf) {
   return Insn{code, jt, jf, k};
 }
+
+// --- The opcode table (opcodes.cc) ------------------------------------------
+// Exactly the opcodes the Linux kernel's classic checker accepts, one row
+// each. The printer formats from it, the validator accepts only its rows and
+// applies each row's KRule, and the tests check the interpreter against it.
+
+// How bpf_image (tcpdump -d) writes the operand; n is the instruction index.
+enum class Operand : uint8_t {
+  kNone,    // "tax", "txa", "neg", "ret" (ret a prints no operand)
+  kImmHex,  // "#0x1f"         ld #k, ldx #k, and/or/xor #k
+  kImmDec,  // "#-1"           add/sub/mul/div/mod/lsh/rsh #k, ret #k; k as int32
+  kX,       // "x"             ALU op with X as source
+  kPktLen,  // "#pktlen"       ld len
+  kAbs,     // "[12]"          ld/ldh/ldb [k]; k as int32
+  kInd,     // "[x + 14]"      ld/ldh/ldb [x + k]; k as int32
+  kMsh,     // "4*([14]&0xf)"  ldxb
+  kMem,     // "M[3]"          ld/ldx M[k], st/stx M[k]; k as int32
+  kJa,      // "12"            ja: the absolute target n+1+k
+  kCondK,   // "#0x800  jt 2\tjf 3"  conditional jump on k
+  kCondX,   // "x       jt 2\tjf 3"  conditional jump on X
+  kUnimp,   // "0x81"          valid, but bpf_image has no case for it and
+            //                 prints "unimp"; only ldx len (0x81) is so
+};
+
+// What Validate requires of an instruction beyond its opcode being known.
+enum class KRule : uint8_t {
+  kAny,            // no constraint
+  kNonZero,        // div/mod #k: k != 0
+  kShift,          // lsh/rsh #k: k < 32 (the kernel refuses larger shifts)
+  kScratchRead,    // ld/ldx M[k]: k < 16 and M[k] stored on every path here
+  kScratchWrite,   // st/stx M[k]: k < 16
+  kPacketAbs,      // ld/ldh/ldb [k]: k < SKF_AD_OFF (no ancillary loads)
+  kJumpTarget,     // ja: n+1+k inside the program
+  kBranchTargets,  // jeq/jgt/jge/jset: n+1+jt and n+1+jf inside the program
+};
+
+struct OpcodeInfo {
+  uint16_t code;
+  std::string_view mnemonic;  // bpf_image's name: "ldh", "jset", "ldxb", ...
+  Operand operand;
+  KRule rule;
+};
+
+// The row for `code`, or nullptr if the kernel does not accept the opcode.
+const OpcodeInfo* FindOpcode(uint16_t code);
+// Every row, sorted by code.
+std::span<const OpcodeInfo> AllOpcodes();
 
 }  // namespace bpfcap::cbpf

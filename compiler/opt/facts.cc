@@ -36,6 +36,8 @@ std::optional<bool> Fact::Decide(ir::Cmp cmp, uint32_t k) const {
       return std::nullopt;
     case ir::Cmp::kSet:
       if (k & one) return true;
+      for (uint32_t m : some)
+        if ((m & ~k) == 0) return true;  // a bit of m is set, and m ⊆ k
       if ((k & ~zero) == 0) return false;
       if (hi < (k & -k)) return false;  // every set bit of k exceeds the range
       return std::nullopt;
@@ -84,6 +86,7 @@ Fact Fact::Refine(ir::Cmp cmp, uint32_t k, bool outcome) const {
     case ir::Cmp::kSet:
       if (outcome) {
         if ((k & (k - 1)) == 0) f.one |= k;  // a single bit: now known set
+        else if (f.some.size() < kMaxSet) f.some.push_back(k);
         keep_in([&](uint32_t x) { return (x & k) != 0; });
       } else {
         f.zero |= k;
@@ -108,6 +111,8 @@ Fact Fact::Union(const Fact& a, const Fact& b) {
   }
   for (uint32_t x : a.out)
     if (std::find(b.out.begin(), b.out.end(), x) != b.out.end()) f.out.push_back(x);
+  for (uint32_t x : a.some)
+    if (std::find(b.some.begin(), b.some.end(), x) != b.some.end()) f.some.push_back(x);
   return f;
 }
 
@@ -150,7 +155,7 @@ Facts Facts::Meet(const Facts& a, const Facts& b) {
 std::optional<bool> Facts::Decide(const ir::Values& vals, const ir::Test& test) const {
   if (!vals.IsConst(test.rhs)) return std::nullopt;
   const uint32_t k = vals[test.rhs].k;
-  if (vals.IsConst(test.lhs)) return Fact{vals[test.lhs].k, vals[test.lhs].k, 0, 0, {}, {}}.Decide(test.cmp, k);
+  if (vals.IsConst(test.lhs)) return Fact{vals[test.lhs].k, vals[test.lhs].k, 0, 0, {}, {}, {}}.Decide(test.cmp, k);
   const Fact* f = Find(test.lhs);
   if (!f) return std::nullopt;
   return f->Decide(test.cmp, k);

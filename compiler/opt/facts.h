@@ -24,6 +24,7 @@ struct Fact {
   uint32_t zero = 0, one = 0;           // bits known 0 / known 1
   std::vector<uint32_t> in;             // if non-empty: the value is one of these
   std::vector<uint32_t> out;            // the value is none of these
+  std::vector<uint32_t> some;           // masks known to have a bit set in the value
 
   // The test's outcome if this fact decides it.
   std::optional<bool> Decide(ir::Cmp cmp, uint32_t k) const;

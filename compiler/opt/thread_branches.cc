@@ -99,7 +99,7 @@ class Threader {
       for (int steps = 0; steps < 64 && !ir::IsLeaf(cur); ++steps) {
         const ir::Block& c = p_.block(cur);
         if (c.test.lhs != v || !v_.IsConst(c.test.rhs)) break;
-        bool r = *Fact{x, x, 0, 0, {}, {}}.Decide(c.test.cmp, v_[c.test.rhs].k);
+        bool r = *Fact{x, x, 0, 0, {}, {}, {}}.Decide(c.test.cmp, v_[c.test.rhs].k);
         cur = r ? c.t : c.f;
       }
       if (end && *end != cur) return std::nullopt;
