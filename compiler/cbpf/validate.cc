@@ -84,9 +84,12 @@ std::string CheckRule(const OpcodeInfo& op, const Insn& insn, size_t i,
 
 // The kernel's rule on scratch memory: a load of M[k] is allowed only if
 // every path from the entry stores M[k] first. stored[i] is the set (one bit
-// per slot) of slots stored on every path reaching i; instructions not yet
-// reached hold all slots, as unreachable code does at the end. Requires every
-// instruction to have passed CheckRule already.
+// per slot) of slots stored on every path reaching i; instructions no edge
+// reaches keep all slots. Like the kernel's check_load_and_stores, a return
+// counts as falling through to the next instruction: code after a return
+// that only a jump reaches is still checked on the return's path, so
+// "ret #0; ld M[5]; ..." is refused. Requires every instruction to have
+// passed CheckRule already.
 bool CheckScratch(const Program& prog, std::string* error) {
   constexpr uint16_t kAll = 0xffff;
   static_assert(kMemWords == 16, "one bit per scratch slot");
@@ -110,7 +113,6 @@ bool CheckScratch(const Program& prog, std::string* error) {
     auto flow_to = [&](uint64_t target) {
       if (target < n) stored[target] &= slots;
     };
-    if (BPF_CLASS(insn.code) == BPF_RET) continue;
     if (op.rule == KRule::kJumpTarget) {
       flow_to(i + 1 + uint64_t{insn.k});
     } else if (op.rule == KRule::kBranchTargets) {
