@@ -265,8 +265,8 @@ void PutIcmp(Rng& rng, Frame& f) {
 }
 
 void PutIcmp6(Rng& rng, Frame& f) {
-  static constexpr uint8_t kTypes[] = {1,   2,   3,   4,   128, 129, 130, 131, 132,
-                                       133, 134, 135, 136, 137, 143, 128, 129, 135};
+  static constexpr uint8_t kTypes[] = {1,   2,   3,   4,   128, 129, 130, 131, 132, 133, 134,
+                                       135, 136, 137, 143, 128, 129, 135, 128, 129, 128, 129};
   f.Hot();
   uint8_t type = rng.Chance(90) ? rng.Pick(kTypes) : rng.Byte();
   f.Put8(type);
@@ -652,7 +652,9 @@ void PutRaw(Rng& rng, Frame& f) {
 
 // DLT_NULL (host order, little endian here) and DLT_LOOP (big endian).
 void PutAfHeader(Rng& rng, Frame& f, bool big_endian) {
-  static constexpr uint32_t kAf[] = {2, 2, 2, 2, 10, 24, 28, 30, 24, 28, 30, 7, 23, 1, 0, 17};
+  // libpcap on a pcap_open_dead handle tests AF_INET6 as this host's value
+  // (10 on Linux); on a savefile it tests the BSD values 24, 28 and 30.
+  static constexpr uint32_t kAf[] = {2, 2, 2, 2, 2, 10, 10, 10, 10, 24, 28, 30, 7, 23, 1, 0, 17};
   uint32_t af = rng.Chance(90) ? rng.Pick(kAf) : (rng.Chance(50) ? rng.Below(64) : rng.U32());
   f.Hot();
   for (int i = 1; i < 4; ++i) f.hot.push_back(f.size() + static_cast<uint32_t>(i));

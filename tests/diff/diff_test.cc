@@ -1,0 +1,537 @@
+// Differential test: bpfcap against the installed libpcap (1.10).
+//
+// For every link type of DiffLinkTypes() × every expression of exprs.txt ×
+// {optimized, unoptimized} (and, for expressions naming "broadcast", a second
+// run with netmask 0xffffff00):
+//   - libpcap: pcap_open_dead(dlt, snaplen) + pcap_compile + bpf_filter;
+//   - bpfcap:  bpfcap::Compile + cbpf::Validate + cbpf::Run;
+// both must accept or both reject the expression, and where both accept,
+// both programs must return the same value on every generated packet
+// (packets.h). Our optimized program is compared with libpcap's optimized one,
+// our unoptimized with libpcap's unoptimized, so that libpcap's "expression
+// rejects all packets" (an optimizer-only error) is mirrored per mode.
+//
+// Work is split in two phases: compiling (serial: libpcap's name lookups are
+// not thread-safe) and running (one thread per core). Each disagreement is
+// reported once per (link type, expression, mode, netmask) with the packet and
+// both programs; the full list goes to $BPFCAP_DIFF_REPORT (default
+// build/diff_report.txt), and the test fails on any disagreement.
+#include <dlfcn.h>
+#include <pcap/pcap.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "compiler/cbpf/cbpf.h"
+#include "compiler/compile.h"
+#include "tests/diff/packets.h"
+
+namespace bpfcap::difftest {
+namespace {
+
+// ---------------------------------------------------------------------------
+// The corpus.
+
+enum class Expect {
+  kAccept,        // "#@ expect: accept"
+  kReject,        // "#@ expect: reject"
+  kOptRejects,    // "#@ expect: opt-rejects": only the optimizer refuses
+  kNeedsNetmask,  // "#@ expect: needs-netmask"
+  kAny,           // "#@ expect: any": not checked
+};
+
+struct CorpusEntry {
+  std::string expr;
+  Expect expect;
+  int line;  // in exprs.txt
+};
+
+constexpr uint32_t kBroadcastNetmask = 0xffffff00;
+
+std::string CorpusPath() {
+  if (const char* env = std::getenv("BPFCAP_DIFF_EXPRS")) return env;
+  std::string here = __FILE__;
+  std::string beside = here.substr(0, here.find_last_of('/') + 1) + "exprs.txt";
+  for (const std::string& p : {std::string("tests/diff/exprs.txt"), beside}) {
+    if (std::ifstream(p).good()) return p;
+  }
+  return beside;
+}
+
+bool ParseExpect(const std::string& word, Expect* out) {
+  static const std::map<std::string, Expect> kWords = {
+      {"accept", Expect::kAccept},        {"reject", Expect::kReject},
+      {"opt-rejects", Expect::kOptRejects}, {"needs-netmask", Expect::kNeedsNetmask},
+      {"any", Expect::kAny}};
+  auto it = kWords.find(word);
+  if (it == kWords.end()) return false;
+  *out = it->second;
+  return true;
+}
+
+// The corpus, or an empty vector and *error.
+std::vector<CorpusEntry> LoadCorpus(std::string* error) {
+  std::ifstream in(CorpusPath());
+  if (!in) {
+    *error = "cannot open " + CorpusPath();
+    return {};
+  }
+  std::vector<CorpusEntry> out;
+  Expect expect = Expect::kAny;
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    static const std::string kDirective = "#@ expect:";
+    if (line.rfind(kDirective, 0) == 0) {
+      std::string word = line.substr(kDirective.size());
+      word.erase(0, word.find_first_not_of(' '));
+      word.erase(word.find_last_not_of(' ') + 1);
+      if (!ParseExpect(word, &expect)) {
+        *error = "exprs.txt:" + std::to_string(n) + ": unknown expectation '" + word + "'";
+        return {};
+      }
+      continue;
+    }
+    if (line.empty() || line[0] == '#') continue;
+    out.push_back({line, expect, n});
+  }
+  return out;
+}
+
+const std::vector<CorpusEntry>& Corpus() {
+  static const std::vector<CorpusEntry> corpus = [] {
+    std::string error;
+    auto c = LoadCorpus(&error);
+    if (!error.empty()) std::fprintf(stderr, "diff_test: %s\n", error.c_str());
+    return c;
+  }();
+  return corpus;
+}
+
+const std::vector<Packet>& PacketsFor(int dlt) {
+  static std::map<int, std::vector<Packet>> cache;
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(dlt);
+  if (it == cache.end()) it = cache.emplace(dlt, GeneratePackets(dlt)).first;
+  return it->second;
+}
+
+// ---------------------------------------------------------------------------
+// The two compilers.
+
+struct Compiled {
+  bool ok = false;
+  std::string error;
+  cbpf::Program prog;  // libpcap's bpf_insn has the same layout as cbpf::Insn
+};
+static_assert(sizeof(bpf_insn) == sizeof(cbpf::Insn));
+
+class Libpcap {
+ public:
+  Libpcap(int dlt, uint32_t snaplen) : p_(pcap_open_dead(dlt, static_cast<int>(snaplen))) {}
+  ~Libpcap() { pcap_close(p_); }
+  Libpcap(const Libpcap&) = delete;
+  Libpcap& operator=(const Libpcap&) = delete;
+
+  Compiled Compile(const std::string& expr, bool optimize, uint32_t netmask) {
+    Compiled c;
+    bpf_program prog{};
+    if (pcap_compile(p_, &prog, expr.c_str(), optimize ? 1 : 0, netmask) != 0) {
+      c.error = pcap_geterr(p_);
+      return c;
+    }
+    c.ok = true;
+    c.prog.resize(prog.bf_len);
+    std::memcpy(c.prog.data(), prog.bf_insns, prog.bf_len * sizeof(bpf_insn));
+    pcap_freecode(&prog);
+    return c;
+  }
+
+ private:
+  pcap_t* p_;
+};
+
+Compiled OursCompile(const std::string& expr, int dlt, uint32_t snaplen, bool optimize,
+                     uint32_t netmask) {
+  CompileOptions opts;
+  opts.dlt = dlt;
+  opts.snaplen = snaplen;
+  opts.netmask = netmask;
+  opts.optimize = optimize;
+  CompileResult r = bpfcap::Compile(expr, opts);
+  Compiled c;
+  c.ok = r.diag.ok();
+  if (!c.ok) c.error = FormatDiag(r.diag, expr);
+  c.prog = std::move(r.program);
+  return c;
+}
+
+uint32_t LibpcapRun(const cbpf::Program& prog, const Packet& p) {
+  static const uint8_t kEmpty[1] = {0};
+  const uint8_t* data = p.bytes.empty() ? kEmpty : p.bytes.data();
+  return bpf_filter(reinterpret_cast<const bpf_insn*>(prog.data()), data, p.wirelen, p.caplen());
+}
+
+uint32_t OursRun(const cbpf::Program& prog, const Packet& p) {
+  static const uint8_t kEmpty[1] = {0};
+  const uint8_t* data = p.bytes.empty() ? kEmpty : p.bytes.data();
+  return cbpf::Run(prog, data, p.wirelen, p.caplen());
+}
+
+// libpcap's own rendering, through bpf_image as bpf_dump does.
+std::string LibpcapDump(const cbpf::Program& prog) {
+  std::string out;
+  for (size_t i = 0; i < prog.size(); ++i) {
+    bpf_insn insn;
+    std::memcpy(&insn, &prog[i], sizeof insn);
+    out += bpf_image(&insn, static_cast<int>(i));
+    out += '\n';
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// One unit of work: a link type, an expression, a mode, a netmask.
+
+enum class Kind {
+  kOursAccepts,    // libpcap rejects the expression, bpfcap accepts it
+  kOursRejects,    // libpcap accepts, bpfcap rejects
+  kInvalid,        // bpfcap's program fails cbpf::Validate
+  kVerdict,        // a packet on which the return values differ
+};
+
+const char* KindName(Kind k) {
+  switch (k) {
+    case Kind::kOursAccepts: return "libpcap rejects, bpfcap accepts";
+    case Kind::kOursRejects: return "libpcap accepts, bpfcap rejects";
+    case Kind::kInvalid: return "bpfcap program invalid";
+    case Kind::kVerdict: return "verdict differs";
+  }
+  return "?";
+}
+
+struct Item {
+  const DiffLinkType* link;
+  const CorpusEntry* entry;
+  bool optimize;
+  uint32_t netmask;
+  Compiled lib;
+  Compiled ours;
+};
+
+struct Failure {
+  Kind kind;
+  const Item* item;
+  std::string summary;  // one line
+  std::string detail;   // packet and programs
+};
+
+std::string ModeName(const Item& it) {
+  std::string s = it.optimize ? "opt" : "unopt";
+  if (it.netmask != kNetmaskUnknown) s += " netmask=0xffffff00";
+  return s;
+}
+
+std::string Headline(Kind kind, const Item& it) {
+  return std::string("[") + KindName(kind) + "] " + std::string(it.link->name) + " " +
+         ModeName(it) + " exprs.txt:" + std::to_string(it.entry->line) + ": " + it.entry->expr;
+}
+
+std::string ProgramsText(const Item& it) {
+  std::string s;
+  if (it.lib.ok) s += "  libpcap program:\n" + LibpcapDump(it.lib.prog);
+  else s += "  libpcap: " + it.lib.error + "\n";
+  if (it.ours.ok) s += "  bpfcap program:\n" + cbpf::DumpAsm(it.ours.prog);
+  else s += "  bpfcap: " + it.ours.error + "\n";
+  return s;
+}
+
+// Which expression a thread is on, for the crash handler.
+thread_local const char* t_current_expr = nullptr;
+
+void OnCrash(int sig) {
+  const char* e = t_current_expr;
+  static const char kMsg[] = "\ndiff_test: crashed while handling expression: ";
+  [[maybe_unused]] ssize_t n = write(2, kMsg, sizeof kMsg - 1);
+  if (e) n = write(2, e, std::strlen(e));
+  n = write(2, "\n", 1);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+// Runs both programs of `it` on every packet; returns a failure or nothing.
+std::optional<Failure> Check(const Item& it, const std::vector<Packet>& packets) {
+  if (!it.lib.ok && !it.ours.ok) return std::nullopt;
+  if (!it.lib.ok) return Failure{Kind::kOursAccepts, &it, Headline(Kind::kOursAccepts, it),
+                                 ProgramsText(it)};
+  if (!it.ours.ok) return Failure{Kind::kOursRejects, &it, Headline(Kind::kOursRejects, it),
+                                  ProgramsText(it)};
+  std::string why;
+  if (!cbpf::Validate(it.ours.prog, &why)) {
+    return Failure{Kind::kInvalid, &it, Headline(Kind::kInvalid, it) + " (" + why + ")",
+                   ProgramsText(it)};
+  }
+  for (size_t i = 0; i < packets.size(); ++i) {
+    const Packet& p = packets[i];
+    uint32_t want = LibpcapRun(it.lib.prog, p);
+    uint32_t got = OursRun(it.ours.prog, p);
+    if (want == got) continue;
+    std::string detail = "  packet #" + std::to_string(i) + " " + DescribePacket(p) +
+                         "\n  libpcap returns " + std::to_string(want) + ", bpfcap returns " +
+                         std::to_string(got) + "\n" + ProgramsText(it);
+    return Failure{Kind::kVerdict, &it,
+                   Headline(Kind::kVerdict, it) + " (packet #" + std::to_string(i) + ": libpcap " +
+                       std::to_string(want) + ", bpfcap " + std::to_string(got) + ")",
+                   detail};
+  }
+  return std::nullopt;
+}
+
+using Clock = std::chrono::steady_clock;
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+// Phase 1: compile every item with both compilers (serially).
+std::vector<Item> CompileAll(const std::vector<CorpusEntry>& corpus) {
+  std::vector<Item> items;
+  for (const DiffLinkType& link : DiffLinkTypes()) {
+    Libpcap lib(link.dlt, link.snaplen);
+    for (const CorpusEntry& e : corpus) {
+      std::vector<uint32_t> masks = {kNetmaskUnknown};
+      if (e.expr.find("broadcast") != std::string::npos) masks.push_back(kBroadcastNetmask);
+      for (uint32_t mask : masks) {
+        for (bool optimize : {true, false}) {
+          Item it{&link, &e, optimize, mask, {}, {}};
+          t_current_expr = e.expr.c_str();
+          it.lib = lib.Compile(e.expr, optimize, mask);
+          it.ours = OursCompile(e.expr, link.dlt, link.snaplen, optimize, mask);
+          t_current_expr = nullptr;
+          items.push_back(std::move(it));
+        }
+      }
+    }
+  }
+  return items;
+}
+
+// Phase 2: run every item on its link type's packets, in parallel.
+std::vector<Failure> RunAll(const std::vector<Item>& items) {
+  for (const DiffLinkType& link : DiffLinkTypes()) PacketsFor(link.dlt);  // generate up front
+  std::vector<std::optional<Failure>> results(items.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < items.size();) {
+      t_current_expr = items[i].entry->expr.c_str();
+      results[i] = Check(items[i], PacketsFor(items[i].link->dlt));
+    }
+    t_current_expr = nullptr;
+  };
+  unsigned n = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < n; ++t) threads.emplace_back(worker);
+  for (std::thread& t : threads) t.join();
+  std::vector<Failure> failures;
+  for (auto& r : results) {
+    if (r) failures.push_back(std::move(*r));
+  }
+  return failures;
+}
+
+// Instruction totals of the optimized programs where both compilers accept.
+void PrintSizes(const std::vector<Item>& items) {
+  std::map<std::string_view, std::pair<uint64_t, uint64_t>> per_link;
+  uint64_t ours = 0, lib = 0, n = 0;
+  for (const Item& it : items) {
+    if (!it.optimize || it.netmask != kNetmaskUnknown || !it.lib.ok || !it.ours.ok) continue;
+    per_link[it.link->name].first += it.ours.prog.size();
+    per_link[it.link->name].second += it.lib.prog.size();
+    ours += it.ours.prog.size();
+    lib += it.lib.prog.size();
+    ++n;
+  }
+  std::printf("[diff] optimized instruction totals over %llu programs both compile: "
+              "bpfcap %llu, libpcap %llu\n",
+              static_cast<unsigned long long>(n), static_cast<unsigned long long>(ours),
+              static_cast<unsigned long long>(lib));
+  for (const auto& [name, sizes] : per_link) {
+    std::printf("[diff]   %-10.*s bpfcap %6llu  libpcap %6llu\n", static_cast<int>(name.size()),
+                name.data(), static_cast<unsigned long long>(sizes.first),
+                static_cast<unsigned long long>(sizes.second));
+  }
+}
+
+void PrintSummary(const std::vector<Failure>& failures, size_t items) {
+  std::map<std::string, size_t> by_kind, by_link, by_mode;
+  std::set<std::string> exprs;
+  for (const Failure& f : failures) {
+    ++by_kind[KindName(f.kind)];
+    ++by_link[std::string(f.item->link->name)];
+    ++by_mode[ModeName(*f.item)];
+    exprs.insert(f.item->entry->expr);
+  }
+  std::printf("[diff] %zu disagreements in %zu comparisons (%zu distinct expressions)\n",
+              failures.size(), items, exprs.size());
+  for (const auto& [k, n] : by_kind) std::printf("[diff]   %-34s %zu\n", k.c_str(), n);
+  for (const auto& [k, n] : by_link) std::printf("[diff]   %-34s %zu\n", k.c_str(), n);
+  for (const auto& [k, n] : by_mode) std::printf("[diff]   %-34s %zu\n", k.c_str(), n);
+}
+
+void WriteReport(const std::vector<Failure>& failures) {
+  const char* env = std::getenv("BPFCAP_DIFF_REPORT");
+  std::string path = env ? env : "build/diff_report.txt";
+  std::ofstream out(path);
+  if (!out) return;
+  for (const Failure& f : failures) out << f.summary << "\n" << f.detail << "\n";
+  std::printf("[diff] full report: %s\n", path.c_str());
+}
+
+// libpcap must really be libpcap: a pcap_compile defined by the library under
+// test (a drop-in API) would otherwise be compared with itself.
+std::string PcapCompileOrigin() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&pcap_compile), &info) == 0 || !info.dli_fname) return "";
+  return info.dli_fname;
+}
+
+// ---------------------------------------------------------------------------
+// The tests.
+
+TEST(DiffCorpus, IsLargeAndHasNoDuplicates) {
+  const auto& corpus = Corpus();
+  EXPECT_GE(corpus.size(), 450u) << "corpus at " << CorpusPath();
+  std::set<std::string> seen;
+  for (const CorpusEntry& e : corpus) {
+    EXPECT_TRUE(seen.insert(e.expr).second) << "duplicate at exprs.txt:" << e.line << ": " << e.expr;
+  }
+}
+
+// The "#@ expect:" sections say what libpcap does on EN10MB; keep them true so
+// that the corpus tests what it claims to.
+TEST(DiffCorpus, ExpectationsHoldForLibpcapOnEthernet) {
+  Libpcap lib(1, 262144);
+  for (const CorpusEntry& e : Corpus()) {
+    if (e.expect == Expect::kAny) continue;
+    bool unopt = lib.Compile(e.expr, false, kNetmaskUnknown).ok;
+    bool opt = lib.Compile(e.expr, true, kNetmaskUnknown).ok;
+    bool masked = lib.Compile(e.expr, true, kBroadcastNetmask).ok;
+    bool holds = false;
+    switch (e.expect) {
+      case Expect::kAccept: holds = unopt && opt; break;
+      case Expect::kReject: holds = !unopt && !opt && (!masked || e.expr.find("broadcast") == std::string::npos); break;
+      case Expect::kOptRejects: holds = unopt && !opt; break;
+      case Expect::kNeedsNetmask: holds = !unopt && !opt && masked; break;
+      case Expect::kAny: holds = true; break;
+    }
+    EXPECT_TRUE(holds) << "exprs.txt:" << e.line << ": " << e.expr << " (libpcap unopt "
+                       << unopt << ", opt " << opt << ")";
+  }
+}
+
+TEST(DiffPackets, AreDeterministicAndWellFormed) {
+  for (const DiffLinkType& link : DiffLinkTypes()) {
+    const auto& packets = PacketsFor(link.dlt);
+    ASSERT_GE(packets.size(), kPacketsPerLinkType) << link.name;
+    auto again = GeneratePackets(link.dlt);
+    ASSERT_EQ(again.size(), packets.size());
+    size_t snapped = 0, empty = 0;
+    for (size_t i = 0; i < packets.size(); ++i) {
+      ASSERT_EQ(again[i].bytes, packets[i].bytes) << link.name << " #" << i;
+      ASSERT_EQ(again[i].wirelen, packets[i].wirelen) << link.name << " #" << i;
+      ASSERT_LE(packets[i].caplen(), packets[i].wirelen) << link.name << " #" << i;
+      snapped += packets[i].caplen() < packets[i].wirelen;
+      empty += packets[i].bytes.empty();
+    }
+    EXPECT_GT(snapped, packets.size() / 20) << link.name;
+    EXPECT_GT(empty, 0u) << link.name;
+  }
+}
+
+// The generated traffic must make ordinary filters both match and miss.
+TEST(DiffPackets, FiltersBothMatchAndMiss) {
+  const std::vector<std::string> common = {
+      "ip", "ip6", "tcp", "udp", "sctp", "icmp", "icmp6", "igmp", "pim", "vrrp", "ah", "esp",
+      "tcp port 80", "udp port 53", "port 443", "host 10.0.0.1", "ip6 host 2001:db8::1",
+      "net 192.168.1.0/24", "ip[6:2] & 0x1fff != 0", "ip6 proto 44", "ip6 proto 0",
+      "tcp[tcpflags] & tcp-syn != 0", "icmp[icmptype] = icmp-echo",
+      "icmp6[icmp6type] = icmp6-echo", "ip[0] & 0xf > 5", "greater 1000", "less 60",
+      "portrange 1000-2000", "ip multicast", "ip6 multicast"};
+  const std::map<int, std::vector<std::string>> extra = {
+      {1, {"arp", "rarp", "ether broadcast", "ether multicast", "vlan", "mpls", "llc",
+           "ether host 00:11:22:33:44:55", "arp host 10.0.0.1", "stp", "vlan and ip"}},
+      {113, {"arp", "rarp"}},
+      {276, {"arp", "rarp", "ifindex 1"}},
+  };
+  for (const DiffLinkType& link : DiffLinkTypes()) {
+    Libpcap lib(link.dlt, link.snaplen);
+    std::vector<std::string> filters = common;
+    if (auto it = extra.find(link.dlt); it != extra.end()) {
+      filters.insert(filters.end(), it->second.begin(), it->second.end());
+    }
+    const auto& packets = PacketsFor(link.dlt);
+    for (const std::string& f : filters) {
+      Compiled c = lib.Compile(f, true, kNetmaskUnknown);
+      ASSERT_TRUE(c.ok) << link.name << ": " << f << ": " << c.error;
+      size_t hits = 0;
+      for (const Packet& p : packets) hits += LibpcapRun(c.prog, p) != 0;
+      EXPECT_GE(hits, 10u) << link.name << ": " << f;
+      EXPECT_LT(hits, packets.size() - 10) << link.name << ": " << f;
+    }
+  }
+}
+
+TEST(DiffLibpcap, EveryLinkTypeExpressionAndMode) {
+  ASSERT_NE(PcapCompileOrigin().find("libpcap"), std::string::npos)
+      << "pcap_compile resolves to '" << PcapCompileOrigin() << "', not libpcap";
+  const auto& corpus = Corpus();
+  ASSERT_FALSE(corpus.empty());
+  signal(SIGSEGV, OnCrash);
+  signal(SIGBUS, OnCrash);
+  signal(SIGFPE, OnCrash);
+  signal(SIGABRT, OnCrash);
+
+  Clock::time_point t0 = Clock::now();
+  std::vector<Item> items = CompileAll(corpus);
+  Clock::time_point t1 = Clock::now();
+  std::vector<Failure> failures = RunAll(items);
+  Clock::time_point t2 = Clock::now();
+
+  size_t packets = 0;
+  for (const DiffLinkType& link : DiffLinkTypes()) packets += PacketsFor(link.dlt).size();
+  std::printf("[diff] %zu expressions, %zu link types, %zu packets, %zu comparisons; "
+              "compile %.1f s, run %.1f s\n",
+              corpus.size(), DiffLinkTypes().size(), packets, items.size(), Seconds(t0, t1),
+              Seconds(t1, t2));
+  PrintSizes(items);
+  PrintSummary(failures, items.size());
+  WriteReport(failures);
+
+  constexpr size_t kShown = 25;  // in full; the rest as one line each
+  for (size_t i = 0; i < failures.size(); ++i) {
+    if (i < kShown) {
+      ADD_FAILURE() << failures[i].summary << "\n" << failures[i].detail;
+    } else {
+      std::printf("%s\n", failures[i].summary.c_str());
+    }
+  }
+  EXPECT_EQ(failures.size(), 0u) << "disagreements with libpcap; see the report above";
+}
+
+}  // namespace
+}  // namespace bpfcap::difftest
