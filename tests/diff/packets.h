@@ -43,7 +43,7 @@ struct DiffLinkType {
 // EN10MB, RAW, LINUX_SLL, LINUX_SLL2, NULL, LOOP.
 std::span<const DiffLinkType> DiffLinkTypes();
 
-inline constexpr size_t kPacketsPerLinkType = 20000;
+inline constexpr size_t kPacketsPerLinkType = 40000;
 inline constexpr uint64_t kDefaultSeed = 0x62706663617021;  // "bpfcap!"
 
 // `count` frames for `dlt`. Same arguments, same frames.
