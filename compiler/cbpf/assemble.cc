@@ -12,11 +12,12 @@
 // name the same far label, they share one. Adding trampolines only ever moves
 // targets further away, so the set of trampolines grows monotonically and
 // the layout loop reaches a fixed point after at most one pass per branch.
+#include "compiler/cbpf/assemble.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "compiler/cbpf/assemble.h"
 #include "compiler/cbpf/insn.h"
 
 namespace bpfcap::cbpf {

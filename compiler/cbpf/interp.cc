@@ -24,12 +24,25 @@
 namespace bpfcap::cbpf {
 namespace {
 
-// Loads `size` bytes big-endian at `offset`; false if past `caplen`.
-bool LoadPacket(const uint8_t* pkt, uint32_t caplen, uint64_t offset,
-                uint32_t size, uint32_t* out) {
-  if (offset + size > caplen) return false;
+// Registers and scratch memory; all start at 0.
+struct Machine {
+  uint32_t a = 0;
+  uint32_t x = 0;
+  uint32_t mem[kMemWords] = {};
+};
+
+struct PacketView {
+  const uint8_t* data;
+  uint32_t caplen;
+  uint32_t wirelen;
+};
+
+// Loads `size` bytes big-endian at `offset`; false if past caplen.
+bool LoadPacket(const PacketView& p, uint64_t offset, uint32_t size,
+                uint32_t* out) {
+  if (offset + size > p.caplen) return false;
   uint32_t v = 0;
-  for (uint32_t i = 0; i < size; ++i) v = (v << 8) | pkt[offset + i];
+  for (uint32_t i = 0; i < size; ++i) v = (v << 8) | p.data[offset + i];
   *out = v;
   return true;
 }
@@ -45,9 +58,45 @@ uint32_t LoadSize(uint16_t code) {
   }
 }
 
+// ld, ldx, st, stx. False when the program must end with 0.
+bool Move(const Insn& insn, const PacketView& p, Machine& m) {
+  const uint16_t cls = BPF_CLASS(insn.code);
+  if (cls == BPF_ST || cls == BPF_STX) {
+    if (insn.k >= kMemWords) return false;
+    m.mem[insn.k] = cls == BPF_ST ? m.a : m.x;
+    return true;
+  }
+  uint32_t& dst = cls == BPF_LD ? m.a : m.x;
+  switch (BPF_MODE(insn.code)) {
+    case BPF_IMM:
+      dst = insn.k;
+      return true;
+    case BPF_LEN:
+      dst = p.wirelen;
+      return true;
+    case BPF_MEM:
+      if (insn.k >= kMemWords) return false;
+      dst = m.mem[insn.k];
+      return true;
+    case BPF_ABS:
+      return LoadPacket(p, insn.k, LoadSize(insn.code), &dst);
+    case BPF_IND:  // X + k computed in 64 bits: never wraps into the packet
+      return LoadPacket(p, uint64_t{m.x} + insn.k, LoadSize(insn.code), &dst);
+    case BPF_MSH: {
+      uint32_t byte = 0;
+      if (!LoadPacket(p, insn.k, 1, &byte)) return false;
+      dst = (byte & 0xf) << 2;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 // A op v. False when the program must end with 0 (division by zero).
 bool Alu(uint16_t code, uint32_t a, uint32_t v, uint32_t* out) {
-  bool by_x = BPF_SRC(code) == BPF_X;
+  const bool by_x = BPF_SRC(code) == BPF_X;
+  // clang-format off
   switch (BPF_OP(code)) {
     case BPF_ADD: *out = a + v; return true;
     case BPF_SUB: *out = a - v; return true;
@@ -56,6 +105,7 @@ bool Alu(uint16_t code, uint32_t a, uint32_t v, uint32_t* out) {
     case BPF_AND: *out = a & v; return true;
     case BPF_XOR: *out = a ^ v; return true;
     case BPF_NEG: *out = 0u - a; return true;
+    // clang-format on
     case BPF_DIV:
       if (v == 0) return false;
       *out = a / v;
@@ -65,127 +115,74 @@ bool Alu(uint16_t code, uint32_t a, uint32_t v, uint32_t* out) {
       *out = a % v;
       return true;
     case BPF_LSH:
-      if (by_x && v >= 32) { *out = 0; return true; }
-      *out = a << (v & 31);
+      *out = by_x && v >= 32 ? 0 : a << (v & 31);
       return true;
     case BPF_RSH:
-      if (by_x && v >= 32) { *out = 0; return true; }
-      *out = a >> (v & 31);
+      *out = by_x && v >= 32 ? 0 : a >> (v & 31);
       return true;
     default:
       return false;
   }
 }
 
-// Runs `prog`, counting executed instructions into *count.
-uint32_t Execute(const Program& prog, const uint8_t* pkt, uint32_t wirelen,
-                 uint32_t caplen, uint64_t* count) {
-  uint32_t a = 0;
-  uint32_t x = 0;
-  uint32_t mem[kMemWords] = {};
+// How far past the next instruction a jump goes.
+uint64_t JumpOffset(const Insn& insn, const Machine& m) {
+  if (BPF_OP(insn.code) == BPF_JA) return insn.k;
+  const uint32_t v = BPF_SRC(insn.code) == BPF_X ? m.x : insn.k;
+  bool taken = false;
+  switch (BPF_OP(insn.code)) {
+    case BPF_JEQ:
+      taken = m.a == v;
+      break;
+    case BPF_JGT:
+      taken = m.a > v;
+      break;
+    case BPF_JGE:
+      taken = m.a >= v;
+      break;
+    default:
+      taken = (m.a & v) != 0;
+      break;  // BPF_JSET
+  }
+  return taken ? insn.jt : insn.jf;
+}
+
+// Runs `prog`, counting executed instructions into *count. The opcode table
+// gates every instruction, so the decoding below by class, mode and op only
+// ever sees the kernel's opcodes.
+uint32_t Execute(const Program& prog, const PacketView& p, uint64_t* count) {
+  Machine m;
   const size_t n = prog.size();
   size_t pc = 0;
-  while (pc < n) {
+  while (pc < n) {  // a jump past the end leaves the loop: reject
     const Insn& insn = prog[pc++];
     ++*count;
-    switch (insn.code) {
-      case BPF_RET | BPF_K:
-        return insn.k;
-      case BPF_RET | kRetA:
-        return a;
-
-      case BPF_LD | BPF_W | BPF_ABS:
-      case BPF_LD | BPF_H | BPF_ABS:
-      case BPF_LD | BPF_B | BPF_ABS:
-        if (!LoadPacket(pkt, caplen, insn.k, LoadSize(insn.code), &a)) return 0;
+    if (FindOpcode(insn.code) == nullptr) return 0;
+    switch (BPF_CLASS(insn.code)) {
+      case BPF_RET:
+        return insn.code == (BPF_RET | kRetA) ? m.a : insn.k;
+      case BPF_LD:
+      case BPF_LDX:
+      case BPF_ST:
+      case BPF_STX:
+        if (!Move(insn, p, m)) return 0;
         break;
-      case BPF_LD | BPF_W | BPF_IND:
-      case BPF_LD | BPF_H | BPF_IND:
-      case BPF_LD | BPF_B | BPF_IND:
-        if (!LoadPacket(pkt, caplen, uint64_t{x} + insn.k, LoadSize(insn.code),
-                        &a)) {
+      case BPF_ALU:
+        if (!Alu(insn.code, m.a, BPF_SRC(insn.code) == BPF_X ? m.x : insn.k,
+                 &m.a)) {
           return 0;
         }
         break;
-      case BPF_LDX | BPF_B | BPF_MSH: {
-        uint32_t byte = 0;
-        if (!LoadPacket(pkt, caplen, insn.k, 1, &byte)) return 0;
-        x = (byte & 0xf) << 2;
-        break;
-      }
-      case BPF_LD | BPF_W | BPF_LEN:
-        a = wirelen;
-        break;
-      case BPF_LDX | BPF_W | BPF_LEN:
-        x = wirelen;
-        break;
-      case BPF_LD | BPF_W | BPF_IMM:
-        a = insn.k;
-        break;
-      case BPF_LDX | BPF_W | BPF_IMM:
-        x = insn.k;
-        break;
-      case BPF_LD | BPF_MEM:
-        if (insn.k >= kMemWords) return 0;
-        a = mem[insn.k];
-        break;
-      case BPF_LDX | BPF_MEM:
-        if (insn.k >= kMemWords) return 0;
-        x = mem[insn.k];
-        break;
-      case BPF_ST:
-        if (insn.k >= kMemWords) return 0;
-        mem[insn.k] = a;
-        break;
-      case BPF_STX:
-        if (insn.k >= kMemWords) return 0;
-        mem[insn.k] = x;
-        break;
-
-      case BPF_ALU | BPF_K | BPF_ADD: case BPF_ALU | BPF_X | BPF_ADD:
-      case BPF_ALU | BPF_K | BPF_SUB: case BPF_ALU | BPF_X | BPF_SUB:
-      case BPF_ALU | BPF_K | BPF_MUL: case BPF_ALU | BPF_X | BPF_MUL:
-      case BPF_ALU | BPF_K | BPF_DIV: case BPF_ALU | BPF_X | BPF_DIV:
-      case BPF_ALU | BPF_K | BPF_MOD: case BPF_ALU | BPF_X | BPF_MOD:
-      case BPF_ALU | BPF_K | BPF_OR:  case BPF_ALU | BPF_X | BPF_OR:
-      case BPF_ALU | BPF_K | BPF_AND: case BPF_ALU | BPF_X | BPF_AND:
-      case BPF_ALU | BPF_K | BPF_XOR: case BPF_ALU | BPF_X | BPF_XOR:
-      case BPF_ALU | BPF_K | BPF_LSH: case BPF_ALU | BPF_X | BPF_LSH:
-      case BPF_ALU | BPF_K | BPF_RSH: case BPF_ALU | BPF_X | BPF_RSH:
-      case BPF_ALU | BPF_NEG: {
-        uint32_t v = BPF_SRC(insn.code) == BPF_X ? x : insn.k;
-        if (!Alu(insn.code, a, v, &a)) return 0;
-        break;
-      }
-
-      case BPF_MISC | kMiscTax:
-        x = a;
-        break;
-      case BPF_MISC | kMiscTxa:
-        a = x;
-        break;
-
-      case BPF_JMP | BPF_JA:
-        pc += insn.k;  // past the end: the loop ends and the program rejects
-        break;
-      case BPF_JMP | BPF_K | BPF_JEQ: case BPF_JMP | BPF_X | BPF_JEQ:
-      case BPF_JMP | BPF_K | BPF_JGT: case BPF_JMP | BPF_X | BPF_JGT:
-      case BPF_JMP | BPF_K | BPF_JGE: case BPF_JMP | BPF_X | BPF_JGE:
-      case BPF_JMP | BPF_K | BPF_JSET: case BPF_JMP | BPF_X | BPF_JSET: {
-        uint32_t v = BPF_SRC(insn.code) == BPF_X ? x : insn.k;
-        bool taken = false;
-        switch (BPF_OP(insn.code)) {
-          case BPF_JEQ: taken = a == v; break;
-          case BPF_JGT: taken = a > v; break;
-          case BPF_JGE: taken = a >= v; break;
-          default: taken = (a & v) != 0; break;  // BPF_JSET
+      case BPF_MISC:
+        if (insn.code == (BPF_MISC | kMiscTax)) {
+          m.x = m.a;
+        } else {
+          m.a = m.x;
         }
-        pc += taken ? insn.jt : insn.jf;
         break;
-      }
-
-      default:
-        return 0;  // not in the opcode table
+      case BPF_JMP:
+        pc += JumpOffset(insn, m);
+        break;
     }
   }
   return 0;
@@ -196,7 +193,7 @@ uint32_t Execute(const Program& prog, const uint8_t* pkt, uint32_t wirelen,
 uint32_t Run(const Program& prog, const uint8_t* pkt, uint32_t wirelen,
              uint32_t caplen, uint64_t* executed) {
   uint64_t count = 0;
-  uint32_t result = Execute(prog, pkt, wirelen, caplen, &count);
+  uint32_t result = Execute(prog, PacketView{pkt, caplen, wirelen}, &count);
   if (executed != nullptr) *executed = count;
   return result;
 }

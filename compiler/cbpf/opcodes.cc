@@ -21,6 +21,7 @@ constexpr uint16_t kJmpK = BPF_JMP | BPF_K;
 constexpr uint16_t kJmpX = BPF_JMP | BPF_X;
 
 // Sorted by code (asserted below).
+// clang-format off
 constexpr OpcodeInfo kOpcodes[] = {
     // code                           mnemonic operand      rule
     {BPF_LD | BPF_W | BPF_IMM,        "ld",    O::kImmHex,  R::kAny},
@@ -73,6 +74,7 @@ constexpr OpcodeInfo kOpcodes[] = {
     {kAluX | BPF_XOR,                 "xor",   O::kX,       R::kAny},
     {BPF_LDX | BPF_B | BPF_MSH,       "ldxb",  O::kMsh,     R::kAny},
 };
+// clang-format on
 
 constexpr size_t kNumOpcodes = sizeof(kOpcodes) / sizeof(kOpcodes[0]);
 // Every classic opcode fits in the low byte; the index relies on it.

@@ -1,7 +1,6 @@
 // tcpdump's three program dumps, byte for byte as libpcap 1.10.3 prints them:
 // -d (one bpf_image line per instruction), -dd (C initialisers) and -ddd
 // (decimal). The operand notation comes from the opcode table.
-#include <cinttypes>
 #include <cstdarg>
 #include <cstdio>
 #include <string>
@@ -13,8 +12,7 @@ namespace bpfcap::cbpf {
 namespace {
 
 // printf into a std::string; every caller's output is short.
-__attribute__((format(printf, 1, 2))) std::string Format(const char* fmt,
-                                                         ...) {
+__attribute__((format(printf, 1, 2))) std::string Format(const char* fmt, ...) {
   char buf[128];
   va_list args;
   va_start(args, fmt);
@@ -33,9 +31,12 @@ int32_t Signed(uint32_t v) { return static_cast<int32_t>(v); }
 // bpf_image names the kernel's ancillary loads (k = SKF_AD_OFF + 4 * i) of
 // the absolute-load forms: "ld [proto]", "ldh [vlan_tci]".
 constexpr uint32_t kAncillaryBase = 0xfffff000;  // SKF_AD_OFF
+// In SKF_AD_* order: PROTOCOL, PKTTYPE, IFINDEX, NLATTR, NLATTR_NEST, MARK,
+// QUEUE, HATYPE, RXHASH, CPU, ALU_XOR_X, VLAN_TAG, VLAN_TAG_PRESENT,
+// PAY_OFFSET, RANDOM, VLAN_TPID.
 constexpr const char* kAncillaryNames[] = {
-    "proto", "type",   "ifidx", "nla",      "nlan",  "mark",
-    "queue", "hatype", "rxhash", "cpu",     "xor_x", "vlan_tci",
+    "proto", "type",   "ifidx",  "nla",       "nlan",  "mark",
+    "queue", "hatype", "rxhash", "cpu",       "xor_x", "vlan_tci",
     "vlanp", "poff",   "random", "vlan_tpid",
 };
 
@@ -98,12 +99,11 @@ std::string Image(const Insn& insn, uint32_t n) {
   std::string mnemonic(op->operand == Operand::kUnimp ? kUnimp.mnemonic
                                                       : op->mnemonic);
   if (PrintsBranchTargets(insn.code)) {
-    return Format("(%03d) %-8s %-16s jt %d\tjf %d", Signed(n),
-                  mnemonic.c_str(), operand.c_str(), Signed(n + 1 + insn.jt),
+    return Format("(%03d) %-8s %-16s jt %d\tjf %d", Signed(n), mnemonic.c_str(),
+                  operand.c_str(), Signed(n + 1 + insn.jt),
                   Signed(n + 1 + insn.jf));
   }
-  return Format("(%03d) %-8s %s", Signed(n), mnemonic.c_str(),
-                operand.c_str());
+  return Format("(%03d) %-8s %s", Signed(n), mnemonic.c_str(), operand.c_str());
 }
 
 std::string DumpAsm(const Program& prog) {

@@ -15,9 +15,12 @@
 namespace bpfcap::cbpf {
 namespace {
 
-// Loads at or above SKF_AD_OFF (-0x1000) read the kernel's ancillary data
-// (protocol, ifindex, ...), which neither libpcap's bpf_filter nor our
-// interpreter provides.
+// Absolute loads at or above SKF_AD_OFF (-0x1000) read the kernel's
+// ancillary data (protocol, ifindex, ...), which neither libpcap's bpf_filter
+// nor our interpreter provides; the kernel refuses the offsets there that
+// name no ancillary field. We refuse the whole range. (libpcap compiles
+// "ether[0xffffffff] != 0" to "ldb [-1]", which the kernel refuses too; such
+// a load can never succeed, so a code generator can emit a reject instead.)
 constexpr uint32_t kAncillaryOffset = 0xfffff000;
 constexpr uint32_t kShiftLimit = 32;
 
@@ -59,7 +62,8 @@ std::string CheckRule(const OpcodeInfo& op, const Insn& insn, size_t i,
     case KRule::kPacketAbs:
       if (insn.k >= kAncillaryOffset) {
         return "offset " + Hex(insn.k) +
-               " is an ancillary data load (SKF_AD_OFF), not supported";
+               " is in the kernel's ancillary data range (SKF_AD_OFF and "
+               "above), not supported";
       }
       return {};
     case KRule::kJumpTarget:
@@ -100,8 +104,8 @@ bool CheckScratch(const Program& prog, std::string* error) {
     const Insn& insn = prog[i];
     const OpcodeInfo& op = *FindOpcode(insn.code);
     uint16_t slots = stored[i];
-    const bool scratch = op.rule == KRule::kScratchRead ||
-                         op.rule == KRule::kScratchWrite;
+    const bool scratch =
+        op.rule == KRule::kScratchRead || op.rule == KRule::kScratchWrite;
     const uint16_t bit = scratch ? static_cast<uint16_t>(1u << insn.k) : 0;
     if (op.rule == KRule::kScratchRead && (slots & bit) == 0) {
       *error = Where(i, op) + "reads M[" + std::to_string(insn.k) +

@@ -4,13 +4,13 @@
 // by their shape, and random ones by following every branch to its target.
 #include "compiler/cbpf/assemble.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "compiler/cbpf/cbpf.h"
 #include "compiler/cbpf/insn.h"
@@ -215,9 +215,9 @@ TEST(CbpfAssemble, TrampolinesCascadeToAFixedPoint) {
   s.Bind(after_a);
   s.Emit(Cond(2, b_target, after_b));  // 1
   s.Bind(after_b);
-  Fill(s, 254);                        // 2..255
+  Fill(s, 254);  // 2..255
   s.Bind(a_target);
-  s.Emit(Ret(1));                      // 256: offset 255 from A
+  s.Emit(Ret(1));  // 256: offset 255 from A
   Fill(s, 100);
   s.Bind(b_target);
   s.Emit(Ret(2));

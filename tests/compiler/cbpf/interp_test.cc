@@ -1,13 +1,12 @@
 // The interpreter against libpcap 1.10.3's bpf_filter(): a table of named
 // behaviours, then a differential run over random valid programs and random
 // (often truncated) packets, which must agree on every verdict.
+#include <gtest/gtest.h>
 #include <pcap/pcap.h>
 
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "compiler/cbpf/cbpf.h"
 #include "compiler/cbpf/insn.h"
@@ -43,6 +42,7 @@ struct RunCase {
   uint64_t want_executed;
 };
 
+// clang-format off
 const RunCase kRunCases[] = {
     {"ld word is big-endian", {Stmt(BPF_LD | BPF_W | BPF_ABS, 4), RetA()},
      16, 16, 0x04050607, 2},
@@ -118,13 +118,16 @@ const RunCase kRunCases[] = {
      1},
     {"empty program rejects", {}, 16, 16, 0, 0},
 };
+// clang-format on
 
 TEST(CbpfRun, NamedBehaviours) {
   for (const RunCase& c : kRunCases) {
     uint64_t executed = 0;
-    EXPECT_EQ(cbpf::Run(c.prog, kCounting.data(), c.wirelen, c.caplen, &executed),
-              c.want)
-        << c.name << "\n" << DumpAsm(c.prog);
+    EXPECT_EQ(
+        cbpf::Run(c.prog, kCounting.data(), c.wirelen, c.caplen, &executed),
+        c.want)
+        << c.name << "\n"
+        << DumpAsm(c.prog);
     EXPECT_EQ(executed, c.want_executed) << c.name;
   }
 }
@@ -160,8 +163,8 @@ TEST(CbpfRun, ExecutesExactlyTheOpcodeTable) {
 // libpcap tests X >= 32 before shifting; random programs rarely hit the
 // edges, so sweep them here (valid programs only: constant shifts < 32).
 TEST(CbpfRun, ShiftEdgesMatchLibpcap) {
-  constexpr uint32_t kAmounts[] = {0, 1, 31, 32, 33, 63, 64, 255, 0x80000000,
-                                   0xffffffff};
+  constexpr uint32_t kAmounts[] = {0,  1,  31,  32,         33,
+                                   63, 64, 255, 0x80000000, 0xffffffff};
   for (uint16_t op : {BPF_LSH, BPF_RSH}) {
     for (uint32_t amount : kAmounts) {
       Program by_x = {LdImm(0x80000001), LdxImm(amount), Alu(op, BPF_X),
@@ -188,12 +191,13 @@ TEST(CbpfRun, AgreesWithLibpcapOnRandomPrograms) {
     for (int j = 0; j < kPacketsPerProgram; ++j) {
       test::Packet p = gen.RandomPacket();
       uint64_t executed = 0;
-      uint32_t ours = cbpf::Run(prog, p.bytes.data(), p.wirelen, p.caplen, &executed);
-      uint32_t theirs = bpf_filter(raw.data(), p.bytes.data(), p.wirelen,
-                                   p.caplen);
+      uint32_t ours =
+          cbpf::Run(prog, p.bytes.data(), p.wirelen, p.caplen, &executed);
+      uint32_t theirs =
+          bpf_filter(raw.data(), p.bytes.data(), p.wirelen, p.caplen);
       ASSERT_EQ(ours, theirs)
-          << "program " << i << " packet " << test::Hex(p.bytes)
-          << " caplen " << p.caplen << " wirelen " << p.wirelen << "\n"
+          << "program " << i << " packet " << test::Hex(p.bytes) << " caplen "
+          << p.caplen << " wirelen " << p.wirelen << "\n"
           << DumpAsm(prog);
       ASSERT_LE(executed, bound) << DumpAsm(prog);
       ASSERT_GE(executed, 1u);
@@ -219,7 +223,8 @@ const PathCase kPathCases[] = {
      {Jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3), LdImm(1), LdImm(2), Ret(1),
       Ret(0)},
      4},
-    {"ja skips code", {Stmt(BPF_JMP | BPF_JA, 2), LdImm(1), LdImm(2), Ret(1)},
+    {"ja skips code",
+     {Stmt(BPF_JMP | BPF_JA, 2), LdImm(1), LdImm(2), Ret(1)},
      2},
     {"return in the middle ends the path",
      {Jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0), Ret(5), LdImm(1), LdImm(2),

@@ -1,6 +1,7 @@
 // The printers against libpcap 1.10.3: Image() against bpf_image() for every
 // 16-bit code, the three dumps against tcpdump's output (golden text made by
 // running tcpdump) and against libpcap's bpf_dump() on random programs.
+#include <gtest/gtest.h>
 #include <pcap/pcap.h>
 #include <unistd.h>
 
@@ -8,8 +9,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "compiler/cbpf/cbpf.h"
 #include "compiler/cbpf/insn.h"
@@ -64,11 +63,10 @@ TEST(CbpfImage, MatchesBpfImageForEverySixteenBitCode) {
     uint8_t jt, jf;
     uint32_t n;
   };
-  constexpr Variant kVariants[] = {
-      {0, 0, 0, 0},
-      {0x12345678, 3, 250, 7},
-      {0xffffffff, 255, 1, 1000},
-      {0xfffff030, 9, 0, 0x7fffffff}};
+  constexpr Variant kVariants[] = {{0, 0, 0, 0},
+                                   {0x12345678, 3, 250, 7},
+                                   {0xffffffff, 255, 1, 1000},
+                                   {0xfffff030, 9, 0, 0x7fffffff}};
   for (uint32_t code = 0; code <= 0xffff; ++code) {
     for (const Variant& v : kVariants) {
       Insn insn{static_cast<uint16_t>(code), v.jt, v.jf, v.k};
@@ -82,13 +80,12 @@ TEST(CbpfImage, MatchesBpfImageForEveryValidOpcodeAndOperand) {
   // Includes the ancillary offsets bpf_image names ("ld [vlan_tci]") and
   // their neighbours, which it does not.
   constexpr uint32_t kKs[] = {
-      0,          1,          5,          15,         16,
-      255,        0x800,      0x7fffffff, 0x80000000, 0xffffefff,
-      0xfffff000, 0xfffff001, 0xfffff02c, 0xfffff03c, 0xfffff040,
-      0xfffffffe, 0xffffffff};
+      0,          1,          5,          15,         16,         255,
+      0x800,      0x7fffffff, 0x80000000, 0xffffefff, 0xfffff000, 0xfffff001,
+      0xfffff02c, 0xfffff03c, 0xfffff040, 0xfffffffe, 0xffffffff};
   constexpr uint8_t kOffsets[] = {0, 1, 127, 128, 255};
-  constexpr uint32_t kIndices[] = {0, 1, 9, 99, 999, 1000, 4095, 123456,
-                                   0x7fffff00, 0x7fffffff};
+  constexpr uint32_t kIndices[] = {0,    1,    9,      99,         999,
+                                   1000, 4095, 123456, 0x7fffff00, 0x7fffffff};
   for (const OpcodeInfo& op : AllOpcodes()) {
     for (uint32_t k : kKs) {
       for (uint8_t jt : kOffsets) {
@@ -96,9 +93,8 @@ TEST(CbpfImage, MatchesBpfImageForEveryValidOpcodeAndOperand) {
           for (uint32_t n : kIndices) {
             Insn insn{op.code, jt, jf, k};
             ASSERT_EQ(Image(insn, n), LibpcapImage(insn, n))
-                << "code 0x" << std::hex << op.code << " k 0x" << k
-                << std::dec << " jt " << int{jt} << " jf " << int{jf}
-                << " n " << n;
+                << "code 0x" << std::hex << op.code << " k 0x" << k << std::dec
+                << " jt " << int{jt} << " jf " << int{jf} << " n " << n;
           }
         }
       }
@@ -402,7 +398,9 @@ TEST(CbpfDump, MatchesBpfDumpOnRandomPrograms) {
     if (round % 2 == 0) {
       prog = gen.Valid(40);
     } else {
-      for (uint32_t n = gen.Below(40); n > 0; --n) prog.push_back(gen.AnyInsn());
+      for (uint32_t n = gen.Below(40); n > 0; --n) {
+        prog.push_back(gen.AnyInsn());
+      }
     }
     ASSERT_EQ(DumpAsm(prog), LibpcapDump(prog, 1)) << "round " << round;
     ASSERT_EQ(DumpC(prog), LibpcapDump(prog, 2)) << "round " << round;

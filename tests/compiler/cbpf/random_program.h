@@ -52,11 +52,10 @@ class RandomPrograms {
   // Values near the edges of everything the interpreter compares or shifts.
   uint32_t Interesting() {
     static constexpr uint32_t kValues[] = {
-        0,      1,      2,          3,          4,          5,
-        7,      8,      14,         15,         16,         31,
-        32,     33,     63,         64,         255,        256,
-        0x800,  0xffff, 0x10000,    0x7fffffff, 0x80000000, 0xfffffffe,
-        0xffffffff};
+        0,          1,          2,          3,         4,     5,      7,
+        8,          14,         15,         16,        31,    32,     33,
+        63,         64,         255,        256,       0x800, 0xffff, 0x10000,
+        0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff};
     if (OneIn(4)) return Bits32();
     return kValues[Below(sizeof kValues / sizeof kValues[0])];
   }
@@ -94,15 +93,26 @@ class RandomPrograms {
     p.bytes.resize(Below(kMaxPacket + 1));
     for (uint8_t& b : p.bytes) {
       uint32_t r = Below(8);
-      b = r == 0 ? 0 : r == 1 ? 0x45 : r == 2 ? 0xff : static_cast<uint8_t>(Bits32());
+      b = r == 0   ? 0
+          : r == 1 ? 0x45
+          : r == 2 ? 0xff
+                   : static_cast<uint8_t>(Bits32());
     }
     uint32_t size = static_cast<uint32_t>(p.bytes.size());
     p.caplen = OneIn(3) ? Below(size + 1) : size;
     switch (Below(4)) {
-      case 0: p.wirelen = p.caplen; break;
-      case 1: p.wirelen = p.caplen + Below(1500); break;
-      case 2: p.wirelen = Below(size + 1); break;
-      default: p.wirelen = Interesting(); break;
+      case 0:
+        p.wirelen = p.caplen;
+        break;
+      case 1:
+        p.wirelen = p.caplen + Below(1500);
+        break;
+      case 2:
+        p.wirelen = Below(size + 1);
+        break;
+      default:
+        p.wirelen = Interesting();
+        break;
     }
     return p;
   }
@@ -142,7 +152,8 @@ class RandomPrograms {
           break;
         case KRule::kScratchRead:
           if (*stored == 0) continue;
-          do insn.k = Below(kMemWords); while ((*stored >> insn.k & 1) == 0);
+          do insn.k = Below(kMemWords);
+          while ((*stored >> insn.k & 1) == 0);
           break;
         case KRule::kPacketAbs:
           insn.k = Offset();

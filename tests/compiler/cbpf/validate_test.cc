@@ -3,6 +3,7 @@
 // must never accept what libpcap refuses) and against the running kernel's
 // classic checker through SO_ATTACH_FILTER (it must agree, except that we
 // also refuse ancillary loads).
+#include <gtest/gtest.h>
 #include <linux/filter.h>
 #include <pcap/pcap.h>
 #include <sys/socket.h>
@@ -12,8 +13,6 @@
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "compiler/cbpf/cbpf.h"
 #include "compiler/cbpf/insn.h"
@@ -38,13 +37,17 @@ const ValidateCase kCases[] = {
     {"minimal program", {Ret(0)}, ""},
     {"return of A", {LdImm(3), Stmt(BPF_RET | kRetA, 0)}, ""},
     {"empty program", {}, "empty program"},
-    {"last instruction must return", {Ret(0), LdImm(1)},
+    {"last instruction must return",
+     {Ret(0), LdImm(1)},
      "instruction 1 (ld): the last instruction must be a return"},
-    {"unknown opcode 0x08", {Stmt(0x08, 0), Ret(0)},
+    {"unknown opcode 0x08",
+     {Stmt(0x08, 0), Ret(0)},
      "instruction 0: unknown opcode 0x8"},
-    {"unknown opcode with high bits", {Stmt(0x106, 0)},
+    {"unknown opcode with high bits",
+     {Stmt(0x106, 0)},
      "instruction 0: unknown opcode 0x106"},
-    {"ret x is not an opcode", {Stmt(0x0e, 0)},
+    {"ret x is not an opcode",
+     {Stmt(0x0e, 0)},
      "instruction 0: unknown opcode 0xe"},
     {"ldx len is valid", {Stmt(BPF_LDX | BPF_W | BPF_LEN, 0), Ret(0)}, ""},
     {"division by constant zero",
@@ -54,41 +57,50 @@ const ValidateCase kCases[] = {
      {Stmt(BPF_ALU | BPF_MOD | BPF_K, 0), Ret(0)},
      "instruction 0 (mod): division by constant zero"},
     {"division by X is checked at run time",
-     {Stmt(BPF_ALU | BPF_DIV | BPF_X, 0), Ret(0)}, ""},
-    {"shift by constant 31", {Stmt(BPF_ALU | BPF_LSH | BPF_K, 31), Ret(0)},
+     {Stmt(BPF_ALU | BPF_DIV | BPF_X, 0), Ret(0)},
      ""},
-    {"shift by constant 32", {Stmt(BPF_ALU | BPF_RSH | BPF_K, 32), Ret(0)},
+    {"shift by constant 31", {Stmt(BPF_ALU | BPF_LSH | BPF_K, 31), Ret(0)}, ""},
+    {"shift by constant 32",
+     {Stmt(BPF_ALU | BPF_RSH | BPF_K, 32), Ret(0)},
      "instruction 0 (rsh): shift by 32, must be below 32"},
     {"store to M[15]", {Stmt(BPF_ST, 15), Ret(0)}, ""},
-    {"store to M[16]", {Stmt(BPF_STX, 16), Ret(0)},
+    {"store to M[16]",
+     {Stmt(BPF_STX, 16), Ret(0)},
      "instruction 0 (stx): scratch index 16 out of range, must be below 16"},
-    {"load from M[16]", {Stmt(BPF_LD | BPF_MEM, 16), Ret(0)},
+    {"load from M[16]",
+     {Stmt(BPF_LD | BPF_MEM, 16), Ret(0)},
      "instruction 0 (ld): scratch index 16 out of range, must be below 16"},
-    {"load of a slot never stored", {Stmt(BPF_LDX | BPF_MEM, 3), Ret(0)},
+    {"load of a slot never stored",
+     {Stmt(BPF_LDX | BPF_MEM, 3), Ret(0)},
      "instruction 0 (ldx): reads M[3], which is not stored on every path "
      "before it"},
-    {"load after store", {Stmt(BPF_ST, 3), Stmt(BPF_LDX | BPF_MEM, 3), Ret(0)},
+    {"load after store",
+     {Stmt(BPF_ST, 3), Stmt(BPF_LDX | BPF_MEM, 3), Ret(0)},
      ""},
     {"load of a slot stored on one branch only",
      {Jeq(0, 0, 1), Stmt(BPF_ST, 2), Stmt(BPF_LD | BPF_MEM, 2), Ret(0)},
      "instruction 2 (ld): reads M[2], which is not stored on every path "
      "before it"},
     {"load of a slot stored on both branches",
-     {Jeq(0, 0, 2), Stmt(BPF_ST, 2), Stmt(BPF_JMP | BPF_JA, 1), Stmt(BPF_STX, 2),
-      Stmt(BPF_LD | BPF_MEM, 2), Ret(0)},
+     {Jeq(0, 0, 2), Stmt(BPF_ST, 2), Stmt(BPF_JMP | BPF_JA, 1),
+      Stmt(BPF_STX, 2), Stmt(BPF_LD | BPF_MEM, 2), Ret(0)},
      ""},
     {"load no path reaches is allowed",
-     {Stmt(BPF_JMP | BPF_JA, 1), Stmt(BPF_LD | BPF_MEM, 5), Ret(0)}, ""},
+     {Stmt(BPF_JMP | BPF_JA, 1), Stmt(BPF_LD | BPF_MEM, 5), Ret(0)},
+     ""},
     {"load after a return is checked as if the return fell through",
      {Ret(0), Stmt(BPF_LD | BPF_MEM, 5), Ret(0)},
      "instruction 1 (ld): reads M[5], which is not stored on every path "
      "before it"},
     {"jump to the last instruction", {Jeq(0, 1, 0), LdImm(0), Ret(0)}, ""},
-    {"jt past the end", {Jeq(0, 1, 0), Ret(0)},
+    {"jt past the end",
+     {Jeq(0, 1, 0), Ret(0)},
      "instruction 0 (jeq): jt target 2 is past the last instruction 1"},
-    {"jf past the end", {Jeq(0, 0, 255), Ret(0)},
+    {"jf past the end",
+     {Jeq(0, 0, 255), Ret(0)},
      "instruction 0 (jeq): jf target 256 is past the last instruction 1"},
-    {"ja past the end", {Stmt(BPF_JMP | BPF_JA, 1), Ret(0)},
+    {"ja past the end",
+     {Stmt(BPF_JMP | BPF_JA, 1), Ret(0)},
      "instruction 0 (ja): jump target 2 is past the last instruction 1"},
     {"ja with a huge offset does not wrap",
      {Stmt(BPF_JMP | BPF_JA, 0xffffffff), Ret(0)},
@@ -96,12 +108,18 @@ const ValidateCase kCases[] = {
      "instruction 1"},
     {"ancillary load refused",
      {Stmt(BPF_LD | BPF_W | BPF_ABS, 0xfffff000), Ret(0)},
-     "instruction 0 (ld): offset 0xfffff000 is an ancillary data load "
-     "(SKF_AD_OFF), not supported"},
+     "instruction 0 (ld): offset 0xfffff000 is in the kernel's ancillary "
+     "data range (SKF_AD_OFF and above), not supported"},
+    {"absolute load at 0xffffffff refused as the kernel does",
+     {Stmt(BPF_LD | BPF_H | BPF_ABS, 0xffffffff), Ret(0)},
+     "instruction 0 (ldh): offset 0xffffffff is in the kernel's ancillary "
+     "data range (SKF_AD_OFF and above), not supported"},
     {"absolute load just below SKF_AD_OFF",
-     {Stmt(BPF_LD | BPF_B | BPF_ABS, 0xffffefff), Ret(0)}, ""},
+     {Stmt(BPF_LD | BPF_B | BPF_ABS, 0xffffefff), Ret(0)},
+     ""},
     {"indexed load with any offset",
-     {Stmt(BPF_LD | BPF_H | BPF_IND, 0xffffffff), Ret(0)}, ""},
+     {Stmt(BPF_LD | BPF_H | BPF_IND, 0xffffffff), Ret(0)},
+     ""},
 };
 
 TEST(CbpfValidate, KernelRules) {
@@ -190,13 +208,27 @@ Program Mutant(test::RandomPrograms& gen) {
   for (uint32_t edits = 1 + gen.Below(3); edits > 0; --edits) {
     uint32_t at = gen.Below(static_cast<uint32_t>(prog.size()));
     switch (gen.Below(7)) {
-      case 0: prog[at].code = gen.AnyInsn().code; break;
-      case 1: prog[at].k = gen.Interesting(); break;
-      case 2: prog[at].k = gen.Offset(); break;
-      case 3: prog[at].jt = static_cast<uint8_t>(gen.Below(256)); break;
-      case 4: prog[at].jf = static_cast<uint8_t>(gen.Below(256)); break;
-      case 5: prog.resize(at); break;
-      default: prog.push_back(gen.AnyInsn()); break;
+      case 0:
+        prog[at].code = gen.AnyInsn().code;
+        break;
+      case 1:
+        prog[at].k = gen.Interesting();
+        break;
+      case 2:
+        prog[at].k = gen.Offset();
+        break;
+      case 3:
+        prog[at].jt = static_cast<uint8_t>(gen.Below(256));
+        break;
+      case 4:
+        prog[at].jf = static_cast<uint8_t>(gen.Below(256));
+        break;
+      case 5:
+        prog.resize(at);
+        break;
+      default:
+        prog.push_back(gen.AnyInsn());
+        break;
     }
     if (prog.empty()) break;
   }
