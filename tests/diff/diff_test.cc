@@ -553,14 +553,29 @@ TEST(DiffLibpcap, EveryLinkTypeExpressionAndMode) {
   PrintSummary(failures, items.size());
   WriteReport(failures);
 
-  constexpr size_t kShown = 25;  // in full; the rest as one line each
-  for (size_t i = 0; i < failures.size(); ++i) {
-    if (i < kShown) {
-      ADD_FAILURE() << failures[i].summary << "\n" << failures[i].detail;
+  // In full: the first failure of up to 25 distinct expressions, wrong
+  // verdicts first. Then one line each for up to 200 more; the report file
+  // has everything.
+  auto rank = [](const Failure& f) {
+    if (f.kind == Kind::kVerdict) return f.bounds_only ? 1 : 0;
+    return f.kind == Kind::kInvalid ? 2 : 3;
+  };
+  std::vector<const Failure*> order;
+  for (const Failure& f : failures) order.push_back(&f);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](const Failure* a, const Failure* b) { return rank(*a) < rank(*b); });
+  constexpr size_t kShown = 25, kListed = 200;
+  std::set<std::string> shown;
+  std::vector<const Failure*> rest;
+  for (const Failure* f : order) {
+    if (shown.size() < kShown && shown.insert(f->item->entry->expr).second) {
+      ADD_FAILURE() << f->summary << "\n" << f->detail;
     } else {
-      std::printf("%s\n", failures[i].summary.c_str());
+      rest.push_back(f);
     }
   }
+  for (size_t i = 0; i < rest.size() && i < kListed; ++i) std::printf("%s\n", rest[i]->summary.c_str());
+  if (rest.size() > kListed) std::printf("[diff] ... %zu more in the report\n", rest.size() - kListed);
   EXPECT_EQ(failures.size(), 0u) << "disagreements with libpcap; see the report above";
 }
 
