@@ -323,6 +323,7 @@ std::optional<Failure> Check(const Item& it, const std::vector<Packet>& packets)
   uint32_t got = OursRun(it.ours.prog, p);
   std::string counts = std::to_string(differ) + " packets differ, " +
                        std::to_string(differ_padded) + " of them also with the capture padded";
+  if (it.ours.prog == it.lib.prog) counts += "; identical programs: the interpreters disagree";
   std::string detail = "  packet #" + std::to_string(first) + " " + DescribePacket(p) +
                        "\n  libpcap returns " + std::to_string(want) + ", bpfcap returns " +
                        std::to_string(got) + "; " + counts + "\n" + ProgramsText(it);
