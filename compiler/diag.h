@@ -33,8 +33,8 @@ struct Diag {
   bool ok() const { return code == Code::kNone; }
 };
 
-// Renders a diagnostic on one line: "syntax error at column 14: unexpected
-// 'prot' after 'tcp'". Columns count from 1. The token text is cut from
+// Renders a diagnostic on one line: "syntax error: unexpected 'prot' after
+// 'tcp' (column 14, near 'prot')". Columns count from 1. The token text is cut from
 // `expr` by the range; an empty range names the end of the expression.
 std::string FormatDiag(const Diag& d, std::string_view expr);
 

@@ -336,9 +336,6 @@ class Lowerer {
 
   // --- Ethernet addresses -------------------------------------------------
   static bool ParseMac(std::string_view s, std::array<uint8_t, 6>* mac) {
-    std::string hex;
-    for (char c : s)
-      if (std::isxdigit(static_cast<unsigned char>(c))) hex += c;
     // Grouped forms: each group 1–2 hex digits (or 4 in the dotted form).
     std::vector<std::string> groups;
     std::string cur;

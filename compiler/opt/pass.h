@@ -17,8 +17,7 @@ bool ThreadBranches(ir::Program& p);
 // search trees (switch_trees.cc).
 bool BuildSwitchTrees(ir::Program& p);
 
-// Removes tests whose both edges lead to the same block when their loads are
-// known to succeed, and merges identical blocks (simplify.cc).
+// Drops unreachable blocks and merges identical ones (simplify.cc).
 bool Simplify(ir::Program& p);
 
 // The pipeline. Returns false if the bound on iterations was hit (the

@@ -118,11 +118,4 @@ class Threader {
 
 bool ThreadBranches(ir::Program& p) { return Threader(p).Run(); }
 
-bool Simplify(ir::Program& p) {
-  const size_t before = p.num_blocks();
-  const ir::BlockId entry = p.entry;
-  p.Compact();
-  return p.num_blocks() != before || p.entry != entry;
-}
-
 }  // namespace bpfcap::opt
