@@ -16,8 +16,9 @@ GEN      := $(BUILD)/gen
 
 LIB_SRCS := $(sort $(wildcard compiler/*.cc compiler/*/*.cc))
 LIB_OBJS := $(LIB_SRCS:%.cc=$(BUILD)/%.o) $(GEN)/lexer.o $(GEN)/grammar.o
-CLI_SRCS := $(sort $(wildcard capture/*.cc))
-CLI_OBJS := $(CLI_SRCS:%.cc=$(BUILD)/%.o)
+CAP_SRCS := $(filter-out capture/main.cc,$(sort $(wildcard capture/*.cc capture/*/*.cc)))
+CAP_OBJS := $(CAP_SRCS:%.cc=$(BUILD)/%.o)
+CLI_OBJS := $(BUILD)/capture/main.o
 TEST_SRCS := $(sort $(wildcard tests/*.cc tests/*/*.cc tests/*/*/*.cc))
 TEST_OBJS := $(TEST_SRCS:%.cc=$(BUILD)/%.o)
 BENCH_SRCS := $(sort $(wildcard bench/*.cc))
@@ -49,11 +50,16 @@ $(BUILD)/%.o: %.cc | $(GEN)/grammar.h
 $(BUILD)/libbpfcap.a: $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/bpfcap: $(CLI_OBJS) $(BUILD)/libbpfcap.a
+# The capture engine, savefiles and printing: everything the CLI has besides
+# its main(), in a library so that the tests link it too.
+$(BUILD)/libbpfcap_capture.a: $(CAP_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bpfcap: $(CLI_OBJS) $(BUILD)/libbpfcap_capture.a $(BUILD)/libbpfcap.a
 	@echo "  LINK  $@"
 	$(Q)$(CXX) $(ALLCXX) -o $@ $^
 
-$(BUILD)/run_tests: $(TEST_OBJS) $(BUILD)/libbpfcap.a
+$(BUILD)/run_tests: $(TEST_OBJS) $(BUILD)/libbpfcap_capture.a $(BUILD)/libbpfcap.a
 	@echo "  LINK  $@"
 	$(Q)$(CXX) $(ALLCXX) -o $@ $^ $(LDLIBS_T)
 
@@ -93,4 +99,4 @@ clean:
 
 .PHONY: all deps check check-diff check-asan test bench clean
 .SECONDARY:
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(CAP_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
