@@ -25,7 +25,7 @@ BENCH_SRCS := $(sort $(wildcard bench/*.cc))
 
 all: $(BUILD)/bpfcap
 
-$(GEN)/grammar.cc $(GEN)/grammar.h: compiler/grammar.y
+$(GEN)/grammar.cc $(GEN)/grammar.h &: compiler/grammar.y
 	@mkdir -p $(GEN)
 	$(Q)lemon -q -d$(GEN) compiler/grammar.y && mv $(GEN)/grammar.c $(GEN)/grammar.cc
 

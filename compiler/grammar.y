@@ -34,13 +34,21 @@ using namespace bpfcap::ast;
 %left OR AND.
 %right NOT.
 %nonassoc EQ NE LT LE GT GE.
+// '%' and '^' have no precedence in libpcap's grammar, so its parser
+// generator resolves every conflict on them by shifting: the operator takes
+// the nearest operand on its left and everything arithmetic on its right
+// ("2 * 3 ^ 1" is 2 * (3 ^ 1), "7 % 4 * 2" is 7 % (4 * 2)). Lemon says
+// that with two precedences: the tokens bind tighter than anything (so a
+// rule on their left shifts them), the rules looser than any other operator
+// (so they shift whatever follows), but tighter than a relation.
+%right MODXOR_RULE.
 %left BOR.
-%left BXOR.
 %left BAND.
 %left LSH RSH.
 %left PLUS MINUS.
-%left STAR SLASH PERCENT.
+%left STAR SLASH.
 %right UMINUS.
+%right PERCENT BXOR.
 
 %token LPAREN RPAREN LBRACKET RBRACKET COLON NUM ID EID LEN LESS GREATER
        PNAME SRC DST HOST NET PORT PORTRANGE PROTO PROTOCHAIN GATEWAY
@@ -120,10 +128,10 @@ expr(A) ::= expr(L) PLUS expr(R).     { A = MakeArith(*st->ast, BinOp::kAdd, L, 
 expr(A) ::= expr(L) MINUS expr(R).    { A = MakeArith(*st->ast, BinOp::kSub, L, R); }
 expr(A) ::= expr(L) STAR expr(R).     { A = MakeArith(*st->ast, BinOp::kMul, L, R); }
 expr(A) ::= expr(L) SLASH expr(R).    { A = MakeArith(*st->ast, BinOp::kDiv, L, R); }
-expr(A) ::= expr(L) PERCENT expr(R).  { A = MakeArith(*st->ast, BinOp::kMod, L, R); }
+expr(A) ::= expr(L) PERCENT expr(R). [MODXOR_RULE] { A = MakeArith(*st->ast, BinOp::kMod, L, R); }
 expr(A) ::= expr(L) BAND expr(R).     { A = MakeArith(*st->ast, BinOp::kAnd, L, R); }
 expr(A) ::= expr(L) BOR expr(R).      { A = MakeArith(*st->ast, BinOp::kOr, L, R); }
-expr(A) ::= expr(L) BXOR expr(R).     { A = MakeArith(*st->ast, BinOp::kXor, L, R); }
+expr(A) ::= expr(L) BXOR expr(R). [MODXOR_RULE] { A = MakeArith(*st->ast, BinOp::kXor, L, R); }
 expr(A) ::= expr(L) LSH expr(R).      { A = MakeArith(*st->ast, BinOp::kLsh, L, R); }
 expr(A) ::= expr(L) RSH expr(R).      { A = MakeArith(*st->ast, BinOp::kRsh, L, R); }
 expr(A) ::= MINUS(T) expr(X). [UMINUS] { A = MakeNeg(*st->ast, T->range, X); }

@@ -640,37 +640,120 @@ class Lowerer {
   }
 
   // --- relations ----------------------------------------------------------
+  // An arithmetic operand: its IR value, and two facts about the code
+  // libpcap would generate for it, because libpcap refuses divisors and
+  // shift counts by looking at that code:
+  //  - while parsing, when the operand's code starts by loading a constant
+  //    (`len / ip[0]` is refused: the index 0 is loaded first), that constant
+  //    must not be 0 for / and %, nor above 31 for << and >>;
+  //  - its optimizer, when the operand's value is a constant by its
+  //    propagation rules (constants, x*0, x&0, 0 op x, but not x-x).
+  struct Operand {
+    ValueId v;
+    std::optional<uint32_t> first_k;  // constant its code starts by loading
+    std::optional<uint32_t> opt_k;    // constant libpcap's optimizer knows it to be
+  };
+
   // Lowers an arithmetic expression to a value; protocol checks the loads
-  // need are appended to *checks in evaluation order.
+  // need are appended to *checks in evaluation order. Like libpcap, a binary
+  // operator keeps only its left operand's checks: in `len - ip[2:2]` the
+  // load is not guarded by an IPv4 test.
   std::optional<ValueId> Arith(const Node* n, std::vector<int>* checks) {
+    auto o = ArithOperand(n, checks);
+    if (!o) return std::nullopt;
+    return o->v;
+  }
+
+  std::optional<Operand> ArithOperand(const Node* n, std::vector<int>* checks) {
     switch (n->kind) {
-      case Kind::kNum: return v_.Const(n->num);
-      case Kind::kLen: return v_.Len();
+      case Kind::kNum: return Operand{v_.Const(n->num), n->num, n->num};
+      case Kind::kLen: return Operand{v_.Len(), std::nullopt, std::nullopt};
       case Kind::kNeg: {
-        auto a = Arith(n->lhs, checks);
+        auto a = ArithOperand(n->lhs, checks);
         if (!a) return std::nullopt;
-        if (v_.IsConst(*a)) return v_.Const(0u - v_[*a].k);
-        return v_.Neg(*a);
+        std::optional<uint32_t> opt_k;
+        if (a->opt_k) opt_k = 0u - *a->opt_k;
+        if (v_.IsConst(a->v)) return Operand{v_.Const(0u - v_[a->v].k), a->first_k, opt_k};
+        return Operand{v_.Neg(a->v), a->first_k, opt_k};
       }
       case Kind::kBinary: {
-        auto a = Arith(n->lhs, checks);
+        auto a = ArithOperand(n->lhs, checks);
         if (!a) return std::nullopt;
-        auto b = Arith(n->rhs, checks);
+        std::vector<int> dropped;  // libpcap forgets the right operand's checks
+        auto b = ArithOperand(n->rhs, &dropped);
         if (!b) return std::nullopt;
-        if (v_.IsConst(*b) && v_[*b].k == 0) {
-          if (n->bin == ast::BinOp::kDiv) return Fail(n, "division by zero"), std::nullopt;
-          if (n->bin == ast::BinOp::kMod) return Fail(n, "modulus by zero"), std::nullopt;
+        if (!CheckDivisor(n, *b)) return std::nullopt;
+        std::optional<uint32_t> opt_k = OptConst(n->bin, a->opt_k, b->opt_k);
+        if (v_.IsConst(a->v) && v_.IsConst(b->v)) {
+          if (auto k = Fold(n->bin, v_[a->v].k, v_[b->v].k)) {
+            return Operand{v_.Const(*k), a->first_k, opt_k};
+          }
         }
-        if (v_.IsConst(*a) && v_.IsConst(*b)) {
-          if (auto k = Fold(n->bin, v_[*a].k, v_[*b].k)) return v_.Const(*k);
-        }
-        return v_.Binary(n->bin, *a, *b);
+        return Operand{v_.Binary(n->bin, a->v, b->v), a->first_k, opt_k};
       }
-      case Kind::kLoad: return LoadRel(n, checks);
+      case Kind::kLoad: {
+        std::optional<uint32_t> first_k;
+        auto v = LoadRel(n, checks, &first_k);
+        if (!v) return std::nullopt;
+        return Operand{*v, first_k, std::nullopt};
+      }
       default:
         Fail(n, "'" + Text(n) + "' is not a value");
         return std::nullopt;
     }
+  }
+
+  // libpcap's refusals of a divisor or shift count `b` (see Operand).
+  bool CheckDivisor(const Node* n, const Operand& b) {
+    const bool literal = v_.IsConst(b.v);
+    const std::optional<uint32_t> ks[2] = {b.first_k, opts_.optimize ? b.opt_k : std::nullopt};
+    for (int i = 0; i < 2; ++i) {
+      if (!ks[i]) continue;
+      const uint32_t k = *ks[i];
+      std::string what;
+      if ((n->bin == ast::BinOp::kDiv || n->bin == ast::BinOp::kMod) && k == 0) {
+        what = n->bin == ast::BinOp::kDiv ? "division by zero" : "modulus by zero";
+      } else if ((n->bin == ast::BinOp::kLsh || n->bin == ast::BinOp::kRsh) && k > 31) {
+        what = "shift by more than 31 bits";
+      } else {
+        continue;
+      }
+      if (!literal) {
+        what += i == 0 ? " (libpcap refuses this operand: its code starts by loading " +
+                             std::to_string(k) + ")"
+                       : " (libpcap's optimizer finds the operand is always " +
+                             std::to_string(k) + ")";
+      }
+      Fail(n->rhs, what, Diag::Code::kRange);
+      return false;
+    }
+    return true;
+  }
+
+  // The value of `a op b` as libpcap's optimizer's constant propagation
+  // sees it, given what it knows of a and b. Refusals are CheckDivisor's.
+  static std::optional<uint32_t> OptConst(ast::BinOp op, std::optional<uint32_t> a,
+                                          std::optional<uint32_t> b) {
+    using ast::BinOp;
+    if (a && b) {
+      if ((op == BinOp::kDiv || op == BinOp::kMod) && *b == 0) return std::nullopt;
+      if ((op == BinOp::kLsh || op == BinOp::kRsh) && *b > 31) return std::nullopt;
+      return Fold(op, *a, *b);
+    }
+    if (b && *b == 0) {
+      if (op == BinOp::kMul || op == BinOp::kAnd) return 0u;
+      return std::nullopt;  // x+0 etc. are x: not a constant
+    }
+    if (a && *a == 0) {
+      switch (op) {
+        case BinOp::kMul: case BinOp::kDiv: case BinOp::kMod:
+        case BinOp::kAnd: case BinOp::kLsh: case BinOp::kRsh:
+          return 0u;
+        default:
+          return std::nullopt;
+      }
+    }
+    return std::nullopt;
   }
 
   static std::optional<uint32_t> Fold(ast::BinOp op, uint32_t a, uint32_t b) {
@@ -689,7 +772,9 @@ class Lowerer {
     return std::nullopt;
   }
 
-  std::optional<ValueId> LoadRel(const Node* n, std::vector<int>* checks) {
+  // proto[index:size]. *first_k: the constant the index's code starts with.
+  std::optional<ValueId> LoadRel(const Node* n, std::vector<int>* checks,
+                                 std::optional<uint32_t>* first_k) {
     const Proto p = n->quals.proto;
     if (n->num != 1 && n->num != 2 && n->num != 4) {
       Fail(n, "data size must be 1, 2, or 4", Diag::Code::kRange);
@@ -700,8 +785,10 @@ class Lowerer {
       Fail(n, "unsupported index operation");
       return std::nullopt;
     }
-    auto index = Arith(n->lhs, checks);
-    if (!index) return std::nullopt;
+    auto index_op = ArithOperand(n->lhs, checks);
+    if (!index_op) return std::nullopt;
+    *first_k = index_op->first_k;
+    std::optional<ValueId> index = index_op->v;
     const uint8_t size = uint8_t(n->num);
     const bool konst = v_.IsConst(*index);
     const uint32_t k = konst ? v_[*index].k : 0;
