@@ -48,6 +48,20 @@ bool Values::ReadsPacket(ValueId id) const {
   return true;
 }
 
+bool Values::LoadsPastEveryPacket(ValueId id) const {
+  const Value& v = values_[id];
+  switch (v.kind) {
+    case ValueKind::kConst:
+    case ValueKind::kLen: return false;
+    case ValueKind::kLoad:
+      return v.a == kNoValue ? v.k >= kNeverInPacket : LoadsPastEveryPacket(v.a);
+    case ValueKind::kIpHdrLen: return v.k >= kNeverInPacket;
+    case ValueKind::kBinary: return LoadsPastEveryPacket(v.a) || LoadsPastEveryPacket(v.b);
+    case ValueKind::kNeg: return LoadsPastEveryPacket(v.a);
+  }
+  return false;
+}
+
 size_t Program::Hash::operator()(const Block& b) const {
   uint64_t h = (uint64_t(b.test.lhs) << 34) ^ (uint64_t(b.test.rhs) << 2) ^ uint64_t(b.test.cmp);
   h *= 0x9E3779B97F4A7C15ull;

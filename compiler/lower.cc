@@ -64,6 +64,7 @@ class Lowerer {
   int Not(int a) { return Add(Cond{Cond::Op::kNot, {}, a}); }
   int False() { return Add(Cond{Cond::Op::kFalse, {}}); }
 
+
   ValueId Load(uint8_t size, uint32_t off) { return v_.Load(size, ir::kNoValue, off); }
   // (P[off:size] & mask) == k; no "and" when the mask covers the field.
   int MaskedEq(uint8_t size, uint32_t off, uint32_t mask, uint32_t k) {
@@ -143,12 +144,27 @@ class Lowerer {
     }
     const uint32_t off = link_.type_off;
     if (link_.dlt == 276) return EqAt(2, off, type);  // LINUX_SLL2: plain compare
-    if (link_.dlt == 113) {                           // LINUX_SLL: 802.2 frames are protocol 4
-      if (type > proto::kEtherMtu) return EqAt(2, off, type);
+    if (link_.dlt == 113) {  // LINUX_SLL: protocol 4 is 802.2 LLC, 1 is Novell "raw 802.3"
       const uint32_t llc = off + 2;
-      if (type == proto::kSapIp || type == proto::kSapIsoNs || type == proto::kSapNetbeui)
-        return And(EqAt(2, off, 4), EqAt(2, llc, type << 8 | type));
-      return And(EqAt(2, off, 4), EqAt(1, llc, type));
+      const int is_llc = EqAt(2, off, proto::kSllP8022);
+      switch (type) {
+        case proto::kSapIp:
+        case proto::kSapIsoNs:
+        case proto::kSapNetbeui:
+          return And(is_llc, EqAt(2, llc, type << 8 | type));
+        case proto::kSapIpx:
+          return Or(EqAt(2, off, proto::kEtherIpx),
+                    Or(EqAt(2, off, proto::kSllP8023),
+                       And(is_llc, Or(EqAt(1, llc, proto::kSapIpx),
+                                      Snap(llc, 0, proto::kEtherIpx)))));
+        case proto::kEtherAtalk:
+          return Or(EqAt(2, off, type), And(is_llc, Snap(llc, 0x080007, type)));
+        case proto::kEtherAarp:
+          return Or(EqAt(2, off, type), And(is_llc, Snap(llc, 0, type)));
+        default:
+          if (type > proto::kEtherMtu) return EqAt(2, off, type);
+          return And(is_llc, EqAt(1, llc, type));
+      }
     }
     // Ethernet: EtherType II above 1500, 802.3 length + 802.2 LLC below.
     const uint32_t llc = off + 2;

@@ -197,6 +197,10 @@ class Generator {
 
   bool EmitBlock(const ir::Block& b) {
     const ir::Test& t = b.test;
+    if (v_.LoadsPastEveryPacket(t.lhs) || v_.LoadsPastEveryPacket(t.rhs)) {
+      out_->Emit(SymInsn{BPF_RET | BPF_K, 0});  // the load fails on every packet
+      return true;
+    }
     uint16_t code = BPF_JMP | JmpCode(t.cmp);
     uint32_t k = 0;
     if (v_.IsConst(t.rhs)) {

@@ -57,4 +57,8 @@ inline constexpr uint32_t kEtherIpx = 0x8137;
 inline constexpr uint32_t kEtherAtalk = 0x809b;
 inline constexpr uint32_t kEtherAarp = 0x80f3;
 
+// LINUX_SLL protocol values below 1536 that are not EtherTypes.
+inline constexpr uint32_t kSllP8023 = 0x0001;  // Novell "raw 802.3" (IPX without LLC)
+inline constexpr uint32_t kSllP8022 = 0x0004;  // 802.2 LLC follows the cooked header
+
 }  // namespace bpfcap::proto

@@ -64,6 +64,7 @@ enum class Expect {
   kOptRejects,    // "#@ expect: opt-rejects": only the optimizer refuses
   kNeedsNetmask,  // "#@ expect: needs-netmask"
   kAny,           // "#@ expect: any": not checked
+  kBpfcapRejects, // "#@ expect: bpfcap-rejects": libpcap accepts, bpfcap refuses on purpose
 };
 
 struct CorpusEntry {
@@ -88,7 +89,7 @@ bool ParseExpect(const std::string& word, Expect* out) {
   static const std::map<std::string, Expect> kWords = {
       {"accept", Expect::kAccept},        {"reject", Expect::kReject},
       {"opt-rejects", Expect::kOptRejects}, {"needs-netmask", Expect::kNeedsNetmask},
-      {"any", Expect::kAny}};
+      {"any", Expect::kAny},              {"bpfcap-rejects", Expect::kBpfcapRejects}};
   auto it = kWords.find(word);
   if (it == kWords.end()) return false;
   *out = it->second;
@@ -232,6 +233,7 @@ enum class Kind {
   kOursRejects,    // libpcap accepts, bpfcap rejects
   kInvalid,        // bpfcap's program fails cbpf::Validate
   kVerdict,        // a packet on which the return values differ
+  kDeliberate,     // bpfcap-rejects entry that bpfcap accepts, or libpcap rejects
 };
 
 const char* KindName(Kind k) {
@@ -240,6 +242,7 @@ const char* KindName(Kind k) {
     case Kind::kOursRejects: return "libpcap accepts, bpfcap rejects";
     case Kind::kInvalid: return "bpfcap program invalid";
     case Kind::kVerdict: return "verdict differs";
+    case Kind::kDeliberate: return "bpfcap-rejects entry not as stated";
   }
   return "?";
 }
@@ -264,6 +267,7 @@ struct Failure {
 
 // What Check() saw besides failures.
 struct CheckStats {
+  uint64_t deferred = 0;  // comparisons skipped: "not supported by bpfcap yet"
   uint64_t libpcap_opt_changed = 0;         // packets where libpcap opt != unopt
   uint64_t libpcap_opt_changed_padded = 0;  // ... and still once padded (not bounds)
 };
@@ -332,8 +336,22 @@ uint32_t Want(const Item& it, const Packet& p, CheckStats* stats) {
   return unopt;
 }
 
+// bpfcap's message for the parts of the language it does not have yet
+// (issue 4); such comparisons are counted, not failed.
+bool Deferred(const Compiled& ours) {
+  return !ours.ok && ours.error.find("is not supported by bpfcap yet") != std::string::npos;
+}
+
 std::optional<Failure> Check(const Item& it, const std::vector<Packet>& packets,
                              CheckStats* stats) {
+  if (it.entry->expect == Expect::kBpfcapRejects) {
+    if (it.lib.ok && !it.ours.ok) return std::nullopt;
+    return Failure{Kind::kDeliberate, &it, Headline(Kind::kDeliberate, it), ProgramsText(it)};
+  }
+  if (it.lib.ok && Deferred(it.ours)) {
+    ++stats->deferred;
+    return std::nullopt;
+  }
   if (!it.lib.ok && !it.ours.ok) return std::nullopt;
   if (!it.lib.ok) return Failure{Kind::kOursAccepts, &it, Headline(Kind::kOursAccepts, it),
                                  ProgramsText(it)};
@@ -424,6 +442,7 @@ std::vector<Failure> RunAll(const std::vector<Item>& items, CheckStats* total) {
     if (r) failures.push_back(std::move(*r));
   }
   for (const CheckStats& s : stats) {
+    total->deferred += s.deferred;
     total->libpcap_opt_changed += s.libpcap_opt_changed;
     total->libpcap_opt_changed_padded += s.libpcap_opt_changed_padded;
   }
@@ -515,6 +534,7 @@ TEST(DiffCorpus, ExpectationsHoldForLibpcapOnEthernet) {
       case Expect::kOptRejects: holds = unopt && !opt; break;
       case Expect::kNeedsNetmask: holds = !unopt && !opt && masked; break;
       case Expect::kAny: holds = true; break;
+      case Expect::kBpfcapRejects: holds = unopt && opt; break;
     }
     EXPECT_TRUE(holds) << "exprs.txt:" << e.line << ": " << e.expr << " (libpcap unopt "
                        << unopt << ", opt " << opt << ")";
@@ -597,6 +617,9 @@ TEST(DiffLibpcap, EveryLinkTypeExpressionAndMode) {
               corpus.size(), DiffLinkTypes().size(), packets, items.size(), Seconds(t0, t1),
               Seconds(t1, t2));
   PrintSizes(items);
+  std::printf("[diff] %llu comparisons deferred: libpcap accepts, bpfcap says the feature is "
+              "not supported yet (issue 4)\n",
+              static_cast<unsigned long long>(stats.deferred));
   std::printf("[diff] libpcap's optimizer changed its own verdict on %llu (expression, packet) "
               "pairs, %llu of them also with the capture padded; bpfcap was held to the "
               "unoptimized verdict there\n",
