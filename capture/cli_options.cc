@@ -15,15 +15,37 @@
 namespace bpfcap {
 namespace {
 
-enum LongOnly { kOptVersion = 256, kOptDump };
+enum LongOnly { kOptVersion = 256, kOptDump, kOptPcapng, kOptThreads, kOptTsPrecision };
 
-constexpr char kShortOpts[] = ":dOy:s:F:h";
+// tcpdump's letters, with tcpdump's meaning.
+constexpr char kShortOpts[] = ":dOy:s:F:hi:r:w:c:DLpQ:B:UlqtvnexXZ:C:G:W:";
 constexpr option kLongOpts[] = {
     {"help", no_argument, nullptr, 'h'},
     {"version", no_argument, nullptr, kOptVersion},
     {"dump", required_argument, nullptr, kOptDump},
+    {"interface", required_argument, nullptr, 'i'},
+    {"pcapng", no_argument, nullptr, kOptPcapng},
+    {"threads", required_argument, nullptr, kOptThreads},
+    {"time-stamp-precision", required_argument, nullptr, kOptTsPrecision},
+    {"direction", required_argument, nullptr, 'Q'},
+    {"buffer-size", required_argument, nullptr, 'B'},
+    {"list-interfaces", no_argument, nullptr, 'D'},
+    {"list-data-link-types", no_argument, nullptr, 'L'},
+    {"no-promiscuous-mode", no_argument, nullptr, 'p'},
+    {"packet-buffered", no_argument, nullptr, 'U'},
+    {"relinquish-privileges", required_argument, nullptr, 'Z'},
     {nullptr, 0, nullptr, 0},
 };
+
+// A decimal number in [lo, hi], or false.
+bool ParseNumber(const char* text, int64_t lo, int64_t hi, int64_t* out) {
+  errno = 0;
+  char* end = nullptr;
+  long long v = std::strtoll(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || v < lo || v > hi) return false;
+  *out = v;
+  return true;
+}
 
 struct StageName {
   std::string_view name;
@@ -96,6 +118,85 @@ std::string ApplyOption(int c, const char* arg, CliOptions* o) {
       const proto::LinkType* lt = proto::FindLinkType(std::string_view(arg));
       if (lt == nullptr) return "unknown link type " + Quoted(arg);
       o->dlt = lt->dlt;
+      o->dlt_given = true;
+      return "";
+    }
+    case 'i': o->interface = arg; return "";
+    case 'r': o->read_file = arg; return "";
+    case 'w': o->write_file = arg; return "";
+    case kOptPcapng: o->pcapng = true; return "";
+    case 'D': o->list_interfaces = true; return "";
+    case 'L': o->list_linktypes = true; return "";
+    case 'p': o->promiscuous = false; return "";
+    case 'U': o->packet_buffered = true; return "";
+    case 'l': o->line_buffered = true; return "";
+    case 'q': o->quiet = true; return "";
+    case 'v': ++o->verbose; return "";
+    case 'n': ++o->numeric; return "";
+    case 'e': o->link_header = true; return "";
+    case 'x': ++o->hex; return "";
+    case 'X': ++o->hex_ascii; return "";
+    case 'Z': o->drop_user = arg; return "";
+    case 't':
+      switch (o->ts) {
+        case TsFormat::kTime: o->ts = TsFormat::kNone; break;
+        case TsFormat::kNone: o->ts = TsFormat::kEpoch; break;
+        case TsFormat::kEpoch: o->ts = TsFormat::kDelta; break;
+        case TsFormat::kDelta: o->ts = TsFormat::kDate; break;
+        default: o->ts = TsFormat::kDeltaFirst; break;
+      }
+      return "";
+    case 'c': {
+      int64_t n;
+      if (!ParseNumber(arg, 1, INT64_MAX, &n)) return "invalid packet count " + Quoted(arg);
+      o->count = n;
+      return "";
+    }
+    case 'B': {
+      int64_t n;
+      if (!ParseNumber(arg, 1, 4 * 1024 * 1024, &n)) {
+        return "invalid buffer size " + Quoted(arg) + " (KiB, 1 to 4194304)";
+      }
+      o->buffer_kib = uint32_t(n);
+      return "";
+    }
+    case 'C': {
+      int64_t n;
+      if (!ParseNumber(arg, 1, 1000000, &n)) return "invalid file size " + Quoted(arg);
+      o->rotate_bytes = uint64_t(n) * 1000000;
+      return "";
+    }
+    case 'G': {
+      int64_t n;
+      if (!ParseNumber(arg, 1, 100000000, &n)) return "invalid rotation interval " + Quoted(arg);
+      o->rotate_seconds = uint32_t(n);
+      return "";
+    }
+    case 'W': {
+      int64_t n;
+      if (!ParseNumber(arg, 1, 1000000, &n)) return "invalid file count " + Quoted(arg);
+      o->file_limit = uint32_t(n);
+      return "";
+    }
+    case kOptThreads: {
+      int64_t n;
+      if (!ParseNumber(arg, 1, 256, &n)) return "invalid thread count " + Quoted(arg) + " (1 to 256)";
+      o->threads = int(n);
+      return "";
+    }
+    case 'Q': {
+      const std::string_view v(arg);
+      if (v == "in") o->direction = DirectionFilter::kIn;
+      else if (v == "out") o->direction = DirectionFilter::kOut;
+      else if (v == "inout") o->direction = DirectionFilter::kInOut;
+      else return "invalid direction " + Quoted(arg) + " (in, out or inout)";
+      return "";
+    }
+    case kOptTsPrecision: {
+      const std::string_view v(arg);
+      if (v == "micro" || v == "microseconds") o->nanosecond = false;
+      else if (v == "nano" || v == "nanoseconds") o->nanosecond = true;
+      else return "invalid time stamp precision " + Quoted(arg) + " (micro or nano)";
       return "";
     }
     case 's':
@@ -126,9 +227,19 @@ CliParse ParseCliOptions(int argc, char* const argv[]) {
     if (!r.error.empty()) return r;
   }
   for (int i = optind; i < argc; ++i) r.options.words.emplace_back(argv[i]);
-  if (!r.options.filter_file.empty() && !r.options.words.empty()) {
-    r.error = "both -F " + Quoted(r.options.filter_file) +
-              " and an expression on the command line";
+  const CliOptions& o = r.options;
+  if (!o.filter_file.empty() && !o.words.empty()) {
+    r.error = "both -F " + Quoted(o.filter_file) + " and an expression on the command line";
+  } else if (!o.read_file.empty() && !o.interface.empty()) {
+    r.error = "both -r and -i: read a file or capture, not both";
+  } else if (o.file_limit > 0 && o.rotate_bytes == 0 && o.rotate_seconds == 0) {
+    r.error = "-W needs -C or -G";
+  } else if ((o.rotate_bytes > 0 || o.rotate_seconds > 0) && o.write_file.empty()) {
+    r.error = "-C and -G need -w";
+  } else if ((o.rotate_bytes > 0 || o.rotate_seconds > 0) && o.write_file == "-") {
+    r.error = "-C and -G cannot rotate standard output";
+  } else if (o.threads > 1 && !o.read_file.empty()) {
+    r.error = "--threads applies to live captures, not to -r";
   }
   return r;
 }
@@ -167,11 +278,41 @@ bool LoadExpression(const CliOptions& opts, std::string* expr, std::string* erro
 }
 
 std::string UsageText() {
-  return "Usage: bpfcap -d|-dd|-ddd [-O] [-y LINKTYPE] [-s SNAPLEN] [-F FILE]\n"
+  return "Usage: bpfcap [-i IFACE | -r FILE] [-w FILE] [-c N] [-nn] [-e] [-x|-X] [-s SNAPLEN]\n"
+         "              [-p] [-Q in|out|inout] [-B KiB] [-U] [-C MB] [-G SECS] [-W N]\n"
+         "              [--pcapng] [--threads N] [EXPRESSION...]\n"
+         "       bpfcap -d|-dd|-ddd [-O] [-y LINKTYPE] [-s SNAPLEN] [-F FILE]\n"
          "              [--dump=STAGE] [EXPRESSION...]\n"
+         "       bpfcap -D | -L [-i IFACE]\n"
          "\n"
-         "Compile a pcap-filter(7) expression to classic BPF and print it.\n"
+         "Capture packets that match a pcap-filter(7) expression, filtered in the\n"
+         "kernel; or compile the expression to classic BPF and print it.\n"
          "\n"
+         "Capture (tcpdump's options, tcpdump's meaning):\n"
+         "  -i IFACE       capture on IFACE ('any' for all interfaces)\n"
+         "  -r FILE        read packets from a pcap or pcapng file ('-' = stdin)\n"
+         "  -w FILE        write packets to FILE ('-' = stdout) instead of printing\n"
+         "  --pcapng       write pcapng instead of pcap\n"
+         "  -c N           stop after N packets\n"
+         "  -n, -nn        do not resolve addresses / ports\n"
+         "  -e             print the link-layer header\n"
+         "  -x, -xx        print the packet in hex (-xx: with the link header)\n"
+         "  -X, -XX        hex and ASCII (-XX: with the link header)\n"
+         "  -t ... -ttttt  timestamp format: none, epoch, delta, date, since first\n"
+         "  -q, -v         less / more protocol detail\n"
+         "  -s SNAPLEN     bytes kept per packet (default 262144)\n"
+         "  -p             do not put the interface in promiscuous mode\n"
+         "  -Q DIR         only packets received (in), sent (out), or both\n"
+         "  -B KiB         kernel ring buffer size\n"
+         "  -U             flush the file after every packet\n"
+         "  -l             line-buffered standard output\n"
+         "  -C MB, -G SECS, -W N   rotate the -w file by size or time, keep N files\n"
+         "  -Z USER        drop privileges to USER after opening the capture\n"
+         "  --threads N    spread the capture over N sockets (PACKET_FANOUT)\n"
+         "  --time-stamp-precision=micro|nano\n"
+         "  -D             list interfaces;  -L  list link types of an interface\n"
+         "\n"
+         "Compile only:\n"
          "  -d             print the program as assembly (tcpdump -d)\n"
          "  -dd            print it as a C array (tcpdump -dd)\n"
          "  -ddd           print it as decimal numbers (tcpdump -ddd)\n"
@@ -185,8 +326,7 @@ std::string UsageText() {
          "  -h, --help     print this help\n"
          "  --version      print the version\n"
          "\n"
-         "The words of EXPRESSION are joined with single spaces.\n"
-         "Live capture is not implemented yet.\n";
+         "The words of EXPRESSION are joined with single spaces.\n";
 }
 
 }  // namespace bpfcap

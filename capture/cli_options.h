@@ -19,16 +19,66 @@ namespace bpfcap {
 
 inline constexpr uint32_t kMaxSnaplen = 262144;  // tcpdump's MAXIMUM_SNAPLEN
 
+// Which packets -Q keeps.
+enum class DirectionFilter { kInOut, kIn, kOut };
+
+// How -t/-tt/... print timestamps (tcpdump's meaning of each count).
+enum class TsFormat {
+  kTime,          // default: 12:34:56.789012
+  kNone,          // -t
+  kEpoch,         // -tt: 1700000000.123456
+  kDelta,         // -ttt: since the previous packet
+  kDate,          // -tttt: 2026-11-24 12:34:56.789012
+  kDeltaFirst,    // -ttttt: since the first packet
+};
+
 struct CliOptions {
+  // --- compiling ----------------------------------------------------------
   int dump_level = 0;           // number of -d: 1 = -d, 2 = -dd, 3+ = -ddd
   bool optimize = true;         // -O turns it off
   int dlt = 1;                  // -y LINKTYPE; DLT_EN10MB by default
+  bool dlt_given = false;       // -y was on the command line
   uint32_t snaplen = kMaxSnaplen;  // -s SNAPLEN
   std::string filter_file;      // -F FILE; empty: use `words`
   DumpStage stage = DumpStage::kNone;  // --dump=STAGE
   bool help = false;            // -h, --help
   bool version = false;         // --version
   std::vector<std::string> words;  // the expression words, in order
+
+  // --- where packets come from and go -------------------------------------
+  std::string interface;        // -i NAME ("any" for all); empty: none given
+  std::string read_file;        // -r FILE ("-" = stdin)
+  std::string write_file;       // -w FILE ("-" = stdout)
+  bool pcapng = false;          // --pcapng: write pcapng instead of pcap
+  int64_t count = -1;           // -c N: stop after N packets; -1 = no limit
+  bool list_interfaces = false; // -D
+  bool list_linktypes = false;  // -L
+  bool promiscuous = true;      // -p turns it off
+  DirectionFilter direction = DirectionFilter::kInOut;  // -Q in|out|inout
+  uint32_t buffer_kib = 0;      // -B KiB; 0 = the engine's default
+  int threads = 1;              // --threads N: PACKET_FANOUT across N sockets
+  bool nanosecond = false;      // --time-stamp-precision=nano
+  std::string drop_user;        // -Z USER: setuid after opening
+  uint64_t rotate_bytes = 0;    // -C MB (millions of bytes, as tcpdump)
+  uint32_t rotate_seconds = 0;  // -G SECONDS
+  uint32_t file_limit = 0;      // -W N: at most N files (with -C or -G)
+  bool packet_buffered = false; // -U: flush the savefile after every packet
+  bool line_buffered = false;   // -l: line-buffered stdout
+
+  // --- how packets are printed --------------------------------------------
+  int numeric = 0;              // -n = 1, -nn = 2 (and more)
+  bool link_header = false;     // -e
+  int hex = 0;                  // -x = 1, -xx = 2 (with link header)
+  int hex_ascii = 0;            // -X = 1, -XX = 2 (with link header)
+  bool quiet = false;           // -q
+  TsFormat ts = TsFormat::kTime;  // -t...
+  int verbose = 0;              // -v count
+
+  // True when the command asks for a capture (not just a dump or a list).
+  bool Captures() const {
+    return dump_level == 0 && stage == DumpStage::kNone && !list_interfaces &&
+           !list_linktypes && !help && !version;
+  }
 };
 
 struct CliParse {
