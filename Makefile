@@ -90,12 +90,19 @@ check-asan: deps
 
 test: check
 
+# Installs the CLI and its man page; PREFIX and DESTDIR as usual.
+PREFIX ?= /usr/local
+install: $(BUILD)/bpfcap
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(BUILD)/bpfcap $(DESTDIR)$(PREFIX)/bin/bpfcap
+	install -m 0644 man/bpfcap.1 $(DESTDIR)$(PREFIX)/share/man/man1/bpfcap.1
+
 bench: deps $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%) $(BUILD)/bpfcap
 	$(Q)for b in $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%); do $$b || exit 1; done
 
 clean:
 	rm -rf build
 
-.PHONY: all deps check check-diff check-asan test bench clean
+.PHONY: all deps check check-diff check-asan test bench clean install
 .SECONDARY:
 -include $(LIB_OBJS:.o=.d) $(CAP_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d)

@@ -90,6 +90,28 @@ Node* MakeLoad(Ast& ast, Proto proto, SourceRange begin, Node* index, uint32_t s
 }
 
 Node* MakePrimitive(Ast& ast, Quals q, SourceRange head, Node* id) {
+  // An id group distributes the head over its ids. Its parentheses leave no
+  // group node: a bare id after "host (a or b)" inherits "host", as in
+  // libpcap, where a parenthesized expression would reset the qualifiers.
+  switch (id->kind) {
+    case Kind::kGroup:
+      return MakePrimitive(ast, q, head, id->lhs);
+    case Kind::kNot: {
+      Node* n = MakePrimitive(ast, q, head, id->lhs);
+      Node* x = ast.New(Kind::kNot, id->range);
+      x->lhs = n;
+      return x;
+    }
+    case Kind::kAnd:
+    case Kind::kOr: {
+      Node* x = ast.New(id->kind, id->range);
+      x->lhs = MakePrimitive(ast, q, head, id->lhs);
+      x->rhs = MakePrimitive(ast, q, head, id->rhs);
+      return x;
+    }
+    default:
+      break;
+  }
   Node* n = ast.New(Kind::kPrimitive, Span(head, id->range));
   n->quals = q;
   n->range2 = head;

@@ -8,6 +8,7 @@
 #include "compiler/cbpf/cbpf.h"
 #include "compiler/cbpf/codegen.h"
 #include "compiler/ir.h"
+#include "compiler/libpcap_proof.h"
 #include "compiler/lower.h"
 #include "compiler/names.h"
 #include "compiler/opt/pass.h"
@@ -53,8 +54,11 @@ CompileResult Compile(std::string_view expr, const CompileOptions& opts, DumpSta
   if (dump == DumpStage::kIr) r.dump = ir::Dump(prog);
 
   if (opts.optimize) {
+    // Refused where libpcap's optimizer would refuse it, not where ours
+    // finds the program constant (see libpcap_proof.h).
+    const bool refuse = LibpcapProvesRejectsAll(prog);
     opt::Optimize(prog);
-    if (prog.entry == ir::kReject) {
+    if (refuse) {
       r.diag = Diag{Diag::Code::kRejectsAll, {0, static_cast<uint32_t>(expr.size())},
                     "expression rejects all packets"};
       return r;

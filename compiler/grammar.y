@@ -56,6 +56,7 @@ using namespace bpfcap::ast;
 
 %type expr {bpfcap::ast::Node*}
 %type id {bpfcap::ast::Node*}
+%type idgroup {bpfcap::ast::Node*}
 %type bareid {bpfcap::ast::Node*}
 %type head {bpfcap::HeadVal*}
 %type dqual {bpfcap::DirVal*}
@@ -108,6 +109,17 @@ aqual(T) ::= PORTRANGE(K).            { T = st->New<TypeVal>(Type::kPortRange, K
 
 id(I) ::= bareid(B).                  { I = B; }
 id(I) ::= NUM(N).                     { I = st->ast->New(Kind::kIdNum, N->range); I->num = N->num; }
+// After a head, ids combine: "port not 22", "host (a or b)" mean
+// "not port 22", "host a or host b" (MakePrimitive distributes the head).
+id(I) ::= NOT(T) id(X).               { I = MakeNot(*st->ast, T->range, X); }
+id(I) ::= LPAREN(O) idgroup(X) RPAREN(C). { I = MakeGroup(*st->ast, O->range, C->range, X); }
+// libpcap's grammar does not let a group start with a nested group:
+// "port ((80 or 443) and 22)" is a syntax error there, so it is here.
+idgroup(I) ::= bareid(X).             { I = X; }
+idgroup(I) ::= NUM(N).                { I = st->ast->New(Kind::kIdNum, N->range); I->num = N->num; }
+idgroup(I) ::= NOT(T) id(X).          { I = MakeNot(*st->ast, T->range, X); }
+idgroup(I) ::= idgroup(L) AND id(R).  { I = MakeBinaryBool(*st->ast, Kind::kAnd, L, R); }
+idgroup(I) ::= idgroup(L) OR id(R).   { I = MakeBinaryBool(*st->ast, Kind::kOr, L, R); }
 
 bareid(I) ::= ID(T).                  { I = st->ast->New(Kind::kIdName, T->range); I->text = T->text; }
 bareid(I) ::= HID(T).                 { I = st->ast->New(Kind::kIdHost4, T->range); I->text = T->text; }

@@ -48,16 +48,21 @@ bool Values::ReadsPacket(ValueId id) const {
   return true;
 }
 
-bool Values::LoadsPastEveryPacket(ValueId id) const {
+bool Values::FailsOnEveryPacket(ValueId id) const {
   const Value& v = values_[id];
   switch (v.kind) {
     case ValueKind::kConst:
     case ValueKind::kLen: return false;
     case ValueKind::kLoad:
-      return v.a == kNoValue ? v.k >= kNeverInPacket : LoadsPastEveryPacket(v.a);
+      return v.a == kNoValue ? v.k >= kNeverInPacket : FailsOnEveryPacket(v.a);
     case ValueKind::kIpHdrLen: return v.k >= kNeverInPacket;
-    case ValueKind::kBinary: return LoadsPastEveryPacket(v.a) || LoadsPastEveryPacket(v.b);
-    case ValueKind::kNeg: return LoadsPastEveryPacket(v.a);
+    case ValueKind::kBinary:
+      if ((v.op == ast::BinOp::kDiv || v.op == ast::BinOp::kMod) && IsConst(v.b) &&
+          values_[v.b].k == 0) {
+        return true;
+      }
+      return FailsOnEveryPacket(v.a) || FailsOnEveryPacket(v.b);
+    case ValueKind::kNeg: return FailsOnEveryPacket(v.a);
   }
   return false;
 }

@@ -39,7 +39,8 @@ enum class ValueKind : uint8_t {
 
 // Fixed load offsets from here up are past the end of every packet (and,
 // in the kernel, name ancillary data: SKF_AD_OFF). A test that loads there
-// rejects the packet; back ends emit a reject instead of the load.
+// rejects the packet; back ends emit a reject instead of the load (see
+// Values::FailsOnEveryPacket).
 inline constexpr uint32_t kNeverInPacket = 0xfffff000;
 
 struct Value {
@@ -67,9 +68,9 @@ class Values {
   bool IsConst(ValueId id) const { return values_[id].kind == ValueKind::kConst; }
   // True if evaluating the value reads the packet.
   bool ReadsPacket(ValueId id) const;
-  // True if evaluating the value loads at a fixed offset at or above
-  // kNeverInPacket: such a load fails on every packet.
-  bool LoadsPastEveryPacket(ValueId id) const;
+  // True if evaluating the value fails on every packet: it loads at a fixed
+  // offset at or above kNeverInPacket, or divides by the constant 0.
+  bool FailsOnEveryPacket(ValueId id) const;
 
  private:
   ValueId Intern(const Value& v);

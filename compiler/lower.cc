@@ -2,6 +2,8 @@
 
 #include "compiler/lower.h"
 
+#include "compiler/libpcap_proof.h"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -322,8 +324,9 @@ class Lowerer {
       mask = m;
     }
     if (addr & ~mask) return Fail(id, "non-network bits set in \"" + Text(id) + "\"", Diag::Code::kRange);
-    if (q.type != Type::kNet && q.type != Type::kDefault) return Fail(id, "mask syntax for networks only");
-    if (q.type == Type::kDefault) q.type = Type::kNet;
+    // A prefix needs an explicit (or inherited) "net": libpcap refuses
+    // "src 10.0.0.0/8", where the type would default to host.
+    if (q.type != Type::kNet) return Fail(id, "mask syntax for networks only; write 'net " + Text(id) + "'");
     return HostV4(prim, q, addr, mask);
   }
 
@@ -335,7 +338,7 @@ class Lowerer {
     if (id->kind == Kind::kIdNet6Len) {
       if (id->num > 128) return Fail(id, "mask length must be <= 128", Diag::Code::kRange);
       len = id->num;
-      if (q.type != Type::kNet && q.type != Type::kDefault) return Fail(id, "mask syntax for networks only");
+      if (q.type != Type::kNet) return Fail(id, "mask syntax for networks only; write 'net " + Text(id) + "'");
     }
     std::array<uint8_t, 16> m{};
     for (uint32_t i = 0; i < 16; ++i) {
@@ -432,23 +435,38 @@ class Lowerer {
   // Resolves a service name for the protocol qualifier; narrows `*p` to the
   // transport the name exists for, as libpcap does.
   bool ResolvePort(const Node* id, std::string_view name, Proto* p, uint32_t* port) {
+    Proto real;
+    if (!LookupPort(id, name, port, &real)) return false;
+    if (!PortProtoFits(id, "port '" + std::string(name) + "'", *p, real)) return false;
+    if (*p == Proto::kDefault) *p = real;
+    return true;
+  }
+
+  // A port number or service name, and the transport it belongs to
+  // (kDefault: numbers, and names that mean the same port for tcp and udp).
+  bool LookupPort(const Node* id, std::string_view name, uint32_t* port, Proto* real) {
     if (!name.empty() && std::all_of(name.begin(), name.end(), ::isdigit)) {
       unsigned long v = std::stoul(std::string(name));
       if (v > 65535) return Fail(id, "illegal port number " + std::string(name) + " > 65535", Diag::Code::kRange), false;
       *port = uint32_t(v);
+      *real = Proto::kDefault;
       return true;
     }
     int tcp = names_.Port(name, PortProto::kTcp);
     int udp = names_.Port(name, PortProto::kUdp);
     if (tcp < 0 && udp < 0) return Fail(id, "unknown port '" + std::string(name) + "'", Diag::Code::kUnknownName), false;
-    Proto real = tcp >= 0 && udp >= 0 && tcp == udp ? Proto::kDefault : tcp >= 0 ? Proto::kTcp : Proto::kUdp;
-    if (tcp >= 0 && udp >= 0 && tcp != udp) real = Proto::kTcp;
-    if (*p == Proto::kUdp && real == Proto::kTcp) return Fail(id, "port '" + std::string(name) + "' is tcp"), false;
-    if (*p == Proto::kTcp && real == Proto::kUdp) return Fail(id, "port '" + std::string(name) + "' is udp"), false;
-    if (*p == Proto::kSctp && real != Proto::kDefault)
-      return Fail(id, "port '" + std::string(name) + "' is " + (real == Proto::kTcp ? "tcp" : "udp")), false;
-    if (*p == Proto::kDefault) *p = real;
-    *port = uint32_t(real == Proto::kUdp ? udp : tcp);
+    *real = tcp >= 0 && udp >= 0 && tcp == udp ? Proto::kDefault : tcp >= 0 ? Proto::kTcp : Proto::kUdp;
+    *port = uint32_t(*real == Proto::kUdp ? udp : tcp);
+    return true;
+  }
+
+  // libpcap refuses a name of one transport under another's qualifier.
+  bool PortProtoFits(const Node* id, const std::string& what, Proto want, Proto real) {
+    const char* real_name = real == Proto::kTcp ? "tcp" : "udp";
+    if ((want == Proto::kUdp && real == Proto::kTcp) || (want == Proto::kTcp && real == Proto::kUdp) ||
+        (want == Proto::kSctp && real != Proto::kDefault)) {
+      return Fail(id, what + " is " + real_name), false;
+    }
     return true;
   }
 
@@ -597,21 +615,24 @@ class Lowerer {
       if (id->num > 65535) return Fail(id, "illegal port number " + std::to_string(id->num) + " > 65535", Diag::Code::kRange);
       lo = hi = id->num;
     } else if (id->kind == Kind::kIdName) {
+      // Split at the first '-', as libpcap does; each end is a number or
+      // a service name, and the range belongs to a transport only when
+      // both ends do.
       const std::string_view s = id->text;
-      size_t dash = s.find('-');
-      bool ok = false;
-      Proto plo = p, phi = p;
-      for (; dash != std::string_view::npos; dash = s.find('-', dash + 1)) {
-        Diag saved = *diag_;
-        if (ResolvePort(id, s.substr(0, dash), &plo, &lo) && ResolvePort(id, s.substr(dash + 1), &phi, &hi)) {
-          ok = true;
-          break;
-        }
-        *diag_ = saved;
-        plo = phi = p;
+      const size_t dash = s.find('-');
+      if (dash == std::string_view::npos) {
+        return Fail(id, "'" + std::string(s) + "' is not a port range (write LOW-HIGH)");
       }
-      if (!ok) return Fail(id, "unknown port in range '" + std::string(s) + "'", Diag::Code::kUnknownName);
-      if (p == Proto::kDefault && plo == phi) p = plo;
+      Proto rlo, rhi;
+      if (!LookupPort(id, s.substr(0, dash), &lo, &rlo) || !LookupPort(id, s.substr(dash + 1), &hi, &rhi)) {
+        if (diag_->code == Diag::Code::kUnknownName) {
+          diag_->message = "unknown port in range '" + std::string(s) + "' (" + diag_->message + ")";
+        }
+        return kError;
+      }
+      const Proto real = rlo == rhi ? rlo : Proto::kDefault;
+      if (!PortProtoFits(id, "port in range '" + std::string(s) + "'", p, real)) return kError;
+      if (p == Proto::kDefault) p = real;
     } else {
       return Fail(id, "'" + Text(id) + "' is not a port range");
     }
@@ -699,7 +720,7 @@ class Lowerer {
         auto b = ArithOperand(n->rhs, &dropped);
         if (!b) return std::nullopt;
         if (!CheckDivisor(n, *b)) return std::nullopt;
-        std::optional<uint32_t> opt_k = OptConst(n->bin, a->opt_k, b->opt_k);
+        std::optional<uint32_t> opt_k = LibpcapFold(n->bin, a->opt_k, b->opt_k);
         if (v_.IsConst(a->v) && v_.IsConst(b->v)) {
           if (auto k = Fold(n->bin, v_[a->v].k, v_[b->v].k)) {
             return Operand{v_.Const(*k), a->first_k, opt_k};
@@ -746,32 +767,6 @@ class Lowerer {
     return true;
   }
 
-  // The value of `a op b` as libpcap's optimizer's constant propagation
-  // sees it, given what it knows of a and b. Refusals are CheckDivisor's.
-  static std::optional<uint32_t> OptConst(ast::BinOp op, std::optional<uint32_t> a,
-                                          std::optional<uint32_t> b) {
-    using ast::BinOp;
-    if (a && b) {
-      if ((op == BinOp::kDiv || op == BinOp::kMod) && *b == 0) return std::nullopt;
-      if ((op == BinOp::kLsh || op == BinOp::kRsh) && *b > 31) return std::nullopt;
-      return Fold(op, *a, *b);
-    }
-    if (b && *b == 0) {
-      if (op == BinOp::kMul || op == BinOp::kAnd) return 0u;
-      return std::nullopt;  // x+0 etc. are x: not a constant
-    }
-    if (a && *a == 0) {
-      switch (op) {
-        case BinOp::kMul: case BinOp::kDiv: case BinOp::kMod:
-        case BinOp::kAnd: case BinOp::kLsh: case BinOp::kRsh:
-          return 0u;
-        default:
-          return std::nullopt;
-      }
-    }
-    return std::nullopt;
-  }
-
   static std::optional<uint32_t> Fold(ast::BinOp op, uint32_t a, uint32_t b) {
     switch (op) {
       case ast::BinOp::kAdd: return a + b;
@@ -801,6 +796,12 @@ class Lowerer {
       Fail(n, "unsupported index operation");
       return std::nullopt;
     }
+    // Transport loads test IPv4 before the index's own checks, then the
+    // transport protocol after them (libpcap's order; it matters under
+    // "not" on packets too short for the IPv4 test).
+    const bool transport = p != Proto::kLink && p != Proto::kIp && p != Proto::kIp6 &&
+                           p != Proto::kArp && p != Proto::kRarp && p != Proto::kIcmp6;
+    if (transport) checks->push_back(LinkProto(proto::kEtherIp));
     auto index_op = ArithOperand(n->lhs, checks);
     if (!index_op) return std::nullopt;
     *first_k = index_op->first_k;

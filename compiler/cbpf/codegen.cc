@@ -184,7 +184,12 @@ class Generator {
       case ValueKind::kBinary:
         if (v_.IsConst(v.b)) {
           if (!EvalA(v.a)) return false;
-          Emit(BPF_ALU | AluCode(v.op) | BPF_K, v_[v.b].k);
+          const uint32_t k = v_[v.b].k;
+          if ((v.op == ast::BinOp::kLsh || v.op == ast::BinOp::kRsh) && k >= 32) {
+            Emit(BPF_LD | BPF_W | BPF_IMM, 0);  // every bit shifted out, as libpcap does
+          } else {
+            Emit(BPF_ALU | AluCode(v.op) | BPF_K, k);
+          }
         } else {
           if (!EvalPair(v.a, v.b)) return false;
           Emit(BPF_ALU | AluCode(v.op) | BPF_X);
@@ -197,8 +202,8 @@ class Generator {
 
   bool EmitBlock(const ir::Block& b) {
     const ir::Test& t = b.test;
-    if (v_.LoadsPastEveryPacket(t.lhs) || v_.LoadsPastEveryPacket(t.rhs)) {
-      out_->Emit(SymInsn{BPF_RET | BPF_K, 0});  // the load fails on every packet
+    if (v_.FailsOnEveryPacket(t.lhs) || v_.FailsOnEveryPacket(t.rhs)) {
+      out_->Emit(SymInsn{BPF_RET | BPF_K, 0});  // as the load or division would
       return true;
     }
     uint16_t code = BPF_JMP | JmpCode(t.cmp);

@@ -1,0 +1,77 @@
+// The two compilers; see compilers.h.
+#include "tests/diff/compilers.h"
+
+#include <cstring>
+#include <exception>
+#include <mutex>
+
+namespace bpfcap::difftest {
+
+static_assert(sizeof(bpf_insn) == sizeof(cbpf::Insn));
+
+Libpcap::Libpcap(int dlt, uint32_t snaplen)
+    : p_(pcap_open_dead(dlt, static_cast<int>(snaplen))) {}
+Libpcap::~Libpcap() { pcap_close(p_); }
+
+Compiled Libpcap::Compile(const std::string& expr, bool optimize, uint32_t netmask) {
+  Compiled c;
+  bpf_program prog{};
+  if (pcap_compile(p_, &prog, expr.c_str(), optimize ? 1 : 0, netmask) != 0) {
+    c.error = pcap_geterr(p_);
+    return c;
+  }
+  c.ok = true;
+  c.prog.resize(prog.bf_len);
+  std::memcpy(c.prog.data(), prog.bf_insns, prog.bf_len * sizeof(bpf_insn));
+  pcap_freecode(&prog);
+  return c;
+}
+
+Compiled OursCompile(const std::string& expr, int dlt, uint32_t snaplen, bool optimize,
+                     uint32_t netmask) {
+  CompileOptions opts;
+  opts.dlt = dlt;
+  opts.snaplen = snaplen;
+  opts.netmask = netmask;
+  opts.optimize = optimize;
+  CompileResult r;
+  try {
+    r = bpfcap::Compile(expr, opts);
+  } catch (const std::exception& e) {
+    r.diag = Diag{Diag::Code::kSyntax, {}, std::string("exception thrown: ") + e.what()};
+  }
+  Compiled c;
+  c.ok = r.diag.ok();
+  if (!c.ok) c.error = FormatDiag(r.diag, expr);
+  c.prog = std::move(r.program);
+  return c;
+}
+
+uint32_t LibpcapRun(const cbpf::Program& prog, const Packet& p) {
+  static const uint8_t kEmpty[1] = {0};
+  const uint8_t* data = p.bytes.empty() ? kEmpty : p.bytes.data();
+  return bpf_filter(reinterpret_cast<const bpf_insn*>(prog.data()), data, p.wirelen, p.caplen());
+}
+
+uint32_t OursRun(const cbpf::Program& prog, const Packet& p) {
+  static const uint8_t kEmpty[1] = {0};
+  const uint8_t* data = p.bytes.empty() ? kEmpty : p.bytes.data();
+  return cbpf::Run(prog, data, p.wirelen, p.caplen());
+}
+
+// libpcap's own rendering, through bpf_image as bpf_dump does. bpf_image
+// formats into a static buffer, hence the lock.
+std::string LibpcapDump(const cbpf::Program& prog) {
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  std::string out;
+  for (size_t i = 0; i < prog.size(); ++i) {
+    bpf_insn insn;
+    std::memcpy(&insn, &prog[i], sizeof insn);
+    out += bpf_image(&insn, static_cast<int>(i));
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace bpfcap::difftest
