@@ -119,6 +119,13 @@ Node* MakePrimitive(Ast& ast, Quals q, SourceRange head, Node* id) {
   return n;
 }
 
+Node* MakeEncap(Ast& ast, Kind kind, SourceRange keyword, SourceRange num_range, uint32_t num) {
+  Node* n = ast.New(kind, Span(keyword, num_range));
+  n->lhs = ast.New(Kind::kIdNum, num_range);
+  n->lhs->num = num;
+  return n;
+}
+
 bool Parse(std::string_view expr, Ast* ast, Diag* diag) {
   std::vector<Token> tokens;
   if (!Lex(expr, &tokens, diag)) return false;
@@ -195,6 +202,10 @@ void DumpTo(const Node* n, std::string* out) {
     case Kind::kMulticast: open("multicast "); *out += ProtoName(n->quals.proto); break;
     case Kind::kLess: open("less "); *out += std::to_string(n->num); break;
     case Kind::kGreater: open("greater "); *out += std::to_string(n->num); break;
+    case Kind::kVlan: open("vlan"); if (n->lhs) child(n->lhs); break;
+    case Kind::kMpls: open("mpls"); if (n->lhs) child(n->lhs); break;
+    case Kind::kPppoed: open("pppoed"); break;
+    case Kind::kPppoes: open("pppoes"); if (n->lhs) child(n->lhs); break;
     case Kind::kNum: *out += std::to_string(n->num); return;
     case Kind::kLen: *out += "len"; return;
     case Kind::kLoad:

@@ -93,6 +93,10 @@ enum class Kind : uint8_t {
   kMulticast,    // "[ether|ip|ip6] multicast": quals.proto
   kLess,         // "less N": num
   kGreater,      // "greater N": num
+  kVlan,         // "vlan" or "vlan N": lhs = kIdNum N or null
+  kMpls,         // "mpls" or "mpls LABEL": lhs = kIdNum LABEL or null
+  kPppoed,       // "pppoed"
+  kPppoes,       // "pppoes" or "pppoes SESSION": lhs = kIdNum SESSION or null
   // Arithmetic
   kNum,          // a number; in a boolean position Qualify makes it an id
   kLen,          // "len", "length"
@@ -154,6 +158,8 @@ Node* MakeArith(Ast& ast, BinOp op, Node* l, Node* r);
 Node* MakeNeg(Ast& ast, SourceRange op, Node* x);
 Node* MakeLoad(Ast& ast, Proto proto, SourceRange begin, Node* index, uint32_t size, SourceRange end);
 Node* MakePrimitive(Ast& ast, Quals q, SourceRange head, Node* id);
+// "vlan 100", "mpls 16", "pppoes 3": the keyword's kind with its number.
+Node* MakeEncap(Ast& ast, Kind kind, SourceRange keyword, SourceRange num_range, uint32_t num);
 
 // Parses `expr` into `ast`. On failure returns false and fills *diag.
 // Runs Qualify() too: the tree handed back is fully qualified.

@@ -50,6 +50,7 @@ using namespace bpfcap::ast;
 %right UMINUS.
 %right PERCENT BXOR.
 
+%token VLAN MPLS PPPOED PPPOES.
 %token LPAREN RPAREN LBRACKET RBRACKET COLON NUM ID EID LEN LESS GREATER
        PNAME SRC DST HOST NET PORT PORTRANGE PROTO PROTOCHAIN GATEWAY
        BROADCAST MULTICAST.
@@ -85,6 +86,14 @@ expr(A) ::= PNAME(P) BROADCAST(T).    { A = st->ast->New(Kind::kBroadcast, Span(
 expr(A) ::= BROADCAST(T).             { A = st->ast->New(Kind::kBroadcast, T->range); }
 expr(A) ::= PNAME(P) MULTICAST(T).    { A = st->ast->New(Kind::kMulticast, Span(P->range, T->range)); A->quals.proto = Proto(P->num); }
 expr(A) ::= MULTICAST(T).             { A = st->ast->New(Kind::kMulticast, T->range); }
+// Encapsulations: each moves the offsets of everything after it.
+expr(A) ::= VLAN(T).                  { A = st->ast->New(Kind::kVlan, T->range); }
+expr(A) ::= VLAN(T) NUM(N).           { A = MakeEncap(*st->ast, Kind::kVlan, T->range, N->range, N->num); }
+expr(A) ::= MPLS(T).                  { A = st->ast->New(Kind::kMpls, T->range); }
+expr(A) ::= MPLS(T) NUM(N).           { A = MakeEncap(*st->ast, Kind::kMpls, T->range, N->range, N->num); }
+expr(A) ::= PPPOED(T).                { A = st->ast->New(Kind::kPppoed, T->range); }
+expr(A) ::= PPPOES(T).                { A = st->ast->New(Kind::kPppoes, T->range); }
+expr(A) ::= PPPOES(T) NUM(N).         { A = MakeEncap(*st->ast, Kind::kPppoes, T->range, N->range, N->num); }
 expr(A) ::= LESS(T) NUM(N).           { A = st->ast->New(Kind::kLess, Span(T->range, N->range)); A->num = N->num; }
 expr(A) ::= GREATER(T) NUM(N).        { A = st->ast->New(Kind::kGreater, Span(T->range, N->range)); A->num = N->num; }
 

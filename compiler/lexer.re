@@ -38,6 +38,8 @@ constexpr Keyword kKeywords[] = {
     {"gateway", TK_GATEWAY, 0},
     {"broadcast", TK_BROADCAST, 0}, {"multicast", TK_MULTICAST, 0},
     {"less", TK_LESS, 0}, {"greater", TK_GREATER, 0},
+    {"vlan", TK_VLAN, 0}, {"mpls", TK_MPLS, 0},
+    {"pppoed", TK_PPPOED, 0}, {"pppoes", TK_PPPOES, 0},
     {"len", TK_LEN, 0}, {"length", TK_LEN, 0},
     {"link", TK_PNAME, static_cast<uint32_t>(ast::Proto::kLink)},
     {"ether", TK_PNAME, static_cast<uint32_t>(ast::Proto::kLink)},
@@ -70,8 +72,7 @@ constexpr Keyword kKeywords[] = {
 constexpr std::string_view kLaterKeywords[] = {
     "atalk", "aarp", "decnet", "lat", "sca", "moprc", "mopdl", "iso", "esis",
     "es-is", "isis", "is-is", "l1", "l2", "iih", "lsp", "snp", "csnp", "psnp",
-    "clnp", "stp", "ipx", "netbeui", "radio", "vlan", "mpls", "pppoed",
-    "pppoes", "geneve", "llc", "inbound", "outbound", "ifindex", "type",
+    "clnp", "stp", "ipx", "netbeui", "radio", "geneve", "llc", "inbound", "outbound", "ifindex", "type",
     "subtype", "dir", "direction", "addr1", "addr2", "addr3", "addr4", "ra",
     "ta", "action", "reason", "rset", "rulenum", "srnr", "subrulenum",
     "subrule", "ifname", "on", "rnr", "lane", "metac", "bcc", "oam", "oamf4",

@@ -40,7 +40,8 @@ class Lowerer {
  public:
   Lowerer(const ast::Ast& ast, const proto::LinkType& link, const CompileOptions& opts,
           const NameResolver& names, ir::Program* prog, Diag* diag)
-      : ast_(ast), link_(link), opts_(opts), names_(names), prog_(prog), v_(prog->values), diag_(diag) {}
+      : ast_(ast), link_(link), opts_(opts), names_(names), prog_(prog), v_(prog->values), diag_(diag),
+        encap_{Encap::Mode::kLink, link.type_off, link.nl_off, 0} {}
 
   bool Run() {
     if (!ast_.root) {
@@ -61,9 +62,15 @@ class Lowerer {
   }
   int Test(ValueId lhs, Cmp cmp, ValueId rhs) { return Add(Cond{Cond::Op::kTest, {lhs, cmp, rhs}}); }
   int TestK(ValueId lhs, Cmp cmp, uint32_t k) { return Test(lhs, cmp, v_.Const(k)); }
-  int And(int a, int b) { return Add(Cond{Cond::Op::kAnd, {}, a, b}); }
-  int Or(int a, int b) { return Add(Cond{Cond::Op::kOr, {}, a, b}); }
-  int Not(int a) { return Add(Cond{Cond::Op::kNot, {}, a}); }
+  int And(int a, int b) {
+    if (a == kError || b == kError) return kError;
+    return Add(Cond{Cond::Op::kAnd, {}, a, b});
+  }
+  int Or(int a, int b) {
+    if (a == kError || b == kError) return kError;
+    return Add(Cond{Cond::Op::kOr, {}, a, b});
+  }
+  int Not(int a) { return a == kError ? kError : Add(Cond{Cond::Op::kNot, {}, a}); }
   int False() { return Add(Cond{Cond::Op::kFalse, {}}); }
 
 
@@ -108,6 +115,7 @@ class Lowerer {
 
   // --- errors -----------------------------------------------------------
   int Fail(const Node* n, std::string msg, Diag::Code code = Diag::Code::kSemantic) {
+    if (!diag_->message.empty()) return kError;  // the first error stands
     diag_->code = code;
     diag_->range = n->range;
     diag_->message = std::move(msg);
@@ -118,7 +126,10 @@ class Lowerer {
   }
 
   // --- link layer ---------------------------------------------------------
-  uint32_t nl() const { return link_.nl_off; }
+  uint32_t nl() const { return encap_.nl_off; }
+  // Ethernet addresses exist on the link, and not only inside PPPoE (after
+  // "pppoes", libpcap treats the link as PPP, which has none).
+  bool HasEtherAddrs() const { return link_.has_ether_addrs && encap_.mode != Encap::Mode::kPpp; }
 
   // IEEE 802.2 SNAP: AA AA 03 OUI(3) TYPE(2), compared last word first.
   int Snap(uint32_t off, uint32_t oui, uint32_t type) {
@@ -127,6 +138,22 @@ class Lowerer {
 
   // "Is the network-layer protocol `type`?" for this link type.
   int LinkProto(uint32_t type) {
+    if (encap_.mode == Encap::Mode::kMpls) {
+      // Over MPLS: the innermost label has bottom-of-stack set, and the
+      // payload's version nibble says IPv4 or IPv6; nothing else is known.
+      uint32_t version;
+      if (type == proto::kEtherIp) version = 0x40;
+      else if (type == proto::kEtherIp6) version = 0x60;
+      else return Fail(current_, "unsupported protocol over mpls (only ip and ip6)");
+      return And(MaskedEq(1, encap_.label_off + 2, 0x01, 0x01), MaskedEq(1, nl(), 0xf0, version));
+    }
+    if (encap_.mode == Encap::Mode::kPpp) {
+      uint32_t ppp = type;
+      for (const proto::EtherToPpp& m : proto::kEtherToPpp) {
+        if (m.ether == type) ppp = m.ppp;
+      }
+      return EqAt(2, encap_.type_off, ppp);
+    }
     switch (link_.type_kind) {
       case proto::TypeKind::kIpVersion:
         if (type == proto::kEtherIp) return MaskedEq(1, 0, 0xf0, 0x40);
@@ -144,7 +171,7 @@ class Lowerer {
       case proto::TypeKind::kEtherType:
         break;
     }
-    const uint32_t off = link_.type_off;
+    const uint32_t off = encap_.type_off;
     if (link_.dlt == 276) return EqAt(2, off, type);  // LINUX_SLL2: plain compare
     if (link_.dlt == 113) {  // LINUX_SLL: protocol 4 is 802.2 LLC, 1 is Novell "raw 802.3"
       const uint32_t llc = off + 2;
@@ -240,7 +267,10 @@ class Lowerer {
     auto arp = [&] { return over(proto::kEtherArp, proto::kArpOffSpa, proto::kArpOffTpa); };
     auto rarp = [&] { return over(proto::kEtherRarp, proto::kArpOffSpa, proto::kArpOffTpa); };
     switch (q.proto) {
-      case Proto::kDefault: return Or(Or(ip(), arp()), rarp());
+      case Proto::kDefault:
+        // Over MPLS only IPv4 can carry the address (libpcap skips ARP there).
+        if (encap_.mode == Encap::Mode::kMpls) return ip();
+        return Or(Or(ip(), arp()), rarp());
       case Proto::kIp: return ip();
       case Proto::kArp: return arp();
       case Proto::kRarp: return rarp();
@@ -386,7 +416,7 @@ class Lowerer {
   }
 
   int EtherHost(const Node* n, ast::Quals q, const std::array<uint8_t, 6>& mac) {
-    if (!link_.has_ether_addrs)
+    if (!HasEtherAddrs())
       return Fail(n, "ethernet addresses supported only on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel");
     if (q.type != Type::kDefault && q.type != Type::kHost) return Fail(n, "illegal qualifier for an ethernet address");
     return ByDir(q.dir, [&](bool src) { return MacAt(src ? 6 : 0, mac); });
@@ -643,7 +673,7 @@ class Lowerer {
     switch (n->quals.proto) {
       case Proto::kDefault:
       case Proto::kLink: {
-        if (!link_.has_ether_addrs) return Fail(n, "not a broadcast link");
+        if (!HasEtherAddrs()) return Fail(n, "not a broadcast link");
         std::array<uint8_t, 6> all;
         all.fill(0xff);
         return MacAt(0, all);
@@ -664,7 +694,7 @@ class Lowerer {
     switch (n->quals.proto) {
       case Proto::kDefault:
       case Proto::kLink:
-        if (!link_.has_ether_addrs)
+        if (!HasEtherAddrs())
           return Fail(n, "link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel");
         return TestK(Load(1, 0), Cmp::kSet, 1);
       case Proto::kIp:
@@ -860,6 +890,10 @@ class Lowerer {
 
   // --- dispatch -----------------------------------------------------------
   int Lower(const Node* n) {
+    if (n->kind != Kind::kAnd && n->kind != Kind::kOr && n->kind != Kind::kNot &&
+        n->kind != Kind::kGroup) {
+      current_ = n;
+    }
     switch (n->kind) {
       case Kind::kAnd:
       case Kind::kOr: {
@@ -889,11 +923,92 @@ class Lowerer {
       case Kind::kRelation: return Relation(n);
       case Kind::kBroadcast: return Broadcast(n);
       case Kind::kMulticast: return Multicast(n);
+      case Kind::kVlan: return Vlan(n);
+      case Kind::kMpls: return Mpls(n);
+      case Kind::kPppoed: return LinkProto(proto::kEtherPppoeDiscovery);
+      case Kind::kPppoes: return Pppoes(n);
       case Kind::kLess: return Not(TestK(v_.Len(), Cmp::kGt, n->num));
       case Kind::kGreater: return TestK(v_.Len(), Cmp::kGe, n->num);
       default: return Fail(n, "'" + Text(n) + "' is not a test");
     }
   }
+
+  // --- encapsulations ----------------------------------------------------
+  // "vlan [id]": an 802.1Q/802.1ad tag at the current type field; later
+  // primitives see everything 4 bytes further on.
+  int Vlan(const Node* n) {
+    current_ = n;
+    if (link_.dlt != kDltEn10mb) {
+      return Fail(n, "'vlan' needs Ethernet frames; " + std::string(link_.name) + " has no VLAN tags");
+    }
+    if (encap_.mode == Encap::Mode::kMpls) return Fail(n, "no VLAN match after MPLS");
+    if (encap_.mode == Encap::Mode::kPpp) return Fail(n, "no VLAN match inside PPPoE");
+    if (n->lhs && n->lhs->num > 4095) {
+      return Fail(n->lhs, "VLAN tag " + std::to_string(n->lhs->num) + " greater than maximum 4095",
+                  Diag::Code::kRange);
+    }
+    const uint32_t off = encap_.type_off;
+    int c = Or(EqAt(2, off, proto::kEtherVlan),
+               Or(EqAt(2, off, proto::kEtherQinQ), EqAt(2, off, proto::kEtherQinQOld)));
+    if (n->lhs) c = And(c, MaskedEq(2, off + 2, 0x0fff, n->lhs->num));
+    encap_.type_off += 4;
+    encap_.nl_off += 4;
+    return c;
+  }
+
+  // "mpls [label]": a label stack entry; later primitives look past it.
+  int Mpls(const Node* n) {
+    current_ = n;
+    if (n->lhs && n->lhs->num > 0xfffff) {
+      return Fail(n->lhs, "MPLS label " + std::to_string(n->lhs->num) + " greater than maximum 1048575",
+                  Diag::Code::kRange);
+    }
+    int c;
+    if (encap_.mode == Encap::Mode::kMpls) {
+      c = MaskedEq(1, encap_.label_off + 2, 0x01, 0x00);  // the previous label was not the last
+    } else if (link_.dlt == kDltEn10mb || encap_.mode == Encap::Mode::kPpp) {
+      c = LinkProto(proto::kEtherMpls);  // in PPPoE: PPP's MPLS protocol number
+    } else {
+      return Fail(n, "'mpls' needs Ethernet frames; " + std::string(link_.name) + " carries no MPLS");
+    }
+    if (n->lhs) c = And(c, MaskedEq(4, nl(), 0xfffff000, n->lhs->num << 12));
+    encap_.mode = Encap::Mode::kMpls;
+    encap_.label_off = nl();
+    encap_.nl_off += 4;
+    return c;
+  }
+
+  // "pppoes [session]": a PPPoE session header; later primitives test the
+  // PPP protocol field and the payload after it.
+  int Pppoes(const Node* n) {
+    current_ = n;
+    if (n->lhs && n->lhs->num > 0xffff) {
+      return Fail(n->lhs, "PPPoE session number " + std::to_string(n->lhs->num) +
+                              " greater than maximum 65535", Diag::Code::kRange);
+    }
+    int c = LinkProto(proto::kEtherPppoeSession);
+    if (n->lhs) c = And(c, MaskedEq(4, nl(), 0xffff, n->lhs->num));
+    encap_.mode = Encap::Mode::kPpp;
+    encap_.type_off = nl() + 6;  // version/type, code, session, length, then PPP protocol
+    encap_.nl_off = nl() + 8;
+    return c;
+  }
+
+  static constexpr int kDltEn10mb = 1;
+
+  // Where the link layer's protocol field and the network layer are, given
+  // the encapsulations seen so far: libpcap moves them as it parses, so
+  // "vlan or ip" tests ip inside the tag (textual order, not logic).
+  struct Encap {
+    enum class Mode : uint8_t {
+      kLink,  // the link type's own protocol field
+      kMpls,  // after "mpls": payload known only by its version nibble
+      kPpp,   // after "pppoes": PPP protocol numbers
+    } mode;
+    uint32_t type_off;   // protocol field (kLink, kPpp)
+    uint32_t nl_off;     // network-layer header
+    uint32_t label_off;  // kMpls: the innermost label seen
+  };
 
   const ast::Ast& ast_;
   const proto::LinkType& link_;
@@ -903,6 +1018,8 @@ class Lowerer {
   ir::Values& v_;
   Diag* diag_;
   std::vector<Cond> conds_;
+  Encap encap_;
+  const Node* current_ = nullptr;  // the primitive being lowered, for errors
 };
 
 }  // namespace

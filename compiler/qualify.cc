@@ -75,6 +75,10 @@ class Qualifier {
       case Kind::kMulticast:
       case Kind::kLess:
       case Kind::kGreater:
+      case Kind::kVlan:
+      case Kind::kMpls:
+      case Kind::kPppoed:
+      case Kind::kPppoes:
         *out = std::nullopt;
         return true;
       default:

@@ -14,6 +14,12 @@ inline constexpr uint32_t kEtherIp = 0x0800;
 inline constexpr uint32_t kEtherArp = 0x0806;
 inline constexpr uint32_t kEtherRarp = 0x8035;
 inline constexpr uint32_t kEtherIp6 = 0x86dd;
+inline constexpr uint32_t kEtherVlan = 0x8100;      // 802.1Q
+inline constexpr uint32_t kEtherQinQ = 0x88a8;      // 802.1ad
+inline constexpr uint32_t kEtherQinQOld = 0x9100;   // pre-standard QinQ
+inline constexpr uint32_t kEtherMpls = 0x8847;
+inline constexpr uint32_t kEtherPppoeDiscovery = 0x8863;
+inline constexpr uint32_t kEtherPppoeSession = 0x8864;
 inline constexpr uint32_t kEtherMtu = 1500;  // type fields up to this are 802.3 lengths
 
 inline constexpr uint8_t kIpProtoFragment6 = 44;  // IPv6 fragment header
@@ -56,6 +62,24 @@ inline constexpr uint32_t kSapIpx = 0xe0;
 inline constexpr uint32_t kEtherIpx = 0x8137;
 inline constexpr uint32_t kEtherAtalk = 0x809b;
 inline constexpr uint32_t kEtherAarp = 0x80f3;
+
+// EtherTypes (and LLC SAPs) as PPP protocol numbers, for tests after
+// "pppoes"; a type not listed is compared unchanged, as libpcap does.
+struct EtherToPpp {
+  uint32_t ether;
+  uint32_t ppp;
+};
+inline constexpr EtherToPpp kEtherToPpp[] = {
+    {0x0800, 0x0021},  // IPv4
+    {0x86dd, 0x0057},  // IPv6
+    {0x6003, 0x0027},  // DECnet
+    {0x809b, 0x0029},  // AppleTalk
+    {0x0600, 0x0025},  // Xerox NS
+    {kSapIpx, 0x002b}, // IPX
+    {kSapIsoNs, 0x0023},  // OSI
+    {0x0042, 0x0031},  // bridging PDU (STP SAP)
+    {0x8847, 0x0281},  // MPLS unicast
+};
 
 // LINUX_SLL protocol values below 1536 that are not EtherTypes.
 inline constexpr uint32_t kSllP8023 = 0x0001;  // Novell "raw 802.3" (IPX without LLC)

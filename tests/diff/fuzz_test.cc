@@ -77,7 +77,7 @@ const char* const kSizes[] = {"1", "2", "4"};
 const char* const kTokens[] = {"and", "or", "not", "(", ")", "[", "]", ":", "!", "&&", "||",
                                "host", "net", "port", "portrange", "proto", "broadcast",
                                "multicast", "less", "greater", "len", "mask", "/", "\\tcp",
-                               "\\udp", "\\icmp", "\\ip", "\\arp", "-", "src", "dst", "ip6",
+                               "\\udp", "\\icmp", "\\ip", "\\arp", "-", "src", "dst", "ip6", "vlan", "mpls",
                                "tcp", "80", "10.0.0.1", "::", "1:2", "0"};
 
 class Generator {
@@ -102,6 +102,10 @@ class Generator {
     }
   }
 
+  static bool ReadsPacket(const std::string& arith) {
+    return arith.find('[') != std::string::npos || arith.find("len") != std::string::npos;
+  }
+
   std::string Load(int depth) {
     std::string s = std::string(r_.Pick(kIndexable)) + "[" +
                     (depth > 1 ? std::string(r_.Pick(kNums)) : Arith(depth + 1));
@@ -116,20 +120,33 @@ class Generator {
       if (proto) q += std::string(r_.Pick(kProtos)) + " ";
       if (dir) q += std::string(r_.Pick(kDirs)) + " ";
     };
-    switch (r_.Below(12)) {
+    switch (r_.Below(13)) {
       case 0: qual(r_.OneIn(3), r_.OneIn(2)); return q + "host " + r_.Pick(kHosts);
       case 1: qual(r_.OneIn(3), r_.OneIn(2)); return q + "net " + r_.Pick(kNets);
       case 2: qual(r_.OneIn(2), r_.OneIn(2)); return q + "port " + r_.Pick(kPorts);
       case 3: qual(r_.OneIn(2), r_.OneIn(2)); return q + "portrange " + r_.Pick(kRanges);
       case 4: qual(false, r_.OneIn(2)); return "ether " + q + "host " + r_.Pick(kMacs);
       case 5: return r_.Pick(kProtos);
-      case 6: return Arith(0) + " " + r_.Pick(kRel) + " " + Arith(0);
+      case 6: {
+        // At least one side reads the packet: libpcap's optimizer stops
+        // short on relations between constants (it refuses "16 = 2 + 3"
+        // but not "len = 1 and 16 = 2 + 3"), where bpfcap refuses both.
+        std::string l = Arith(0), r = Arith(0);
+        if (!ReadsPacket(l) && !ReadsPacket(r)) l = Load(0);
+        return l + " " + r_.Pick(kRel) + " " + r;
+      }
       case 7: return std::string(r_.OneIn(2) ? "ip" : "ip6") + " proto " +
                      (r_.OneIn(2) ? std::string(r_.Pick(kNums)) : "\\tcp");
       case 8: return std::string(r_.OneIn(2) ? "less " : "greater ") + r_.Pick(kNums);
       case 9: return std::string(r_.OneIn(2) ? "ether" : "ip") +
                      (r_.OneIn(2) ? " broadcast" : " multicast");
       case 10: return "ether proto " + std::string(r_.OneIn(2) ? "\\ip" : r_.Pick(kNums));
+      case 11: {
+        static const char* const kEncaps[] = {"vlan", "mpls", "pppoes", "pppoed"};
+        std::string e = r_.Pick(kEncaps);
+        if (e != "pppoed" && r_.OneIn(2)) e += std::string(" ") + r_.Pick(kNums);
+        return e;
+      }
       default: return r_.Pick(kPorts);  // a bare id: inherits qualifiers
     }
   }
