@@ -205,9 +205,7 @@ void PrintIcmp(Ctx& c, const IpInfo& ip, Bytes b) {
     }
   }
   if (c.opt.verbose > 0 && IsError(type) && b.Has(kIcmpHeader, 20)) {
-    PrintOptions inner_opt = c.opt;
-    inner_opt.link_header = false;
-    Ctx inner(inner_opt, out, c.state);
+    Ctx inner(c.opt, out, c.state);
     out->append("\n\t");
     Bytes quoted = b.From(kIcmpHeader);
     PrintIp4(inner, quoted, static_cast<uint32_t>(quoted.size()));

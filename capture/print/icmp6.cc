@@ -76,6 +76,23 @@ bool AppendUnreach(std::string* out, uint8_t code, Bytes quoted) {
   }
 }
 
+// Under -v tcpdump moves ", length N" of neighbour discovery messages
+// before their target, and drops it for echo, errors and MLDv2 reports.
+bool LengthLastUnderVerbose(uint8_t type) {
+  switch (type) {
+    case 1: case 2: case 3: case 4: case 128: case 129: case 135: case 136: case 143:
+      return false;
+    default:
+      return true;
+  }
+}
+
+void AppendVerboseLength(Ctx& c, const IpInfo& ip) {
+  if (c.opt.verbose == 0) return;
+  c.out->append(", length ");
+  AppendDec(c.out, ip.length);
+}
+
 }  // namespace
 
 void PrintIcmp6(Ctx& c, const IpInfo& ip, Bytes b) {
@@ -93,6 +110,8 @@ void PrintIcmp6(Ctx& c, const IpInfo& ip, Bytes b) {
       out->append(" -> ");
       AppendHex0x(out, want, 4);
       out->append("!] ");
+    } else {
+      out->append("[icmp6 sum ok] ");
     }
   }
   uint8_t type = b.U8(0), code = b.U8(1);
@@ -152,6 +171,7 @@ void PrintIcmp6(Ctx& c, const IpInfo& ip, Bytes b) {
       out->append("neighbor solicitation");
       ok = b.Has(0, 24);
       if (ok) {
+        AppendVerboseLength(c, ip);
         out->append(", who has ");
         AppendIp6(out, b.At(8));
       }
@@ -160,6 +180,7 @@ void PrintIcmp6(Ctx& c, const IpInfo& ip, Bytes b) {
       out->append("neighbor advertisement");
       ok = b.Has(0, 24);
       if (ok) {
+        AppendVerboseLength(c, ip);
         out->append(", tgt is ");
         AppendIp6(out, b.At(8));
       }
@@ -213,6 +234,7 @@ void PrintIcmp6(Ctx& c, const IpInfo& ip, Bytes b) {
     MarkTruncated(c, "icmp6");
     return;
   }
+  if (c.opt.verbose > 0 && !LengthLastUnderVerbose(type)) return;
   out->append(", length ");
   AppendDec(out, ip.length);
 }

@@ -95,6 +95,8 @@ struct Ctx {
   // A printer stopped at a " [|proto]" marker. tcpdump then dumps -x/-X
   // from the first byte of the frame, the link header length being unknown.
   bool truncated = false;
+  // VLAN tags passed, which count as link header for -x.
+  size_t vlan_header_len = 0;
 };
 
 // Appends " [|proto]" and notes the truncation.

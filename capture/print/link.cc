@@ -31,11 +31,21 @@ constexpr size_t kSll2HeaderLen = 20;
 constexpr size_t kNullHeaderLen = 4;
 constexpr uint16_t kMaxEtherLength = 1500;  // type fields up to this are 802.3 lengths
 
-// "ethertype IPv4 (0x0800)"
-void AppendEtherType(std::string* out, uint16_t type) {
-  out->append("ethertype ");
-  out->append(EtherTypeName(type));
-  out->append(" (");
+// "ethertype IPv4 (0x0800)"; with -q "IPv4", or "Unknown Ethertype (0x88b5)".
+void AppendEtherType(const Ctx& c, uint16_t type) {
+  std::string* out = c.out;
+  std::string_view name = EtherTypeName(type);
+  if (c.opt.quiet) {
+    if (name != "Unknown") {
+      out->append(name);
+      return;
+    }
+    out->append("Unknown Ethertype (");
+  } else {
+    out->append("ethertype ");
+    out->append(name);
+    out->append(" (");
+  }
   AppendHex0x(out, type, 4);
   out->push_back(')');
 }
@@ -51,16 +61,17 @@ void AppendEtherHeader(Ctx& c, Bytes b, uint16_t type, uint32_t length) {
     out->append(", 802.3");
   } else {
     out->append(", ");
-    AppendEtherType(out, type);
+    AppendEtherType(c, type);
   }
   out->append(", length ");
   AppendDec(out, length);
   out->append(": ");
 }
 
-// Marks the payload for the hex dump that follows an undecoded line.
+// Marks the payload for the hex dump that follows an undecoded line (not
+// with -q).
 void DumpPayload(Ctx& c, Bytes payload) {
-  c.dump_payload = true;
+  c.dump_payload = !c.opt.quiet;
   c.payload = payload;
 }
 
@@ -78,11 +89,11 @@ size_t PrintEthernet(Ctx& c, Bytes b, uint32_t length) {
   c.unknown_payload = payload;
   if (type > kMaxEtherLength &&
       PrintEtherType(c, type, payload, Sub(length, kEtherHeaderLen))) {
-    return kEtherHeaderLen;
+    return kEtherHeaderLen + c.vlan_header_len;
   }
   if (!c.opt.link_header) AppendEtherHeader(c, b, c.unknown_type, length);
   DumpPayload(c, c.unknown_payload);
-  return kEtherHeaderLen;
+  return kEtherHeaderLen + c.vlan_header_len;
 }
 
 // 802.1Q and 802.1ad tags: TCI (priority, DEI, VLAN id) then the next type.
@@ -93,6 +104,7 @@ bool PrintVlan(Ctx& c, Bytes b, uint32_t length) {
   }
   uint16_t tci = b.U16(0);
   uint16_t type = b.U16(2);
+  c.vlan_header_len += 4;
   if (c.opt.link_header) {
     c.out->append("vlan ");
     AppendDec(c.out, tci & 0x0fff);
@@ -100,7 +112,7 @@ bool PrintVlan(Ctx& c, Bytes b, uint32_t length) {
     AppendDec(c.out, tci >> 13);
     if (tci & 0x1000) c.out->append(", DEI");
     c.out->append(", ");
-    AppendEtherType(c.out, type);
+    AppendEtherType(c, type);
     c.out->append(", ");
   }
   return PrintEtherType(c, type, b.From(4), Sub(length, 4));
@@ -130,7 +142,8 @@ size_t PrintSll(Ctx& c, Bytes b, uint32_t length) {
     size_t halen = b.U16(4);
     AppendMac(c.out, b.At(6), halen < 8 ? halen : 8);
     c.out->push_back(' ');
-    AppendEtherType(c.out, b.U16(14));
+    if (c.opt.quiet) return;
+    AppendEtherType(c, b.U16(14));
     c.out->append(", length ");
     AppendDec(c.out, length);
     c.out->append(": ");
@@ -163,7 +176,8 @@ size_t PrintSll2(Ctx& c, Bytes b, uint32_t length) {
     size_t halen = b.U8(11);
     AppendMac(c.out, b.At(12), halen < 8 ? halen : 8);
     c.out->push_back(' ');
-    AppendEtherType(c.out, b.U16(0));
+    if (c.opt.quiet) return;
+    AppendEtherType(c, b.U16(0));
     c.out->append(", length ");
     AppendDec(c.out, length);
     c.out->append(": ");
@@ -203,11 +217,16 @@ size_t PrintNullLoop(Ctx& c, Bytes b, uint32_t length, bool network_order) {
   uint32_t family = network_order ? b.U32(0) : b.U32Le(0);
   if (!network_order && (family & 0xffff0000u) != 0) family = b.U32(0);
   auto header = [&] {
-    c.out->append("AF ");
-    c.out->append(AddressFamilyName(family));
-    c.out->append(" (");
-    AppendDec(c.out, family);
-    c.out->append("), length ");
+    if (c.opt.quiet) {
+      c.out->append(AddressFamilyName(family));
+    } else {
+      c.out->append("AF ");
+      c.out->append(AddressFamilyName(family));
+      c.out->append(" (");
+      AppendDec(c.out, family);
+      c.out->push_back(')');
+    }
+    c.out->append(", length ");
     AppendDec(c.out, length);
     c.out->append(": ");
   };
