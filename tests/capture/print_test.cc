@@ -58,7 +58,8 @@ class TempDir {
 };
 
 std::string RunTcpdump(const std::string& file, const std::string& flags) {
-  std::string cmd = "TZ=${TZ:-UTC} tcpdump -r '" + file + "' " + flags + " 2>/dev/null";
+  // Same environment (TZ included) as this process, so local times agree.
+  std::string cmd = "tcpdump -r '" + file + "' " + flags + " 2>/dev/null";
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return "<popen failed>";
   std::string out;
