@@ -18,7 +18,7 @@ namespace {
 enum LongOnly { kOptVersion = 256, kOptDump, kOptPcapng, kOptThreads, kOptTsPrecision };
 
 // tcpdump's letters, with tcpdump's meaning.
-constexpr char kShortOpts[] = ":dOy:s:F:hi:r:w:c:DLpQ:B:UlqtvnexXZ:C:G:W:";
+constexpr char kShortOpts[] = ":dOy:s:F:hi:r:w:c:DLpQ:B:UlqtvnexXSZ:C:G:W:";
 constexpr option kLongOpts[] = {
     {"help", no_argument, nullptr, 'h'},
     {"version", no_argument, nullptr, kOptVersion},
@@ -137,15 +137,8 @@ std::string ApplyOption(int c, const char* arg, CliOptions* o) {
     case 'x': ++o->hex; return "";
     case 'X': ++o->hex_ascii; return "";
     case 'Z': o->drop_user = arg; return "";
-    case 't':
-      switch (o->ts) {
-        case TsFormat::kTime: o->ts = TsFormat::kNone; break;
-        case TsFormat::kNone: o->ts = TsFormat::kEpoch; break;
-        case TsFormat::kEpoch: o->ts = TsFormat::kDelta; break;
-        case TsFormat::kDelta: o->ts = TsFormat::kDate; break;
-        default: o->ts = TsFormat::kDeltaFirst; break;
-      }
-      return "";
+    case 't': ++o->ts_count; return "";
+    case 'S': o->absolute_seq = true; return "";
     case 'c': {
       int64_t n;
       if (!ParseNumber(arg, 1, INT64_MAX, &n)) return "invalid packet count " + Quoted(arg);
@@ -300,6 +293,7 @@ std::string UsageText() {
          "  -X, -XX        hex and ASCII (-XX: with the link header)\n"
          "  -t ... -ttttt  timestamp format: none, epoch, delta, date, since first\n"
          "  -q, -v         less / more protocol detail\n"
+         "  -S             absolute TCP sequence numbers\n"
          "  -s SNAPLEN     bytes kept per packet (default 262144)\n"
          "  -p             do not put the interface in promiscuous mode\n"
          "  -Q DIR         only packets received (in), sent (out), or both\n"

@@ -22,16 +22,6 @@ inline constexpr uint32_t kMaxSnaplen = 262144;  // tcpdump's MAXIMUM_SNAPLEN
 // Which packets -Q keeps.
 enum class DirectionFilter { kInOut, kIn, kOut };
 
-// How -t/-tt/... print timestamps (tcpdump's meaning of each count).
-enum class TsFormat {
-  kTime,          // default: 12:34:56.789012
-  kNone,          // -t
-  kEpoch,         // -tt: 1700000000.123456
-  kDelta,         // -ttt: since the previous packet
-  kDate,          // -tttt: 2026-11-24 12:34:56.789012
-  kDeltaFirst,    // -ttttt: since the first packet
-};
-
 struct CliOptions {
   // --- compiling ----------------------------------------------------------
   int dump_level = 0;           // number of -d: 1 = -d, 2 = -dd, 3+ = -ddd
@@ -71,7 +61,8 @@ struct CliOptions {
   int hex = 0;                  // -x = 1, -xx = 2 (with link header)
   int hex_ascii = 0;            // -X = 1, -XX = 2 (with link header)
   bool quiet = false;           // -q
-  TsFormat ts = TsFormat::kTime;  // -t...
+  int ts_count = 0;             // number of -t (print.h: TimestampFromCount)
+  bool absolute_seq = false;    // -S
   int verbose = 0;              // -v count
 
   // True when the command asks for a capture (not just a dump or a list).

@@ -168,6 +168,27 @@ std::string_view ProtoName(Proto p) {
     case Proto::kCarp: return "carp";
     case Proto::kAh: return "ah";
     case Proto::kEsp: return "esp";
+    case Proto::kAtalk: return "atalk";
+    case Proto::kAarp: return "aarp";
+    case Proto::kDecnet: return "decnet";
+    case Proto::kLat: return "lat";
+    case Proto::kSca: return "sca";
+    case Proto::kMopdl: return "mopdl";
+    case Proto::kMoprc: return "moprc";
+    case Proto::kIso: return "iso";
+    case Proto::kEsis: return "esis";
+    case Proto::kIsis: return "isis";
+    case Proto::kClnp: return "clnp";
+    case Proto::kL1: return "l1";
+    case Proto::kL2: return "l2";
+    case Proto::kIih: return "iih";
+    case Proto::kLsp: return "lsp";
+    case Proto::kSnp: return "snp";
+    case Proto::kCsnp: return "csnp";
+    case Proto::kPsnp: return "psnp";
+    case Proto::kStp: return "stp";
+    case Proto::kIpx: return "ipx";
+    case Proto::kNetbeui: return "netbeui";
   }
   return "?";
 }

@@ -43,6 +43,28 @@ enum class Proto : uint8_t {
   kCarp,     // "carp"
   kAh,       // "ah"
   kEsp,      // "esp"
+  // Link-level protocols (EtherTypes, LLC SAPs) and the OSI family.
+  kAtalk,    // "atalk"
+  kAarp,     // "aarp"
+  kDecnet,   // "decnet"
+  kLat,      // "lat"
+  kSca,      // "sca"
+  kMopdl,    // "mopdl"
+  kMoprc,    // "moprc"
+  kIso,      // "iso"
+  kEsis,     // "esis", "es-is"
+  kIsis,     // "isis", "is-is"
+  kClnp,     // "clnp"
+  kL1,       // "l1": IS-IS level 1 PDUs
+  kL2,       // "l2": IS-IS level 2 PDUs
+  kIih,      // "iih": IS-IS hellos
+  kLsp,      // "lsp": IS-IS link state PDUs
+  kSnp,      // "snp": IS-IS sequence number PDUs
+  kCsnp,     // "csnp": complete SNPs
+  kPsnp,     // "psnp": partial SNPs
+  kStp,      // "stp"
+  kIpx,      // "ipx"
+  kNetbeui,  // "netbeui"
 };
 
 // Direction qualifier.

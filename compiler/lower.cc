@@ -236,12 +236,31 @@ class Lowerer {
   int ProtoAbbrev(const Node* n, Proto p) {
     const proto::ProtoInfo& info = proto::Info(p);
     if (p == Proto::kLink || p == Proto::kDefault) return Fail(n, "link layer applied in wrong context");
+    if (const proto::OsiInfo* osi = proto::Osi(p)) return OsiProto(*osi, std::nullopt);
     if (info.ethertype) return LinkProto(info.ethertype);
     if (info.over_ip && info.over_ip6) return Or(IpProto(info.ipproto), Ip6Proto(info.ipproto));
     if (info.over_ip) return IpProto(info.ipproto);
     // icmp6: next header only, as libpcap does for it.
     return Ip6Proto(info.ipproto);
   }
+
+  // OSI over 802.2: "iso", "clnp", "isis", "l1", ...; `pdu` narrows IS-IS to
+  // one PDU type ("isis proto N").
+  int OsiProto(const proto::OsiInfo& osi, std::optional<uint32_t> pdu) {
+    int c = LinkProto(proto::kSapIsoNs);
+    if (osi.nlpid) c = And(c, EqAt(1, Nlpid(), osi.nlpid));
+    int pdus = kNone;
+    for (uint8_t t : osi.pdus) {
+      if (t == 0) break;
+      const int eq = EqAt(1, Nlpid() + proto::kOsiOffPduType, t);
+      pdus = pdus == kNone ? eq : Or(pdus, eq);
+    }
+    if (pdu) pdus = EqAt(1, Nlpid() + proto::kOsiOffPduType, *pdu);
+    return pdus == kNone ? c : And(c, pdus);
+  }
+  static constexpr int kNone = -2;
+  // Where the OSI NLPID is (inside PPPoE, right after the PPP protocol).
+  uint32_t Nlpid() const { return nl() + (encap_.mode == Encap::Mode::kPpp ? 0 : link_.osi_off); }
 
   // --- hosts and nets -----------------------------------------------------
   // src/dst combination of two address tests.
@@ -504,6 +523,9 @@ class Lowerer {
   int Primitive(const Node* n) {
     const ast::Quals q = n->quals;
     const Node* id = n->lhs;
+    if (q.proto == Proto::kDecnet && (q.type == Type::kDefault || q.type == Type::kHost)) {
+      return Fail(n, "'decnet host' is not supported by bpfcap yet");
+    }
     switch (q.type) {
       case Type::kGateway:
         return Fail(n, "'gateway' not supported in this configuration");
@@ -620,6 +642,9 @@ class Lowerer {
       case Proto::kIp: return IpProto(num);
       case Proto::kIp6: return Ip6Proto(num);
       case Proto::kDefault: return Or(IpProto(num), Ip6Proto(num));
+      case Proto::kIso:  // "iso proto N": the NLPID
+        return And(LinkProto(proto::kSapIsoNs), EqAt(1, Nlpid(), num));
+      case Proto::kIsis: return OsiProto(*proto::Osi(Proto::kIsis), num);
       default: return Fail(n, "'" + std::string(ast::ProtoName(p)) + " proto' is bogus");
     }
   }
@@ -829,8 +854,7 @@ class Lowerer {
     // Transport loads test IPv4 before the index's own checks, then the
     // transport protocol after them (libpcap's order; it matters under
     // "not" on packets too short for the IPv4 test).
-    const bool transport = p != Proto::kLink && p != Proto::kIp && p != Proto::kIp6 &&
-                           p != Proto::kArp && p != Proto::kRarp && p != Proto::kIcmp6;
+    const bool transport = info.ipproto >= 0 && p != Proto::kIcmp6;
     if (transport) checks->push_back(LinkProto(proto::kEtherIp));
     auto index_op = ArithOperand(n->lhs, checks);
     if (!index_op) return std::nullopt;
@@ -848,6 +872,12 @@ class Lowerer {
       case Proto::kIp6:
       case Proto::kArp:
       case Proto::kRarp:
+      case Proto::kAtalk:
+      case Proto::kDecnet:
+      case Proto::kLat:
+      case Proto::kSca:
+      case Proto::kMopdl:
+      case Proto::kMoprc:
         checks->push_back(LinkProto(info.ethertype));
         base = nl();
         break;

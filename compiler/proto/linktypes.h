@@ -26,6 +26,9 @@ struct LinkType {
   uint32_t type_off;      // offset of the protocol type field
   uint32_t nl_off;        // offset of the network-layer header
   bool has_ether_addrs;   // "ether host" etc. are valid (MACs at 0 / 6)
+  uint32_t osi_off;       // OSI NLPID after the network-layer offset: past the
+                          // 3-byte LLC header on Ethernet; libpcap reads it
+                          // right at the payload on cooked captures
 };
 
 std::span<const LinkType> AllLinkTypes();

@@ -29,6 +29,43 @@ constexpr ProtoInfo kProtos[] = {
     {Proto::kCarp,    0,          112,     true,  false, true,  false},
     {Proto::kAh,      0,          51,      true,  true,  false, false},
     {Proto::kEsp,     0,          50,      true,  true,  false, false},
+    {Proto::kAtalk,   kEtherAtalk, -1,     false, false, true,  false},
+    {Proto::kAarp,    kEtherAarp, -1,      false, false, false, false},
+    {Proto::kDecnet,  0x6003,     -1,      false, false, true,  false},
+    {Proto::kLat,     0x6004,     -1,      false, false, true,  false},
+    {Proto::kSca,     0x6007,     -1,      false, false, true,  false},
+    {Proto::kMopdl,   0x6001,     -1,      false, false, true,  false},
+    {Proto::kMoprc,   0x6002,     -1,      false, false, true,  false},
+    {Proto::kIso,     kSapIsoNs,  -1,      false, false, false, false},
+    {Proto::kEsis,    kSapIsoNs,  -1,      false, false, false, false},
+    {Proto::kIsis,    kSapIsoNs,  -1,      false, false, false, false},
+    {Proto::kClnp,    kSapIsoNs,  -1,      false, false, false, false},
+    {Proto::kL1,      kSapIsoNs,  -1,      false, false, false, false},
+    {Proto::kL2,      kSapIsoNs,  -1,      false, false, false, false},
+    {Proto::kIih,     kSapIsoNs,  -1,      false, false, false, false},
+    {Proto::kLsp,     kSapIsoNs,  -1,      false, false, false, false},
+    {Proto::kSnp,     kSapIsoNs,  -1,      false, false, false, false},
+    {Proto::kCsnp,    kSapIsoNs,  -1,      false, false, false, false},
+    {Proto::kPsnp,    kSapIsoNs,  -1,      false, false, false, false},
+    {Proto::kStp,     0x42,       -1,      false, false, false, false},
+    {Proto::kIpx,     kSapIpx,    -1,      false, false, false, false},
+    {Proto::kNetbeui, kSapNetbeui, -1,     false, false, false, false},
+};
+
+// The OSI family over 802.2: the NLPID after the 3-byte LLC header, and for
+// IS-IS the PDU types a keyword stands for (0 ends the list).
+constexpr OsiInfo kOsi[] = {
+    {Proto::kIso, 0, {}},
+    {Proto::kEsis, kNlpidEsis, {}},
+    {Proto::kClnp, kNlpidClnp, {}},
+    {Proto::kIsis, kNlpidIsis, {}},
+    {Proto::kL1, kNlpidIsis, {15, 17, 18, 24, 26}},  // L1 hellos (LAN, p2p), LSP, CSNP, PSNP
+    {Proto::kL2, kNlpidIsis, {16, 17, 20, 25, 27}},  // L2 hellos (LAN, p2p), LSP, CSNP, PSNP
+    {Proto::kIih, kNlpidIsis, {15, 16, 17}},      // LAN L1, LAN L2, point-to-point
+    {Proto::kLsp, kNlpidIsis, {18, 20}},
+    {Proto::kSnp, kNlpidIsis, {24, 25, 26, 27}},
+    {Proto::kCsnp, kNlpidIsis, {24, 25}},
+    {Proto::kPsnp, kNlpidIsis, {26, 27}},
 };
 
 constexpr bool InEnumOrder() {
@@ -55,6 +92,12 @@ constexpr EtherName kEtherNames[] = {
 }  // namespace
 
 const ProtoInfo& Info(ast::Proto p) { return kProtos[size_t(p)]; }
+
+const OsiInfo* Osi(ast::Proto p) {
+  for (const OsiInfo& o : kOsi)
+    if (o.proto == p) return &o;
+  return nullptr;
+}
 
 std::optional<uint32_t> EtherTypeByName(std::string_view name) {
   for (const EtherName& e : kEtherNames)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <array>
 #include <optional>
 #include <string_view>
 
@@ -36,6 +37,21 @@ struct ProtoInfo {
 };
 
 const ProtoInfo& Info(ast::Proto p);
+
+// OSI protocols over 802.2 LLC (SAP 0xfe): the network-layer protocol id
+// (where: LinkType::osi_off), and IS-IS's PDU type 4 bytes after it.
+inline constexpr uint32_t kNlpidClnp = 0x81;
+inline constexpr uint32_t kNlpidEsis = 0x82;
+inline constexpr uint32_t kNlpidIsis = 0x83;
+inline constexpr uint32_t kOsiOffPduType = 4;  // from the NLPID
+
+struct OsiInfo {
+  ast::Proto proto;
+  uint32_t nlpid;                  // 0 for plain "iso"
+  std::array<uint8_t, 5> pdus;     // IS-IS PDU types; 0 ends the list
+};
+// The OSI row of `p`, or null.
+const OsiInfo* Osi(ast::Proto p);
 
 // IPv4/IPv6/ARP header fields used by lowering (offsets from the start of
 // the network-layer header).

@@ -54,9 +54,11 @@ class Rng {
 
 const char* const kProtos[] = {"ether", "ip", "ip6", "arp", "rarp", "tcp", "udp", "sctp",
                                "icmp", "icmp6", "igmp", "pim", "vrrp", "ah", "esp", "igrp",
-                               "carp"};
+                               "carp", "atalk", "aarp", "decnet", "lat", "sca", "mopdl",
+                               "moprc", "iso", "esis", "isis", "clnp", "l1", "l2", "iih",
+                               "lsp", "snp", "csnp", "psnp", "stp", "ipx", "netbeui"};
 const char* const kIndexable[] = {"ether", "ip", "ip6", "arp", "tcp", "udp", "icmp", "icmp6",
-                                  "sctp", "igmp", "pim", "vrrp"};
+                                  "sctp", "igmp", "pim", "vrrp", "atalk", "decnet", "lat"};
 const char* const kDirs[] = {"src", "dst", "src or dst", "src and dst"};
 const char* const kHosts[] = {"10.0.0.1", "10.0.0.2", "192.168.1.1", "255.255.255.255",
                               "fe80::1", "2001:db8::1", "::1", "localhost", "127.0.0.1"};
