@@ -490,7 +490,8 @@ TEST(DiffPackets, FiltersBothMatchAndMiss) {
       "portrange 1000-2000", "ip multicast", "ip6 multicast"};
   const std::map<int, std::vector<std::string>> extra = {
       {1, {"arp", "rarp", "ether broadcast", "ether multicast", "vlan", "mpls", "llc",
-           "ether host 00:11:22:33:44:55", "arp host 10.0.0.1", "stp", "vlan and ip"}},
+           "ether host 00:11:22:33:44:55", "arp host 10.0.0.1", "stp", "vlan and ip", "isis",
+           "l1", "l2", "esis", "clnp", "pppoes and ip", "mpls and ip"}},
       {113, {"arp", "rarp"}},
       {276, {"arp", "rarp", "ifindex 1"}},
   };

@@ -506,6 +506,14 @@ void PutLlc(Rng& rng, Frame& f) {
     f.Put8(0), f.Put8(0), f.Put8(rng.Chance(80) ? 0 : 0xf8);
     f.Hot();
     f.Put16(rng.Chance(60) ? 0x0800 : rng.Chance(50) ? 0x809b : 0x80f3);
+  } else if (f.b[f.size() - 3] == 0xfe) {  // OSI: NLPID, length, version, id length, PDU type
+    static constexpr uint8_t kNlpid[] = {0x81, 0x82, 0x83, 0x83, 0x83, 0x00};
+    static constexpr uint8_t kPdu[] = {15, 16, 17, 18, 20, 24, 25, 26, 27, 19};
+    f.Hot();
+    f.Put8(rng.Pick(kNlpid));
+    f.Put8(27), f.Put8(1), f.Put8(0);
+    f.Hot();
+    f.Put8(rng.Pick(kPdu));
   }
   f.MarkHeaderEnd();
   f.PutRandom(rng, rng.Below(40));
@@ -550,6 +558,23 @@ void PutEtherPayload(Rng& rng, Frame& f, bool allow_vlan) {
       f.Put32(label << 12 | rng.Below(8) << 9 | (i + 1 == n ? 1u << 8 : 0) | 64);
     }
     PutNetwork(rng, f, PickIpNet(rng));
+  } else if (r < 80) {  // PPPoE session: version/type, code, session, length, PPP protocol
+    put_type(rng.Chance(85) ? 0x8864 : 0x8863);
+    static constexpr uint16_t kSessions[] = {0, 3, 0x27, 0xffff};
+    static constexpr uint16_t kPpp[] = {0x0021, 0x0021, 0x0057, 0x0281, 0x0023, 0xc021};
+    f.Hot();
+    f.Put16(0x1100);
+    f.Hot();
+    f.Put16(rng.Chance(80) ? rng.Pick(kSessions) : rng.U16());
+    f.Put16(0);
+    f.Hot();
+    const uint16_t ppp = rng.Pick(kPpp);
+    f.Put16(ppp);
+    if (ppp == 0x0281) {
+      f.Hot();
+      f.Put32(16u << 12 | 1u << 8 | 64);
+    }
+    PutNetwork(rng, f, ppp == 0x0057 ? Net::kIpv6 : ppp == 0xc021 ? Net::kRandom : Net::kIpv4);
   } else if (r < 86) {  // 802.3 length + LLC
     uint32_t len_off = f.size();
     put_type(0);
