@@ -118,6 +118,9 @@ enum class Kind : uint8_t {
   kVlan,         // "vlan" or "vlan N": lhs = kIdNum N or null
   kMpls,         // "mpls" or "mpls LABEL": lhs = kIdNum LABEL or null
   kPppoed,       // "pppoed"
+  kInbound,      // "inbound"
+  kOutbound,     // "outbound"
+  kIfIndex,      // "ifindex N": num
   kPppoes,       // "pppoes" or "pppoes SESSION": lhs = kIdNum SESSION or null
   // Arithmetic
   kNum,          // a number; in a boolean position Qualify makes it an id

@@ -50,7 +50,7 @@ using namespace bpfcap::ast;
 %right UMINUS.
 %right PERCENT BXOR.
 
-%token VLAN MPLS PPPOED PPPOES.
+%token VLAN MPLS PPPOED PPPOES INBOUND OUTBOUND IFINDEX.
 %token LPAREN RPAREN LBRACKET RBRACKET COLON NUM ID EID LEN LESS GREATER
        PNAME SRC DST HOST NET PORT PORTRANGE PROTO PROTOCHAIN GATEWAY
        BROADCAST MULTICAST.
@@ -94,6 +94,10 @@ expr(A) ::= MPLS(T) NUM(N).           { A = MakeEncap(*st->ast, Kind::kMpls, T->
 expr(A) ::= PPPOED(T).                { A = st->ast->New(Kind::kPppoed, T->range); }
 expr(A) ::= PPPOES(T).                { A = st->ast->New(Kind::kPppoes, T->range); }
 expr(A) ::= PPPOES(T) NUM(N).         { A = MakeEncap(*st->ast, Kind::kPppoes, T->range, N->range, N->num); }
+// Packet metadata: the direction and the interface it was captured on.
+expr(A) ::= INBOUND(T).               { A = st->ast->New(Kind::kInbound, T->range); }
+expr(A) ::= OUTBOUND(T).              { A = st->ast->New(Kind::kOutbound, T->range); }
+expr(A) ::= IFINDEX(T) NUM(N).        { A = st->ast->New(Kind::kIfIndex, Span(T->range, N->range)); A->num = N->num; }
 expr(A) ::= LESS(T) NUM(N).           { A = st->ast->New(Kind::kLess, Span(T->range, N->range)); A->num = N->num; }
 expr(A) ::= GREATER(T) NUM(N).        { A = st->ast->New(Kind::kGreater, Span(T->range, N->range)); A->num = N->num; }
 

@@ -2,6 +2,8 @@
 
 #include "compiler/ir.h"
 
+#include "compiler/cbpf/insn.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <functional>
@@ -54,7 +56,10 @@ bool Values::FailsOnEveryPacket(ValueId id) const {
     case ValueKind::kConst:
     case ValueKind::kLen: return false;
     case ValueKind::kLoad:
-      return v.a == kNoValue ? v.k >= kNeverInPacket : FailsOnEveryPacket(v.a);
+      // A known ancillary field is a real load in the kernel (it still
+      // fails in libpcap's bpf_filter, as in Eval).
+      if (v.a == kNoValue) return v.k >= kNeverInPacket && !cbpf::IsAncillaryField(v.k);
+      return FailsOnEveryPacket(v.a);
     case ValueKind::kIpHdrLen: return v.k >= kNeverInPacket;
     case ValueKind::kBinary:
       if ((v.op == ast::BinOp::kDiv || v.op == ast::BinOp::kMod) && IsConst(v.b) &&

@@ -37,9 +37,10 @@ enum class ValueKind : uint8_t {
   kNeg,       // -a
 };
 
-// Fixed load offsets from here up are past the end of every packet (and,
-// in the kernel, name ancillary data: SKF_AD_OFF). A test that loads there
-// rejects the packet; back ends emit a reject instead of the load (see
+// Fixed load offsets from here up are past the end of every packet in
+// libpcap's bpf_filter; in the kernel they name ancillary data (SKF_AD_OFF).
+// Loads of the known ancillary fields ("inbound" reads the packet type) are
+// kept for socket filters; back ends emit a reject for the rest (see
 // Values::FailsOnEveryPacket).
 inline constexpr uint32_t kNeverInPacket = 0xfffff000;
 

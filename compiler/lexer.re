@@ -39,6 +39,7 @@ constexpr Keyword kKeywords[] = {
     {"broadcast", TK_BROADCAST, 0}, {"multicast", TK_MULTICAST, 0},
     {"less", TK_LESS, 0}, {"greater", TK_GREATER, 0},
     {"vlan", TK_VLAN, 0}, {"mpls", TK_MPLS, 0},
+    {"inbound", TK_INBOUND, 0}, {"outbound", TK_OUTBOUND, 0}, {"ifindex", TK_IFINDEX, 0},
     {"pppoed", TK_PPPOED, 0}, {"pppoes", TK_PPPOES, 0},
     {"len", TK_LEN, 0}, {"length", TK_LEN, 0},
     {"link", TK_PNAME, static_cast<uint32_t>(ast::Proto::kLink)},
@@ -93,7 +94,7 @@ constexpr Keyword kKeywords[] = {
 // 4): recognised, so that they are never taken for host names, and refused
 // with a clear message until they are implemented.
 constexpr std::string_view kLaterKeywords[] = {
-    "radio", "geneve", "llc", "inbound", "outbound", "ifindex", "type",
+    "radio", "geneve", "llc", "type",
     "subtype", "dir", "direction", "addr1", "addr2", "addr3", "addr4", "ra",
     "ta", "action", "reason", "rset", "rulenum", "srnr", "subrulenum",
     "subrule", "ifname", "on", "rnr", "lane", "metac", "bcc", "oam", "oamf4",

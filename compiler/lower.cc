@@ -2,6 +2,7 @@
 
 #include "compiler/lower.h"
 
+#include "compiler/cbpf/insn.h"
 #include "compiler/libpcap_proof.h"
 
 #include <arpa/inet.h>
@@ -954,6 +955,11 @@ class Lowerer {
       case Kind::kBroadcast: return Broadcast(n);
       case Kind::kMulticast: return Multicast(n);
       case Kind::kVlan: return Vlan(n);
+      case Kind::kInbound: return Not(PacketTypeIsOutgoing());
+      case Kind::kOutbound: return PacketTypeIsOutgoing();
+      case Kind::kIfIndex:
+        return link_.ifindex_size ? EqAt(link_.ifindex_size, link_.ifindex_off, n->num)
+                                  : EqAt(4, cbpf::kSkfAdOff + cbpf::kAdIfIndex, n->num);
       case Kind::kMpls: return Mpls(n);
       case Kind::kPppoed: return LinkProto(proto::kEtherPppoeDiscovery);
       case Kind::kPppoes: return Pppoes(n);
@@ -1025,6 +1031,15 @@ class Lowerer {
   }
 
   static constexpr int kDltEn10mb = 1;
+
+  // PACKET_OUTGOING in the cooked header's packet type, or in the kernel's
+  // ancillary packet type where the link header has none (which libpcap's
+  // bpf_filter, reading a savefile, cannot see: the test then rejects).
+  int PacketTypeIsOutgoing() {
+    constexpr uint32_t kPacketOutgoing = 4;
+    if (link_.pkttype_size) return EqAt(link_.pkttype_size, link_.pkttype_off, kPacketOutgoing);
+    return EqAt(2, cbpf::kSkfAdOff + cbpf::kAdPktType, kPacketOutgoing);
+  }
 
   // Where the link layer's protocol field and the network layer are, given
   // the encapsulations seen so far: libpcap moves them as it parses, so

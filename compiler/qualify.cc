@@ -78,6 +78,9 @@ class Qualifier {
       case Kind::kVlan:
       case Kind::kMpls:
       case Kind::kPppoed:
+      case Kind::kInbound:
+      case Kind::kOutbound:
+      case Kind::kIfIndex:
       case Kind::kPppoes:
         *out = std::nullopt;
         return true;

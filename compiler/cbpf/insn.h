@@ -30,6 +30,24 @@ inline constexpr uint16_t kRetA = 0x10;     // BPF_A: "ret a" returns A
 inline constexpr uint32_t kMemWords = 16;   // BPF_MEMWORDS
 inline constexpr uint32_t kMaxInsns = 4096; // BPF_MAXINSNS (kernel limit)
 
+// The kernel's ancillary data: absolute loads at SKF_AD_OFF + field read
+// packet metadata instead of packet bytes (socket filters only). libpcap's
+// bpf_filter, and so our interpreter, treat them as loads past the end.
+inline constexpr uint32_t kSkfAdOff = 0xfffff000;  // SKF_AD_OFF (-0x1000)
+enum SkfAd : uint32_t {
+  kAdProtocol = 0,      // SKF_AD_PROTOCOL: skb->protocol
+  kAdPktType = 4,       // SKF_AD_PKTTYPE: PACKET_HOST, ... PACKET_OUTGOING (4)
+  kAdIfIndex = 8,       // SKF_AD_IFINDEX
+  kAdHaType = 28,       // SKF_AD_HATYPE
+  kAdVlanTag = 44,      // SKF_AD_VLAN_TAG: the stripped tag's TCI
+  kAdVlanPresent = 48,  // SKF_AD_VLAN_TAG_PRESENT
+  kAdVlanTpid = 60,     // SKF_AD_VLAN_TPID, the last field
+};
+// True for k = SKF_AD_OFF + a field the kernel knows.
+constexpr bool IsAncillaryField(uint32_t k) {
+  return k >= kSkfAdOff && (k - kSkfAdOff) % 4 == 0 && k - kSkfAdOff <= kAdVlanTpid;
+}
+
 struct Insn {
   uint16_t code;
   uint8_t jt;

@@ -16,12 +16,12 @@ namespace bpfcap::cbpf {
 namespace {
 
 // Absolute loads at or above SKF_AD_OFF (-0x1000) read the kernel's
-// ancillary data (protocol, ifindex, ...), which neither libpcap's bpf_filter
-// nor our interpreter provides; the kernel refuses the offsets there that
-// name no ancillary field. We refuse the whole range. (libpcap compiles
-// "ether[0xffffffff] != 0" to "ldb [-1]", which the kernel refuses too; such
-// a load can never succeed, so a code generator can emit a reject instead.)
-constexpr uint32_t kAncillaryOffset = 0xfffff000;
+// ancillary data (protocol, ifindex, ...), which libpcap's bpf_filter and our
+// interpreter treat as loads past the end. The named fields are allowed (a
+// socket filter uses them: "inbound" is "ldh [type]"); the rest of the range
+// is refused. (libpcap compiles "ether[0xffffffff] != 0" to "ldb [-1]"; such
+// a load can never succeed, so a code generator emits a reject instead.)
+constexpr uint32_t kAncillaryOffset = kSkfAdOff;
 constexpr uint32_t kShiftLimit = 32;
 
 std::string Hex(uint32_t v) {
@@ -60,10 +60,10 @@ std::string CheckRule(const OpcodeInfo& op, const Insn& insn, size_t i,
       }
       return {};
     case KRule::kPacketAbs:
-      if (insn.k >= kAncillaryOffset) {
+      if (insn.k >= kAncillaryOffset && !IsAncillaryField(insn.k)) {
         return "offset " + Hex(insn.k) +
                " is in the kernel's ancillary data range (SKF_AD_OFF and "
-               "above), not supported";
+               "above) but names no ancillary field";
       }
       return {};
     case KRule::kJumpTarget:

@@ -29,6 +29,12 @@ struct LinkType {
   uint32_t osi_off;       // OSI NLPID after the network-layer offset: past the
                           // 3-byte LLC header on Ethernet; libpcap reads it
                           // right at the payload on cooked captures
+  // Where "inbound"/"outbound" and "ifindex" look: a field of the cooked
+  // header, or (size 0) the kernel's ancillary packet type / ifindex.
+  uint32_t pkttype_off;
+  uint8_t pkttype_size;
+  uint32_t ifindex_off;
+  uint8_t ifindex_size;
 };
 
 std::span<const LinkType> AllLinkTypes();

@@ -106,14 +106,20 @@ const ValidateCase kCases[] = {
      {Stmt(BPF_JMP | BPF_JA, 0xffffffff), Ret(0)},
      "instruction 0 (ja): jump target 4294967296 is past the last "
      "instruction 1"},
-    {"ancillary load refused",
+    {"ancillary protocol load allowed",
      {Stmt(BPF_LD | BPF_W | BPF_ABS, 0xfffff000), Ret(0)},
-     "instruction 0 (ld): offset 0xfffff000 is in the kernel's ancillary "
-     "data range (SKF_AD_OFF and above), not supported"},
+     ""},
+    {"ancillary packet type load allowed (\"inbound\")",
+     {Stmt(BPF_LD | BPF_H | BPF_ABS, 0xfffff004), Ret(0)},
+     ""},
+    {"ancillary offset past the last field refused",
+     {Stmt(BPF_LD | BPF_W | BPF_ABS, 0xfffff040), Ret(0)},
+     "instruction 0 (ld): offset 0xfffff040 is in the kernel's ancillary "
+     "data range (SKF_AD_OFF and above) but names no ancillary field"},
     {"absolute load at 0xffffffff refused as the kernel does",
      {Stmt(BPF_LD | BPF_H | BPF_ABS, 0xffffffff), Ret(0)},
      "instruction 0 (ldh): offset 0xffffffff is in the kernel's ancillary "
-     "data range (SKF_AD_OFF and above), not supported"},
+     "data range (SKF_AD_OFF and above) but names no ancillary field"},
     {"absolute load just below SKF_AD_OFF",
      {Stmt(BPF_LD | BPF_B | BPF_ABS, 0xffffefff), Ret(0)},
      ""},
