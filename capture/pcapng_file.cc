@@ -326,9 +326,10 @@ PcapngReader::Step PcapngReader::OnPacket(uint32_t type, const uint8_t* body, si
                                     });
     if (!bad.empty()) return Fail(Name(type) + At(at) + ": " + bad);
   }
+  // A simple packet block has no timestamp: 0, not the interface's offset.
   uint64_t ts = (uint64_t{ts_high} << 32) | ts_low;
   uint64_t ups = ifc.units_per_sec;
-  out->ts_sec = static_cast<int64_t>(ts / ups) + ifc.offset_sec;
+  out->ts_sec = type == kSimplePacket ? 0 : static_cast<int64_t>(ts / ups) + ifc.offset_sec;
   out->ts_nsec = static_cast<uint32_t>(static_cast<unsigned __int128>(ts % ups) * 1000000000u / ups);
   out->caplen = caplen;
   out->len = std::max(len, caplen);
