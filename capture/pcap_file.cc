@@ -135,6 +135,10 @@ bool PcapWriter::Check(bool ok) {
 }
 
 bool PcapWriter::Write(const Packet& pkt) {
+  if (closed_) {
+    error_ = "write to a closed savefile";
+    return false;
+  }
   uint32_t caplen = std::min(pkt.caplen, info_.snaplen == 0 ? pkt.caplen : info_.snaplen);
   uint32_t h[4] = {
       static_cast<uint32_t>(pkt.ts_sec),
@@ -147,6 +151,9 @@ bool PcapWriter::Write(const Packet& pkt) {
 
 bool PcapWriter::Flush() { return Check(out_->Flush()); }
 
-bool PcapWriter::Close(const CaptureStats* /*stats*/) { return Check(out_->Close()); }
+bool PcapWriter::Close(const CaptureStats* /*stats*/) {
+  closed_ = true;
+  return Check(out_->Close());
+}
 
 }  // namespace bpfcap::capture

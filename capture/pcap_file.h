@@ -82,6 +82,7 @@ class PcapWriter : public PacketSink {
 
   std::unique_ptr<OutputFile> out_;
   SinkInfo info_;
+  bool closed_ = false;
 };
 
 }  // namespace bpfcap::capture

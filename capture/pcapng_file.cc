@@ -430,7 +430,10 @@ bool PcapngWriter::Check(bool ok) {
 }
 
 bool PcapngWriter::Write(const Packet& pkt) {
-  if (closed_) return false;
+  if (closed_) {
+    error_ = "write to a closed savefile";
+    return false;
+  }
   uint32_t caplen = std::min(pkt.caplen, info_.snaplen == 0 ? pkt.caplen : info_.snaplen);
   uint64_t ts = Units(pkt.ts_sec, pkt.ts_nsec);
   BeginBlock(kEnhancedPacket);

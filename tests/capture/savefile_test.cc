@@ -143,6 +143,8 @@ TEST_P(SavefileRoundTrip, FileIsValidAfterEveryFlush) {
   }
   EXPECT_TRUE(sink->Close());
   EXPECT_TRUE(sink->Close()) << "Close() is idempotent";
+  EXPECT_FALSE(sink->Write(packets[0].View()));
+  EXPECT_EQ(sink->error(), "write to a closed savefile");
 }
 
 TEST_P(SavefileRoundTrip, StdoutAndStdin) {
