@@ -18,7 +18,8 @@ PACKAGES=(
   lemon          # generates the parser from compiler/grammar.y
   libgtest-dev   # unit tests (GoogleTest, with prebuilt libgtest/libgtest_main)
   libpcap-dev    # differential tests against libpcap; never linked into bpfcap
-  tcpdump        # reference output for golden tests
+  tcpdump        # reference output for golden tests; reads our savefiles in tests
+  tshark         # reads our pcap/pcapng savefiles in tests (skipped when missing)
   pkg-config     # locating libraries in tests
   netbase        # /etc/services and /etc/protocols, read by name lookup
   diffutils      # diff, used by the CLI test runner
@@ -31,7 +32,7 @@ have_cmd() {
 # Prints what is missing, one item a line; nothing when all is there.
 missing() {
   local c f
-  for c in g++ make re2c lemon tcpdump pkg-config diff; do
+  for c in g++ make re2c lemon tcpdump tshark pkg-config diff; do
     have_cmd "$c" || echo "command $c"
   done
   for f in /usr/include/gtest/gtest.h /usr/include/pcap/pcap.h \
