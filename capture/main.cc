@@ -9,6 +9,7 @@
 #include <string>
 
 #include "capture/cli_options.h"
+#include "capture/run_capture.h"
 #include "compiler/cbpf/cbpf.h"
 #include "compiler/compile.h"
 #include "compiler/diag.h"
@@ -59,7 +60,7 @@ int Run(int argc, char* argv[]) {
   if (o.help) return PrintOut(UsageText());
   if (o.version) return PrintOut(std::string(kVersion) + "\n");
   if (o.dump_level > 0 || o.stage != DumpStage::kNone) return CompileAndPrint(o);
-  return Fail("live capture is not implemented yet; use -d, -dd or -ddd", kExitError);
+  return capture::RunCapture(o);
 }
 
 }  // namespace

@@ -313,6 +313,12 @@ void PrintDns(Ctx& c, Bytes b, uint32_t length, bool mdns) {
   std::string* out = c.out;
   Bytes msg = b.Prefix(length);
   DnsReader r(c, msg, mdns);
+  if (length < kDnsHeader) {  // too short to be DNS at all, as tcpdump says it
+    out->append("domain [length ");
+    AppendDec(out, length);
+    out->append(" < 12] (invalid)");
+    return;
+  }
   if (!msg.Has(0, kDnsHeader)) {
     r.Truncated();
     return;

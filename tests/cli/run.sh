@@ -17,6 +17,7 @@ fi
 BPFCAP=$(realpath "$1")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 GOLDEN_DIR=${GOLDEN_DIR:-$ROOT/tests/golden}
+DATA=$ROOT/tests/cli/data
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -195,9 +196,72 @@ cli_checks() {
   check_error "bad --dump stage" 2 --dump=nothing ip
   ok_run "--dump=ast" --dump=ast 'tcp port 80' && pass
   check_same "--dump wins over -d" -d --dump=ast 'tcp port 80' --vs --dump=ast 'tcp port 80'
-  check_error "no -d: no capture yet" 1 ip
-  check_stderr_is "no capture message" \
-    "bpfcap: live capture is not implemented yet; use -d, -dd or -ddd"
+  check_error "bad -Q" 2 -Q sideways ip
+  check_error "-W without -C or -G" 2 -W 3 -r "$DATA/three.pcap"
+  check_error "-r and -i together" 2 -r "$DATA/three.pcap" -i lo
+}
+
+# --- reading savefiles (-r) -------------------------------------------------------
+# Packets printed as tcpdump prints them, filtered in user space with the
+# same program; files written with -w read back by tcpdump.
+# check_read_like_tcpdump NAME ARGS...: same stdout as tcpdump with the same
+# arguments, and tcpdump's "reading from file" line on stderr.
+check_read_like_tcpdump() {
+  local name=$1
+  shift
+  if ! command -v tcpdump >/dev/null 2>&1; then
+    echo "cli: skipped (tcpdump not installed): $name" >&2
+    return
+  fi
+  TZ=UTC tcpdump "$@" >"$TMP/tcpdump.out" 2>"$TMP/tcpdump.err"
+  TZ=UTC run "$@"
+  if [ "$status" -ne 0 ] || ! cmp -s "$TMP/tcpdump.out" "$TMP/out" ||
+     ! grep -q '^reading from file ' "$TMP/err"; then
+    fail "$name" "$(show "$@")" "  exit $status; tcpdump (-) vs bpfcap (+):" \
+      "$(diff -u --label tcpdump --label bpfcap "$TMP/tcpdump.out" "$TMP/out")" "$(cat "$TMP/err")"
+  else
+    pass
+  fi
+}
+
+read_checks() {
+  local f=$DATA/three.pcap
+  check_read_like_tcpdump "-r prints every packet" -nn -r "$f"
+  check_read_like_tcpdump "-r with a filter" -nn -r "$f" 'tcp or icmp'
+  check_read_like_tcpdump "-r with -e -x" -nn -e -x -r "$f" icmp
+  check_read_like_tcpdump "-r -tt" -tt -nn -r "$f"
+  check_read_like_tcpdump "-r -c 1" -nn -c 1 -r "$f"
+  # -w then tcpdump -r: the same packets, in pcap and pcapng.
+  run -r "$f" -w "$TMP/w.pcap" 'ip[9] != 1'
+  if [ "$status" -ne 0 ] || [ "$(tcpdump -nn -r "$TMP/w.pcap" 2>/dev/null | wc -l)" -ne 2 ]; then
+    fail "-w pcap readable by tcpdump" "$(cat "$TMP/err")"
+  else
+    pass
+  fi
+  run -r "$f" --pcapng -w "$TMP/w.pcapng" icmp
+  if [ "$status" -ne 0 ] || [ "$(tcpdump -nn -r "$TMP/w.pcapng" 2>/dev/null | wc -l)" -ne 1 ]; then
+    fail "--pcapng -w readable by tcpdump" "$(cat "$TMP/err")"
+  else
+    pass
+  fi
+  run -r "$f" -w - udp
+  if [ "$status" -ne 0 ] || [ "$(tcpdump -nn -r - <"$TMP/out" 2>/dev/null | wc -l)" -ne 1 ]; then
+    fail "-w - writes a savefile to stdout" "$(cat "$TMP/err")"
+  else
+    pass
+  fi
+  # Bad input: one clear line, exit 1; a truncated file after its good packets.
+  run -nn -r "$DATA/truncated.pcap"
+  if [ "$status" -ne 1 ] || [ "$(lines "$TMP/out")" -ne 1 ] ||
+     ! grep -q '^bpfcap: .*truncated.pcap: truncated packet record header at byte 98' "$TMP/err"; then
+    fail "-r truncated file: good packets, then one error" "exit $status" "$(cat "$TMP/out" "$TMP/err")"
+  else
+    pass
+  fi
+  check_error "-r missing file" 1 -r "$TMP/no-such.pcap"
+  check_error "-r not a savefile" 1 -r "$DATA/../run.sh"
+  check_error "-r with a bad expression" 1 -r "$f" 'tcp prot 80'
+  check_error "live capture on a missing interface" 1 -i nosuchif0 ip
 }
 
 # --- golden files ---------------------------------------------------------------
@@ -357,6 +421,7 @@ if [ ! -x "$BPFCAP" ]; then
 fi
 
 cli_checks
+read_checks
 while IFS= read -r f; do
   run_golden "$f"
 done < <(find "$GOLDEN_DIR" -name '*.test' -not -path "$GOLDEN_DIR/errors/*" | LC_ALL=C sort)
