@@ -118,6 +118,7 @@ enum class Kind : uint8_t {
   kVlan,         // "vlan" or "vlan N": lhs = kIdNum N or null
   kMpls,         // "mpls" or "mpls LABEL": lhs = kIdNum LABEL or null
   kPppoed,       // "pppoed"
+  kLlc,          // "llc" or "llc KIND": text = KIND (i, s, u, rr, ui, ...) or empty
   kInbound,      // "inbound"
   kOutbound,     // "outbound"
   kIfIndex,      // "ifindex N": num

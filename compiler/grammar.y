@@ -50,7 +50,7 @@ using namespace bpfcap::ast;
 %right UMINUS.
 %right PERCENT BXOR.
 
-%token VLAN MPLS PPPOED PPPOES INBOUND OUTBOUND IFINDEX.
+%token VLAN MPLS PPPOED PPPOES INBOUND OUTBOUND IFINDEX LLC.
 %token LPAREN RPAREN LBRACKET RBRACKET COLON NUM ID EID LEN LESS GREATER
        PNAME SRC DST HOST NET PORT PORTRANGE PROTO PROTOCHAIN GATEWAY
        BROADCAST MULTICAST.
@@ -94,6 +94,9 @@ expr(A) ::= MPLS(T) NUM(N).           { A = MakeEncap(*st->ast, Kind::kMpls, T->
 expr(A) ::= PPPOED(T).                { A = st->ast->New(Kind::kPppoed, T->range); }
 expr(A) ::= PPPOES(T).                { A = st->ast->New(Kind::kPppoes, T->range); }
 expr(A) ::= PPPOES(T) NUM(N).         { A = MakeEncap(*st->ast, Kind::kPppoes, T->range, N->range, N->num); }
+// 802.2 LLC frames, optionally of one kind: "llc", "llc i", "llc rr".
+expr(A) ::= LLC(T).                   { A = st->ast->New(Kind::kLlc, T->range); }
+expr(A) ::= LLC(T) ID(I).             { A = st->ast->New(Kind::kLlc, Span(T->range, I->range)); A->text = I->text; A->range2 = I->range; }
 // Packet metadata: the direction and the interface it was captured on.
 expr(A) ::= INBOUND(T).               { A = st->ast->New(Kind::kInbound, T->range); }
 expr(A) ::= OUTBOUND(T).              { A = st->ast->New(Kind::kOutbound, T->range); }

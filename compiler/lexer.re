@@ -39,6 +39,7 @@ constexpr Keyword kKeywords[] = {
     {"broadcast", TK_BROADCAST, 0}, {"multicast", TK_MULTICAST, 0},
     {"less", TK_LESS, 0}, {"greater", TK_GREATER, 0},
     {"vlan", TK_VLAN, 0}, {"mpls", TK_MPLS, 0},
+    {"llc", TK_LLC, 0},
     {"inbound", TK_INBOUND, 0}, {"outbound", TK_OUTBOUND, 0}, {"ifindex", TK_IFINDEX, 0},
     {"pppoed", TK_PPPOED, 0}, {"pppoes", TK_PPPOES, 0},
     {"len", TK_LEN, 0}, {"length", TK_LEN, 0},
@@ -94,7 +95,7 @@ constexpr Keyword kKeywords[] = {
 // 4): recognised, so that they are never taken for host names, and refused
 // with a clear message until they are implemented.
 constexpr std::string_view kLaterKeywords[] = {
-    "radio", "geneve", "llc", "type",
+    "radio", "geneve", "type",
     "subtype", "dir", "direction", "addr1", "addr2", "addr3", "addr4", "ra",
     "ta", "action", "reason", "rset", "rulenum", "srnr", "subrulenum",
     "subrule", "ifname", "on", "rnr", "lane", "metac", "bcc", "oam", "oamf4",
@@ -182,7 +183,13 @@ constexpr NamedNumber kNamedNumbers[] = {
 };
 
 // A word (identifier-shaped text): keyword, named number, or ID.
-bool ClassifyWord(std::string_view w, Token* t, Diag* diag) {
+// After "llc", a word names an LLC frame kind, even where it is a keyword
+// elsewhere ("llc rnr" is receive-not-ready; "rnr" alone is pflog's).
+bool ClassifyWord(std::string_view w, Token* t, Diag* diag, bool after_llc) {
+  if (after_llc && w == "rnr") {
+    t->kind = TK_ID;
+    return true;
+  }
   for (const Keyword& k : kKeywords) {
     if (k.word == w) {
       t->kind = k.kind;
@@ -290,7 +297,7 @@ bool Lex(std::string_view expr, std::vector<Token>* out, Diag* diag) {
       word {
         t.range = {pos(tok), pos(cur)};
         t.text = expr.substr(t.range.begin, t.range.end - t.range.begin);
-        if (!ClassifyWord(t.text, &t, diag)) return false;
+        if (!ClassifyWord(t.text, &t, diag, !out->empty() && out->back().kind == TK_LLC)) return false;
         out->push_back(t);
         continue;
       }

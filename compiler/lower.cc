@@ -955,6 +955,7 @@ class Lowerer {
       case Kind::kBroadcast: return Broadcast(n);
       case Kind::kMulticast: return Multicast(n);
       case Kind::kVlan: return Vlan(n);
+      case Kind::kLlc: return Llc(n);
       case Kind::kInbound: return Not(PacketTypeIsOutgoing());
       case Kind::kOutbound: return PacketTypeIsOutgoing();
       case Kind::kIfIndex:
@@ -1031,6 +1032,36 @@ class Lowerer {
   }
 
   static constexpr int kDltEn10mb = 1;
+
+  // "llc [kind]": an 802.3 frame with an 802.2 header (not Novell's raw
+  // 802.3, which starts 0xffff); the kind tests the control byte.
+  int Llc(const Node* n) {
+    struct LlcKind {
+      std::string_view name;
+      uint8_t mask, value;
+    };
+    static constexpr LlcKind kKinds[] = {
+        {"i", 0x01, 0x00},     {"s", 0x03, 0x01},     {"u", 0x03, 0x03},
+        {"rr", 0x0f, 0x01},    {"rnr", 0x0f, 0x05},   {"rej", 0x0f, 0x09},    // supervisory
+        {"ui", 0xef, 0x03},    {"ua", 0xef, 0x63},    {"disc", 0xef, 0x43},   // unnumbered,
+        {"dm", 0xef, 0x0f},    {"sabme", 0xef, 0x6f}, {"test", 0xef, 0xe3},   // P/F bit masked
+        {"xid", 0xef, 0xaf},   {"frmr", 0xef, 0x87},
+    };
+    if (link_.dlt != kDltEn10mb) return Fail(n, "'llc' not supported on " + std::string(link_.name));
+    if (encap_.mode == Encap::Mode::kPpp) return Fail(n, "'llc' not supported inside PPPoE");
+    const LlcKind* kind = nullptr;
+    if (!n->text.empty()) {
+      for (const LlcKind& k : kKinds) {
+        if (k.name == n->text) kind = &k;
+      }
+      if (!kind) return Fail(n, "unknown LLC type name '" + std::string(n->text) + "'");
+    }
+    const uint32_t llc = nl();
+    int c = And(Not(TestK(Load(2, encap_.type_off), Cmp::kGt, proto::kEtherMtu)),
+                Not(EqAt(2, llc, 0xffff)));
+    if (kind) c = And(c, MaskedEq(1, llc + 2, kind->mask, kind->value));
+    return c;
+  }
 
   // PACKET_OUTGOING in the cooked header's packet type, or in the kernel's
   // ancillary packet type where the link header has none (which libpcap's

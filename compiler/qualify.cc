@@ -78,6 +78,7 @@ class Qualifier {
       case Kind::kVlan:
       case Kind::kMpls:
       case Kind::kPppoed:
+      case Kind::kLlc:
       case Kind::kInbound:
       case Kind::kOutbound:
       case Kind::kIfIndex:

@@ -144,9 +144,12 @@ class Generator {
                      (r_.OneIn(2) ? " broadcast" : " multicast");
       case 10: return "ether proto " + std::string(r_.OneIn(2) ? "\\ip" : r_.Pick(kNums));
       case 11: {
-        static const char* const kEncaps[] = {"vlan", "mpls", "pppoes", "pppoed"};
+        static const char* const kEncaps[] = {"vlan", "mpls", "pppoes", "pppoed", "llc",
+                                              "llc i", "llc u", "llc rnr", "llc xid"};
         std::string e = r_.Pick(kEncaps);
-        if (e != "pppoed" && r_.OneIn(2)) e += std::string(" ") + r_.Pick(kNums);
+        if (e.find_first_of("dc ") == std::string::npos && r_.OneIn(2)) {
+          e += std::string(" ") + r_.Pick(kNums);
+        }
         return e;
       }
       default: return r_.Pick(kPorts);  // a bare id: inherits qualifiers
