@@ -90,6 +90,10 @@ check-asan: deps
 
 test: check
 
+# A capture on a private test network (two namespaces, a veth pair), shown.
+demo: deps $(BUILD)/bpfcap
+	$(Q)scripts/demo.sh $(BUILD)/bpfcap
+
 # Installs the CLI and its man page; PREFIX and DESTDIR as usual.
 PREFIX ?= /usr/local
 install: $(BUILD)/bpfcap
@@ -103,6 +107,6 @@ bench: deps $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%) $(BUILD)/bpfcap
 clean:
 	rm -rf build
 
-.PHONY: all deps check check-diff check-asan test bench clean install
+.PHONY: all deps check check-diff check-asan test demo bench clean install
 .SECONDARY:
 -include $(LIB_OBJS:.o=.d) $(CAP_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d)

@@ -1,12 +1,114 @@
 // Live captures for the CLI; see live.h.
 #include "capture/live.h"
 
-namespace bpfcap::capture {
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
-LiveSource OpenLiveSource(const LiveRequest&, std::string* error) {
-  // Temporary, until the AF_PACKET engine (capture/ring.h) lands on main.
-  *error = "live capture is not available in this build yet; read a file with -r";
-  return {};
+#include <cstring>
+#include <vector>
+
+#include "capture/interfaces.h"
+#include "capture/ring.h"
+#include "compiler/compile.h"
+#include "compiler/diag.h"
+#include "compiler/proto/linktypes.h"
+
+namespace bpfcap::capture {
+namespace {
+
+// The interface's IPv4 netmask, as "ip broadcast" needs it; 0 when it has
+// none (tcpdump's choice too, so the expression still compiles).
+uint32_t Netmask(const std::string& interface) {
+  if (interface == "any" || interface.size() >= IFNAMSIZ) return 0;
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  ifreq req{};
+  std::memcpy(req.ifr_name, interface.data(), interface.size());
+  uint32_t mask = 0;
+  if (ioctl(fd, SIOCGIFNETMASK, &req) == 0) {
+    mask = ntohl(reinterpret_cast<const sockaddr_in*>(&req.ifr_netmask)->sin_addr.s_addr);
+  }
+  close(fd);
+  return mask;
+}
+
+CaptureDirection ToRing(DirectionFilter d) {
+  switch (d) {
+    case DirectionFilter::kIn: return CaptureDirection::kIn;
+    case DirectionFilter::kOut: return CaptureDirection::kOut;
+    case DirectionFilter::kInOut: break;
+  }
+  return CaptureDirection::kInOut;
+}
+
+}  // namespace
+
+std::string DefaultInterface() {
+  std::vector<InterfaceInfo> list;
+  std::string error;
+  if (ListInterfaces(&list, &error)) {
+    for (const InterfaceInfo& i : list) {
+      if (i.up && i.running && !i.loopback && i.name != "any") return i.name;
+    }
+  }
+  return "any";
+}
+
+LiveSource OpenLiveSource(const CliOptions& o, const std::string& expression,
+                          std::string* error) {
+  LiveSource live;
+  live.interface = o.interface.empty() ? DefaultInterface() : o.interface;
+  const int dlt = LinkTypeFor(live.interface, error);
+  if (dlt < 0) return live;
+
+  RingOptions ro;
+  ro.interface = live.interface;
+  ro.snaplen = o.snaplen;
+  ro.promiscuous = o.promiscuous;
+  ro.direction = ToRing(o.direction);
+  if (o.buffer_kib > 0) ro.buffer_kib = o.buffer_kib;
+  if (!expression.empty()) {
+    CompileOptions c;
+    c.dlt = dlt;
+    c.snaplen = o.snaplen;
+    c.netmask = Netmask(live.interface);
+    c.optimize = o.optimize;
+    CompileResult r = Compile(expression, c);
+    if (!r.diag.ok()) {
+      *error = FormatDiag(r.diag, expression);
+      return live;
+    }
+    ro.filter = std::move(r.program);
+  }
+  std::unique_ptr<Ring> ring = Ring::Open(ro, error);
+  if (!ring) return live;
+  if (!ring->FilterInKernel()) {
+    live.note = "filtering in user space: " + ring->UserFilterReason();
+  }
+  live.source = std::move(ring);
+  return live;
+}
+
+bool ListInterfacesText(std::string* out, std::string* error) {
+  std::vector<InterfaceInfo> list;
+  if (!ListInterfaces(&list, error)) return false;
+  *out = FormatInterfaceList(list);
+  return true;
+}
+
+bool ListLinkTypesText(const std::string& interface, std::string* out, std::string* error) {
+  const std::string name = interface.empty() ? DefaultInterface() : interface;
+  const int dlt = LinkTypeFor(name, error);
+  if (dlt < 0) return false;
+  const proto::LinkType* lt = proto::FindLinkType(dlt);
+  *out = "Data link types for " + name + " (use option -y to set):\n";
+  *out += "  " + std::string(lt ? lt->name : "?") + " (" +
+          std::string(lt ? lt->description : "?") + ")\n";
+  return true;
 }
 
 }  // namespace bpfcap::capture

@@ -271,17 +271,11 @@ int RunCapture(const CliOptions& o) {
                  o.read_file == "-" ? "-" : o.read_file.c_str(),
                  LinkTypeText(source->LinkType()).c_str(), source->Snaplen());
   } else {
-    LiveRequest req;
-    req.options = &o;
-    req.expression = expr;
-    LiveSource live = OpenLiveSource(req, &error);
+    LiveSource live = OpenLiveSource(o, expr, &error);
     if (!live.source) return Fail(error);
     source = std::move(live.source);
     if_name = live.interface;
-    if (live.user_space_filter) {
-      user_filter = std::move(*live.user_space_filter);
-      filter_in_user_space = true;
-    }
+    if (!live.note.empty()) std::fprintf(stderr, "bpfcap: %s\n", live.note.c_str());
     std::fprintf(stderr, "listening on %s, link-type %s, snapshot length %u bytes\n",
                  if_name.c_str(), LinkTypeText(source->LinkType()).c_str(), source->Snaplen());
   }

@@ -23,6 +23,7 @@ PACKAGES=(
   pkg-config     # locating libraries in tests
   netbase        # /etc/services and /etc/protocols, read by name lookup
   diffutils      # diff, used by the CLI test runner
+  iproute2       # ip: network namespaces and veth pairs for capture tests and make demo
 )
 
 have_cmd() {
@@ -32,7 +33,7 @@ have_cmd() {
 # Prints what is missing, one item a line; nothing when all is there.
 missing() {
   local c f
-  for c in g++ make re2c lemon tcpdump tshark pkg-config diff; do
+  for c in g++ make re2c lemon tcpdump tshark pkg-config diff ip; do
     have_cmd "$c" || echo "command $c"
   done
   for f in /usr/include/gtest/gtest.h /usr/include/pcap/pcap.h \
