@@ -211,6 +211,13 @@ class KernelFilterTraffic : public ::testing::Test {
   std::unique_ptr<NetnsPair> net_;
 };
 
+// MLD reports the kernel sends on its own for a while after an IPv6 address
+// appears (IPv6 with a hop-by-hop header, in an SLL2 packet). They arrive at
+// any time, so each ring may or may not have them: leave them out.
+bool IsMld(const std::vector<uint8_t>& sll2) {
+  return sll2.size() > 26 && sll2[0] == 0x86 && sll2[1] == 0xdd && sll2[26] == 0;
+}
+
 TEST_F(KernelFilterTraffic, AdaptedProgramsAgreeWithTheInterpreter) {
   const std::string veth = std::to_string(net_->ifindex(NetnsPair::kA));
   struct Case {
@@ -264,11 +271,14 @@ TEST_F(KernelFilterTraffic, AdaptedProgramsAgreeWithTheInterpreter) {
   for (size_t i = 0; i < cases.size(); ++i) {
     std::vector<std::vector<uint8_t>> expected, got;
     for (const Captured& p : everything) {
+      if (IsMld(p.data)) continue;
       if (cbpf::Run(progs[i], p.data.data(), p.len, static_cast<uint32_t>(p.data.size())) != 0) {
         expected.push_back(p.data);
       }
     }
-    for (const Captured& p : Drain(*rings[i], 5)) got.push_back(p.data);
+    for (const Captured& p : Drain(*rings[i], 5)) {
+      if (!IsMld(p.data)) got.push_back(p.data);
+    }
     std::sort(expected.begin(), expected.end());
     std::sort(got.begin(), got.end());
     EXPECT_EQ(got.size(), expected.size()) << cases[i].expr;
