@@ -1,6 +1,6 @@
-// bpfcap: the command-line front door. For now only the compiler's:
-// -d / -dd / -ddd print the program in tcpdump's formats, --dump=STAGE prints
-// a compiler stage. Live capture does not exist yet.
+// bpfcap: the command-line front door. -d / -dd / -ddd print the program in
+// tcpdump's formats, --dump=STAGE prints a compiler stage, -D / -L list
+// interfaces and link types; everything else is a capture (run_capture.h).
 //
 // Output contract: results on stdout, exit 0. A bad expression or an
 // unreadable -F file: nothing on stdout, one line "bpfcap: ..." on stderr,
@@ -9,6 +9,7 @@
 #include <string>
 
 #include "capture/cli_options.h"
+#include "capture/live.h"
 #include "capture/run_capture.h"
 #include "compiler/cbpf/cbpf.h"
 #include "compiler/compile.h"
@@ -17,7 +18,7 @@
 namespace bpfcap {
 namespace {
 
-constexpr char kVersion[] = "bpfcap 0.1.0-dev (filter compiler; no live capture yet)";
+constexpr char kVersion[] = "bpfcap 0.2.0-dev";
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
 
@@ -60,6 +61,12 @@ int Run(int argc, char* argv[]) {
   if (o.help) return PrintOut(UsageText());
   if (o.version) return PrintOut(std::string(kVersion) + "\n");
   if (o.dump_level > 0 || o.stage != DumpStage::kNone) return CompileAndPrint(o);
+  if (o.list_interfaces || o.list_linktypes) {
+    std::string text, error;
+    const bool ok = o.list_interfaces ? capture::ListInterfacesText(&text, &error)
+                                      : capture::ListLinkTypesText(o.interface, &text, &error);
+    return ok ? PrintOut(text) : Fail(error, kExitError);
+  }
   return capture::RunCapture(o);
 }
 

@@ -276,7 +276,10 @@ int RunCapture(const CliOptions& o) {
     source = std::move(live.source);
     if_name = live.interface;
     if (!live.note.empty()) std::fprintf(stderr, "bpfcap: %s\n", live.note.c_str());
-    std::fprintf(stderr, "listening on %s, link-type %s, snapshot length %u bytes\n",
+    if (o.write_file.empty() && o.verbose == 0) {
+      std::fprintf(stderr, "bpfcap: verbose output suppressed, use -v[v]... for full protocol decode\n");
+    }
+    std::fprintf(stderr, "bpfcap: listening on %s, link-type %s, snapshot length %u bytes\n",
                  if_name.c_str(), LinkTypeText(source->LinkType()).c_str(), source->Snaplen());
   }
   std::fflush(stderr);
