@@ -19,7 +19,12 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 GOLDEN_DIR=${GOLDEN_DIR:-$ROOT/tests/golden}
 DATA=$ROOT/tests/cli/data
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+NET_PREFIX=
+cleanup() {
+  [ -n "$NET_PREFIX" ] && "$ROOT/scripts/testnet.sh" down "$NET_PREFIX" >/dev/null 2>&1
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
 
 passed=0
 failed=0
@@ -264,6 +269,70 @@ read_checks() {
   check_error "live capture on a missing interface" 1 -i nosuchif0 ip
 }
 
+# --- live captures (root) ----------------------------------------------------------
+# A private two-namespace network (scripts/testnet.sh) with a prefix unique
+# to this run, removed on exit; traffic goes only between its two ends.
+live_checks() {
+  if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null 2>&1; then
+    echo "cli: skipped live capture checks (need root and iproute2)" >&2
+    return
+  fi
+  local net=bpfccli$$ ns
+  NET_PREFIX=$net
+  "$ROOT/scripts/testnet.sh" up "$net" >/dev/null || { fail "testnet up"; return; }
+  ns=(ip netns exec "$net-a")
+  local traffic=("$ROOT/scripts/testnet.sh" traffic "$net")
+
+  # Printed capture: exactly the matching packets (UDP to 7777: v4 and v6).
+  "${ns[@]}" timeout 10 "$BPFCAP" -i veth-a -nn -c 2 'udp dst port 7777' >"$TMP/live.out" 2>"$TMP/live.err" &
+  local pid=$!
+  sleep 0.5
+  "${traffic[@]}"
+  wait "$pid"
+  local st=$?
+  if [ "$st" -ne 0 ] || [ "$(lines "$TMP/live.out")" -ne 2 ] ||
+     grep -vq '> 10.252.0.1.7777: UDP\|> fd00:bfd::1.7777: UDP' "$TMP/live.out" ||
+     ! grep -q '^2 packets captured$' "$TMP/live.err" ||
+     ! grep -q 'packets received by filter$' "$TMP/live.err"; then
+    fail "live capture prints exactly the matching packets" "exit $st" "$(cat "$TMP/live.out" "$TMP/live.err")"
+  else
+    pass
+  fi
+
+  # Ctrl-C while writing leaves a valid file with what was captured.
+  "${ns[@]}" "$BPFCAP" -i veth-a -w "$TMP/live.pcap" 'tcp[tcpflags] & tcp-syn != 0' 2>"$TMP/live.err" &
+  pid=$!
+  sleep 0.5
+  "${traffic[@]}"
+  sleep 0.3
+  kill -INT "$pid"
+  wait "$pid"
+  st=$?
+  if [ "$st" -ne 0 ] || [ "$(tcpdump -nn -r "$TMP/live.pcap" 2>/dev/null | grep -c 'Flags \[S\]')" -ne 2 ]; then
+    fail "SIGINT leaves a valid file" "exit $st" "$(cat "$TMP/live.err")" \
+      "$(tcpdump -nn -r "$TMP/live.pcap" 2>&1)"
+  else
+    pass
+  fi
+
+  # -Q: a answers b's SYNs with resets; "out" sees only those, "in" only b's.
+  for dir in in out; do
+    "${ns[@]}" timeout 10 "$BPFCAP" -i veth-a -Q "$dir" -nn -c 2 tcp >"$TMP/live.$dir" 2>/dev/null &
+  done
+  sleep 0.5
+  "${traffic[@]}"
+  wait
+  if [ "$(grep -c '10.252.0.2.[0-9]* > 10.252.0.1' "$TMP/live.in")" -ne 2 ] ||
+     [ "$(grep -c '10.252.0.1.[0-9]* > 10.252.0.2' "$TMP/live.out")" -ne 2 ]; then
+    fail "-Q in / -Q out split by direction" "$(cat "$TMP/live.in")" "--" "$(cat "$TMP/live.out")"
+  else
+    pass
+  fi
+
+  "$ROOT/scripts/testnet.sh" down "$net" >/dev/null
+  NET_PREFIX=
+}
+
 # --- golden files ---------------------------------------------------------------
 
 # golden_args SPEC DLT SNAPLEN: bpfcap flags for a block spec such as "d unopt".
@@ -422,6 +491,7 @@ fi
 
 cli_checks
 read_checks
+live_checks
 while IFS= read -r f; do
   run_golden "$f"
 done < <(find "$GOLDEN_DIR" -name '*.test' -not -path "$GOLDEN_DIR/errors/*" | LC_ALL=C sort)
