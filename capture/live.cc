@@ -11,6 +11,7 @@
 #include <cstring>
 #include <vector>
 
+#include "capture/fanout.h"
 #include "capture/interfaces.h"
 #include "capture/ring.h"
 #include "compiler/compile.h"
@@ -83,6 +84,10 @@ LiveSource OpenLiveSource(const CliOptions& o, const std::string& expression,
       return live;
     }
     ro.filter = std::move(r.program);
+  }
+  if (o.threads > 1) {
+    live.source = FanoutSource::Open(ro, o.threads, error);
+    return live;
   }
   std::unique_ptr<Ring> ring = Ring::Open(ro, error);
   if (!ring) return live;

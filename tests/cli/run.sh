@@ -329,6 +329,21 @@ live_checks() {
     pass
   fi
 
+  # --threads: one capture over a fanout group of sockets, nothing lost.
+  "${ns[@]}" timeout 10 "$BPFCAP" -i veth-a --threads 3 -nn -c 6 'udp or tcp[tcpflags] & tcp-syn != 0' \
+    >"$TMP/live.out" 2>"$TMP/live.err" &
+  pid=$!
+  sleep 0.5
+  "${traffic[@]}"
+  "${traffic[@]}"
+  wait "$pid"
+  st=$?
+  if [ "$st" -ne 0 ] || [ "$(lines "$TMP/live.out")" -ne 6 ]; then
+    fail "--threads 3 captures through a fanout group" "exit $st" "$(cat "$TMP/live.out" "$TMP/live.err")"
+  else
+    pass
+  fi
+
   "$ROOT/scripts/testnet.sh" down "$net" >/dev/null
   NET_PREFIX=
 }
