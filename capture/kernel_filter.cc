@@ -52,6 +52,12 @@ bool AdaptOne(const Program& prog, size_t i, std::vector<Insn>* out,
   const uint16_t cls = BPF_CLASS(in.code);
   const uint16_t mode = BPF_MODE(in.code);
   if (cls == BPF_LD && mode == BPF_ABS) {
+    // Ancillary data (SKF_AD_OFF) and the SKF_NET_OFF / SKF_LL_OFF ranges
+    // mean the same on both sockets.
+    if (in.k >= static_cast<uint32_t>(SKF_LL_OFF)) {
+      out->push_back(in);
+      return true;
+    }
     if (in.k >= kSll2HeaderLen) {
       out->push_back(Insn{in.code, 0, 0, in.k - kSll2HeaderLen});
       return true;

@@ -59,6 +59,7 @@ struct CookedAdaptation {
 //   ldb [10]           → ld pkttype        (SKF_AD_PKTTYPE)
 //   ld? [k], k >= 20   → ld? [k - 20]      (also [x + k] and ldxb 4*([k]&0xf))
 //   ld #len            → ld #len; add #20  (jumps are re-resolved)
+//   ld? [k], k >= SKF_LL_OFF → unchanged    (ancillary and negative offsets)
 // Anything else touching the header (the address length and bytes, partial
 // or straddling loads, [x + k] with k < 20 which may reach into it, ldx len)
 // is not adaptable. Offsets past the header are plain data offsets because

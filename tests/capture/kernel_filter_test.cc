@@ -94,6 +94,11 @@ const AdaptCase kAdaptCases[] = {
     {"link[0] == 8",
      "not adaptable: (000) ldb      [0]: the kernel has no exact equivalent of this "
      "cooked header field\n"},
+    {"inbound",
+     "(000) ld       [type]\n"
+     "(001) jeq      #0x4             jt 3\tjf 2\n"
+     "(002) ret      #262144\n"
+     "(003) ret      #0\n"},
     {"link[12:4] == 0",
      "not adaptable: (000) ld       [12]: the kernel has no exact equivalent of this "
      "cooked header field\n"},
@@ -103,6 +108,15 @@ TEST(KernelFilterAdapt, CompiledExpressions) {
   for (const AdaptCase& c : kAdaptCases) {
     EXPECT_EQ(Adapted(MustCompile(c.expr, kDltLinuxSll2)), c.expected) << c.expr;
   }
+}
+
+TEST(KernelFilterAdapt, AncillaryLoadsStayAsTheyAre) {
+  const Program prog = {Stmt(BPF_LD | BPF_W | BPF_ABS, cbpf::kSkfAdOff + 4),
+                        Stmt(BPF_LD | BPF_B | BPF_ABS, static_cast<uint32_t>(SKF_NET_OFF) + 9),
+                        Stmt(BPF_RET | BPF_A, 0)};
+  const CookedAdaptation a = AdaptForCooked(prog);
+  ASSERT_TRUE(a.program) << a.reason;
+  EXPECT_EQ(*a.program, prog);
 }
 
 TEST(KernelFilterAdapt, IndexedLoadsThatMayReachTheHeader) {
@@ -239,6 +253,9 @@ TEST_F(KernelFilterTraffic, AdaptedProgramsAgreeWithTheInterpreter) {
       {"ip6 host fd00:bfc::2", true},
       {"len > 100", true},
       {"ip[9] == 17 and len < 80", true},
+      {"inbound", true},
+      {"outbound and ip", true},
+      {"ifindex " + veth, true},
       {"link[10] == 4", true},       // outgoing
       {"link[10] == 0", true},       // to us
       {"link[4:4] == " + veth, true},
