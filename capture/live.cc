@@ -64,7 +64,7 @@ LiveSource OpenLiveSource(const CliOptions& o, const std::string& expression,
   LiveSource live;
   live.interface = o.interface.empty() ? DefaultInterface() : o.interface;
   const int dlt = LinkTypeFor(live.interface, error);
-  if (dlt < 0) return live;
+  if (dlt <= 0) return live;  // LinkTypeFor: 0 with *error set
 
   RingOptions ro;
   ro.interface = live.interface;
@@ -108,7 +108,7 @@ bool ListInterfacesText(std::string* out, std::string* error) {
 bool ListLinkTypesText(const std::string& interface, std::string* out, std::string* error) {
   const std::string name = interface.empty() ? DefaultInterface() : interface;
   const int dlt = LinkTypeFor(name, error);
-  if (dlt < 0) return false;
+  if (dlt <= 0) return false;
   const proto::LinkType* lt = proto::FindLinkType(dlt);
   *out = "Data link types for " + name + " (use option -y to set):\n";
   *out += "  " + std::string(lt ? lt->name : "?") + " (" +

@@ -329,6 +329,51 @@ live_checks() {
     pass
   fi
 
+  # -C rotation while capturing: 1.2 MB of fragmented UDP, files of 1 MB.
+  "${ns[@]}" "$BPFCAP" -i veth-a -C 1 -w "$TMP/rot.pcap" 'udp or (ip[6:2] & 0x1fff != 0)' 2>"$TMP/live.err" &
+  pid=$!
+  sleep 0.5
+  ip netns exec "$net-b" bash -c 'for i in $(seq 20); do head -c 60000 /dev/zero > /dev/udp/10.252.0.1/9; done' 2>/dev/null
+  sleep 0.5
+  kill -TERM "$pid"
+  wait "$pid"
+  st=$?
+  if [ "$st" -ne 0 ] || [ ! -s "$TMP/rot.pcap" ] || [ ! -s "$TMP/rot.pcap1" ] ||
+     [ "$(stat -c %s "$TMP/rot.pcap")" -lt 1000000 ] ||
+     ! tcpdump -r "$TMP/rot.pcap1" -nn >/dev/null 2>&1; then
+    fail "-C rotates the -w file" "exit $st" "$(ls -l "$TMP"/rot.pcap* 2>&1)" "$(cat "$TMP/live.err")"
+  else
+    pass
+  fi
+
+  # tshark reads what bpfcap writes, pcap and pcapng, as tcpdump does.
+  if command -v tshark >/dev/null 2>&1; then
+    "${ns[@]}" timeout 10 "$BPFCAP" -i veth-a --pcapng -c 3 -w "$TMP/t.pcapng" udp 2>/dev/null &
+    pid=$!
+    sleep 0.5
+    "${traffic[@]}"
+    wait "$pid"
+    if [ "$(tshark -r "$TMP/t.pcapng" 2>/dev/null | wc -l)" -ne 3 ] ||
+       [ "$(tcpdump -r "$TMP/t.pcapng" 2>/dev/null | wc -l)" -ne 3 ]; then
+      fail "tshark and tcpdump read a live pcapng capture" "$(tshark -r "$TMP/t.pcapng" 2>&1)"
+    else
+      pass
+    fi
+  fi
+
+  # Without privileges: one clear line, exit 1.
+  if command -v setpriv >/dev/null 2>&1; then
+    "${ns[@]}" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+      "$BPFCAP" -i veth-a -c 1 udp >"$TMP/out" 2>"$TMP/err"
+    st=$?
+    if [ "$st" -ne 1 ] || [ -s "$TMP/out" ] || [ "$(lines "$TMP/err")" -ne 1 ] ||
+       ! grep -q "^bpfcap: you don't have permission to capture on that device" "$TMP/err"; then
+      fail "capture without privileges: one line, exit 1" "exit $st" "$(cat "$TMP/err")"
+    else
+      pass
+    fi
+  fi
+
   # --threads: one capture over a fanout group of sockets, nothing lost.
   "${ns[@]}" timeout 10 "$BPFCAP" -i veth-a --threads 3 -nn -c 6 'udp or tcp[tcpflags] & tcp-syn != 0' \
     >"$TMP/live.out" 2>"$TMP/live.err" &
