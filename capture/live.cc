@@ -78,6 +78,7 @@ LiveSource OpenLiveSource(const CliOptions& o, const std::string& expression,
     c.snaplen = o.snaplen;
     c.netmask = Netmask(live.interface);
     c.optimize = o.optimize;
+    c.for_kernel = true;
     CompileResult r = Compile(expression, c);
     if (!r.diag.ok()) {
       *error = FormatDiag(r.diag, expression);

@@ -10,6 +10,7 @@
 
 #include "capture/cli_options.h"
 #include "capture/live.h"
+#include "capture/ring.h"
 #include "capture/run_capture.h"
 #include "compiler/cbpf/cbpf.h"
 #include "compiler/compile.h"
@@ -49,6 +50,13 @@ int CompileAndPrint(const CliOptions& o) {
   copts.snaplen = o.snaplen;
   copts.netmask = 0;
   copts.optimize = o.optimize;
+  // With -i, as tcpdump -d -i does: the program for that interface's socket.
+  if (!o.interface.empty()) {
+    const int dlt = capture::LinkTypeFor(o.interface, &error);
+    if (dlt <= 0) return Fail(error, kExitError);
+    if (!o.dlt_given) copts.dlt = dlt;
+    copts.for_kernel = true;
+  }
   CompileResult r = Compile(expr, copts, o.stage);
   if (!r.diag.ok()) return Fail(FormatDiag(r.diag, expr), kExitError);
   return PrintOut(o.stage != DumpStage::kNone ? r.dump : Render(r.program, o.dump_level));

@@ -25,6 +25,12 @@ struct CompileOptions {
   uint32_t netmask = kNetmaskUnknown;  // for "ip broadcast"
   bool optimize = true;              // -O turns this off
   const NameResolver* names = nullptr;  // null: the system's files
+  // The program will run on a Linux AF_PACKET socket, not on savefile data:
+  // the kernel may have taken the outer VLAN tag out of the packet (into
+  // its ancillary data), so "vlan" tests both ways, as libpcap does for a
+  // live capture. Such programs use ancillary loads that only the kernel
+  // can execute (libpcap's bpf_filter and our interpreter reject there).
+  bool for_kernel = false;
 };
 
 // What --dump= asks to see besides the program.

@@ -49,7 +49,24 @@ class Lowerer {
       prog_->entry = ir::kAccept;
       return true;
     }
-    int c = Lower(ast_.root);
+    int c;
+    if (opts_.for_kernel && link_.dlt == kDltEn10mb && HasVlan(ast_.root)) {
+      // On a socket the outer tag may be out of the packet (the kernel
+      // strips it and keeps it in its ancillary data): lower the whole
+      // expression once for each case and pick by the kernel's flag. The
+      // first "vlan" reads the tag from the ancillary data and moves no
+      // offsets in the first lowering; everything else is the same.
+      const Encap start = encap_;
+      kernel_tag_ = true;
+      const int stripped = Lower(ast_.root);
+      encap_ = start;
+      kernel_tag_ = false;
+      const int inline_tag = Lower(ast_.root);
+      const int present = EqAt(1, cbpf::kSkfAdOff + cbpf::kAdVlanPresent, 1);
+      c = Or(And(present, stripped), And(Not(present), inline_tag));
+    } else {
+      c = Lower(ast_.root);
+    }
     if (c == kError) return false;
     prog_->entry = Build(c, ir::kAccept, ir::kReject);
     return true;
@@ -73,6 +90,7 @@ class Lowerer {
   }
   int Not(int a) { return a == kError ? kError : Add(Cond{Cond::Op::kNot, {}, a}); }
   int False() { return Add(Cond{Cond::Op::kFalse, {}}); }
+  int True() { return Add(Cond{Cond::Op::kTrue, {}}); }
 
 
   ValueId Load(uint8_t size, uint32_t off) { return v_.Load(size, ir::kNoValue, off); }
@@ -984,6 +1002,13 @@ class Lowerer {
       return Fail(n->lhs, "VLAN tag " + std::to_string(n->lhs->num) + " greater than maximum 4095",
                   Diag::Code::kRange);
     }
+    if (kernel_tag_) {
+      // The first tag, taken out of the packet by the kernel: its id is in
+      // the ancillary data, and nothing after it moves.
+      kernel_tag_ = false;
+      if (!n->lhs) return True();
+      return MaskedEq(4, cbpf::kSkfAdOff + cbpf::kAdVlanTag, 0x0fff, n->lhs->num);
+    }
     const uint32_t off = encap_.type_off;
     int c = Or(EqAt(2, off, proto::kEtherVlan),
                Or(EqAt(2, off, proto::kEtherQinQ), EqAt(2, off, proto::kEtherQinQOld)));
@@ -1032,6 +1057,16 @@ class Lowerer {
   }
 
   static constexpr int kDltEn10mb = 1;
+
+  static bool HasVlan(const Node* n) {
+    if (n == nullptr) return false;
+    if (n->kind == Kind::kVlan) return true;
+    if (n->kind == Kind::kAnd || n->kind == Kind::kOr || n->kind == Kind::kNot ||
+        n->kind == Kind::kGroup) {
+      return HasVlan(n->lhs) || HasVlan(n->rhs);
+    }
+    return false;
+  }
 
   // "llc [kind]": an 802.3 frame with an 802.2 header (not Novell's raw
   // 802.3, which starts 0xffff); the kind tests the control byte.
@@ -1095,6 +1130,7 @@ class Lowerer {
   Diag* diag_;
   std::vector<Cond> conds_;
   Encap encap_;
+  bool kernel_tag_ = false;        // for_kernel: the next "vlan" is the stripped tag
   const Node* current_ = nullptr;  // the primitive being lowered, for errors
 };
 

@@ -238,6 +238,33 @@ TEST_F(RingTest, VlanTagIsPutBack) {
   EXPECT_EQ(got[0].len, frame.size());
 }
 
+// On a socket the kernel takes the outer tag out of the frame before the
+// filter runs; a program compiled for_kernel tests the tag where it is.
+TEST_F(RingTest, VlanFilterSeesStrippedTags) {
+  RingOptions o = TestOptions("");
+  o.interface = net_->ifname(kA);
+  CompileOptions c;
+  c.for_kernel = true;
+  CompileResult r = Compile("vlan 100 and udp port 7021", c);
+  ASSERT_TRUE(r.diag.ok()) << r.diag.message;
+  o.filter = r.program;
+  auto ring = OpenIn(*net_, kA, o);
+  ASSERT_NE(ring, nullptr);
+  const std::vector<uint8_t> hit = net_->VlanUdp4(kB, 100, 7021, "hit");
+  ASSERT_TRUE(net_->SendFrame(kB, net_->VlanUdp4(kB, 200, 7021, "other vlan")));
+  ASSERT_TRUE(net_->SendFrame(kB, hit));
+  ASSERT_TRUE(net_->SendUdp4(kB, 40021, 7021, "untagged"));
+  const std::vector<Captured> got = Drain(*ring);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].data, hit);
+
+  // The savefile program (tag in the data) misses it on this socket.
+  auto offline = OpenA("vlan 100 and udp port 7021");
+  ASSERT_NE(offline, nullptr);
+  ASSERT_TRUE(net_->SendFrame(kB, hit));
+  EXPECT_TRUE(Drain(*offline).empty());
+}
+
 TEST_F(RingTest, SnaplenTruncates) {
   RingOptions o = TestOptions("");
   o.snaplen = 60;
