@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -261,6 +262,48 @@ class Lowerer {
     if (info.over_ip) return IpProto(info.ipproto);
     // icmp6: next header only, as libpcap does for it.
     return Ip6Proto(info.ipproto);
+  }
+
+  // "decnet host AREA.NODE": a DECnet Phase IV address (area * 1024 + node,
+  // little-endian) in the routing header, which comes in four layouts:
+  // short or long data packets, each with or without one byte of padding.
+  int DecnetHost(const Node* prim, const Node* id, Dir dir) {
+    uint32_t area = 0, node = 0;
+    if (id->kind == Kind::kIdNum) {
+      node = id->num;
+    } else if (id->kind == Kind::kIdHost4) {
+      // As libpcap reads it: the first two numbers ("1.2.3" is 1.2).
+      const std::string text(id->text);
+      if (std::sscanf(text.c_str(), "%u.%u", &area, &node) != 2) {
+        return Fail(id, "invalid DECnet address '" + text + "'");
+      }
+    } else {
+      return Fail(id, "'" + Text(id) + "' is not a DECnet address (AREA.NODE)");
+    }
+    const uint32_t addr = ((area << 10) | (node & 0x3ff)) & 0xffff;  // node: 10 bits
+    const uint32_t wire = (addr >> 8) | ((addr & 0xff) << 8);  // little-endian on the wire
+    struct Layout {
+      uint8_t size;
+      uint32_t mask, flags;  // the flags byte (or padding + flags) at nl + 2
+      uint32_t src, dst;     // address offsets from nl
+    };
+    static constexpr Layout kLayouts[] = {
+        {1, 0x07, 0x02, 5, 3},        // short data packet
+        {2, 0xff07, 0x8102, 6, 4},    // short, one byte of padding
+        {1, 0x07, 0x06, 17, 9},       // long data packet
+        {2, 0xff07, 0x8106, 18, 10},  // long, padded
+    };
+    (void)prim;
+    const int link = LinkProto(proto::kEtherDecnet);
+    return And(link, ByDir(dir, [&](bool src) {
+      int any = kNone;
+      for (const Layout& l : kLayouts) {
+        const int t = And(MaskedEq(l.size, nl() + 2, l.mask, l.flags),
+                          EqAt(2, nl() + (src ? l.src : l.dst), wire));
+        any = any == kNone ? t : Or(any, t);
+      }
+      return any;
+    }));
   }
 
   // OSI over 802.2: "iso", "clnp", "isis", "l1", ...; `pdu` narrows IS-IS to
@@ -542,8 +585,9 @@ class Lowerer {
   int Primitive(const Node* n) {
     const ast::Quals q = n->quals;
     const Node* id = n->lhs;
-    if (q.proto == Proto::kDecnet && (q.type == Type::kDefault || q.type == Type::kHost)) {
-      return Fail(n, "'decnet host' is not supported by bpfcap yet");
+    if (q.proto == Proto::kDecnet &&
+        (q.type == Type::kDefault || q.type == Type::kHost || q.type == Type::kNet)) {
+      return DecnetHost(n, id, q.dir);
     }
     switch (q.type) {
       case Type::kGateway:

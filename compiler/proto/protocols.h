@@ -21,6 +21,7 @@ inline constexpr uint32_t kEtherQinQOld = 0x9100;   // pre-standard QinQ
 inline constexpr uint32_t kEtherMpls = 0x8847;
 inline constexpr uint32_t kEtherPppoeDiscovery = 0x8863;
 inline constexpr uint32_t kEtherPppoeSession = 0x8864;
+inline constexpr uint32_t kEtherDecnet = 0x6003;
 inline constexpr uint32_t kEtherMtu = 1500;  // type fields up to this are 802.3 lengths
 
 inline constexpr uint8_t kIpProtoFragment6 = 44;  // IPv6 fragment header

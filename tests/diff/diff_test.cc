@@ -491,7 +491,8 @@ TEST(DiffPackets, FiltersBothMatchAndMiss) {
   const std::map<int, std::vector<std::string>> extra = {
       {1, {"arp", "rarp", "ether broadcast", "ether multicast", "vlan", "mpls", "llc",
            "ether host 00:11:22:33:44:55", "arp host 10.0.0.1", "stp", "vlan and ip", "isis",
-           "l1", "l2", "esis", "clnp", "pppoes and ip", "mpls and ip"}},
+           "l1", "l2", "esis", "clnp", "pppoes and ip", "mpls and ip", "decnet host 1.1",
+           "decnet src 63.1023"}},
       {113, {"arp", "rarp"}},
       {276, {"arp", "rarp", "ifindex 1"}},
   };

@@ -581,8 +581,32 @@ void PutEtherPayload(Rng& rng, Frame& f, bool allow_vlan) {
     PutLlc(rng, f);
     uint32_t len = f.size() - len_off - 2;
     f.Set16(len_off, static_cast<uint16_t>(rng.Chance(80) ? len : rng.Below(1501)));
-  } else if (r < 94) {
+  } else if (r < 91) {
     put_type(rng.Pick(kEtherTypePool));
+    PutNetwork(rng, f, rng.Chance(70) ? Net::kRandom : PickIpNet(rng));
+  } else if (r < 94) {  // DECnet routing header: short/long, maybe padded
+    put_type(0x6003);
+    static constexpr uint16_t kDnAddr[] = {0x0104, 0xffff, 0x0100, 0x0528, 0x7005};
+    const bool padded = rng.Chance(40), long_form = rng.Chance(50);
+    f.Put16(0);  // length
+    f.Hot();
+    if (padded) f.Put8(0x81);
+    f.Put8(static_cast<uint8_t>((long_form ? 0x06 : 0x02) | (rng.Chance(80) ? 0 : rng.Below(8) << 3)));
+    if (long_form) {
+      f.Put16(0), f.Put16(0), f.Put16(0);  // destination area, subarea, id (high part)
+      f.Hot();
+      f.Put16(rng.Pick(kDnAddr));          // destination node
+      f.Put16(0), f.Put16(0), f.Put16(0), f.Put16(0);
+      f.Hot();
+      f.Put16(rng.Pick(kDnAddr));          // source node
+    } else {
+      f.Hot();
+      f.Put16(rng.Pick(kDnAddr));          // destination
+      f.Hot();
+      f.Put16(rng.Pick(kDnAddr));          // source
+    }
+    f.MarkHeaderEnd();
+    f.PutRandom(rng, rng.Below(20));
     PutNetwork(rng, f, rng.Chance(70) ? Net::kRandom : PickIpNet(rng));
   } else {
     put_type(rng.U16());
