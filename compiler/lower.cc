@@ -591,7 +591,10 @@ class Lowerer {
     }
     switch (q.type) {
       case Type::kGateway:
-        return Fail(n, "'gateway' not supported in this configuration");
+        // libpcap refuses it when built with IPv6 support, as every current
+        // build is; so does bpfcap, with the spelled-out equivalent.
+        return Fail(n, "'gateway' is not supported (nor by libpcap with IPv6); write "
+                       "'ether host ROUTER-MAC and not host ROUTER'");
       case Type::kProtoChain:
         return Fail(n, "'protochain' is not supported by bpfcap yet");
       case Type::kProto:
