@@ -43,7 +43,9 @@ class Lowerer {
   Lowerer(const ast::Ast& ast, const proto::LinkType& link, const CompileOptions& opts,
           const NameResolver& names, ir::Program* prog, Diag* diag)
       : ast_(ast), link_(link), opts_(opts), names_(names), prog_(prog), v_(prog->values), diag_(diag),
-        encap_{Encap::Mode::kLink, link.type_off, link.nl_off, 0} {}
+        encap_{link.type_kind == proto::TypeKind::kPppProtocol ? Encap::Mode::kPpp
+                                                               : Encap::Mode::kLink,
+               link.type_off, link.nl_off, 0} {}
 
   bool Run() {
     if (!ast_.root) {
@@ -179,6 +181,12 @@ class Lowerer {
         if (type == proto::kEtherIp) return MaskedEq(1, 0, 0xf0, 0x40);
         if (type == proto::kEtherIp6) return MaskedEq(1, 0, 0xf0, 0x60);
         return False();
+      case proto::TypeKind::kFixedIpv4:
+        return type == proto::kEtherIp ? True() : False();
+      case proto::TypeKind::kFixedIpv6:
+        return type == proto::kEtherIp6 ? True() : False();
+      case proto::TypeKind::kPppProtocol:  // handled as kPpp above
+        return False();
       case proto::TypeKind::kAfHostOrder:
       case proto::TypeKind::kAfNetworkOrder: {
         uint32_t af;
@@ -193,6 +201,9 @@ class Lowerer {
     }
     const uint32_t off = encap_.type_off;
     if (link_.dlt == 276) return EqAt(2, off, type);  // LINUX_SLL2: plain compare
+    if (link_.dlt == kDltCHdlc) {  // Cisco HDLC: plain, but OSI is 0xfefe as on LLC
+      return EqAt(2, off, type == proto::kSapIsoNs ? (type << 8 | type) : type);
+    }
     if (link_.dlt == 113) {  // LINUX_SLL: protocol 4 is 802.2 LLC, 1 is Novell "raw 802.3"
       const uint32_t llc = off + 2;
       const int is_llc = EqAt(2, off, proto::kSllP8022);
@@ -314,15 +325,16 @@ class Lowerer {
     int pdus = kNone;
     for (uint8_t t : osi.pdus) {
       if (t == 0) break;
-      const int eq = EqAt(1, Nlpid() + proto::kOsiOffPduType, t);
+      const int eq = EqAt(1, IsisPdu(), t);
       pdus = pdus == kNone ? eq : Or(pdus, eq);
     }
-    if (pdu) pdus = EqAt(1, Nlpid() + proto::kOsiOffPduType, *pdu);
+    if (pdu) pdus = EqAt(1, IsisPdu(), *pdu);
     return pdus == kNone ? c : And(c, pdus);
   }
   static constexpr int kNone = -2;
   // Where the OSI NLPID is (inside PPPoE, right after the PPP protocol).
-  uint32_t Nlpid() const { return nl() + (encap_.mode == Encap::Mode::kPpp ? 0 : link_.osi_off); }
+  uint32_t Nlpid() const { return nl() + (pppoe_ ? 0 : link_.osi_off); }
+  uint32_t IsisPdu() const { return nl() + (pppoe_ ? 4 : link_.osi_pdu_off); }
 
   // --- hosts and nets -----------------------------------------------------
   // src/dst combination of two address tests.
@@ -1075,8 +1087,10 @@ class Lowerer {
     int c;
     if (encap_.mode == Encap::Mode::kMpls) {
       c = MaskedEq(1, encap_.label_off + 2, 0x01, 0x00);  // the previous label was not the last
-    } else if (link_.dlt == kDltEn10mb || encap_.mode == Encap::Mode::kPpp) {
-      c = LinkProto(proto::kEtherMpls);  // in PPPoE: PPP's MPLS protocol number
+    } else if (encap_.mode == Encap::Mode::kPpp && (link_.dlt == kDltPpp || pppoe_)) {
+      c = EqAt(2, encap_.type_off, proto::kPppMplsUnicast);
+    } else if (link_.dlt == kDltEn10mb || link_.dlt == kDltCHdlc) {
+      c = LinkProto(proto::kEtherMpls);
     } else {
       return Fail(n, "'mpls' needs Ethernet frames; " + std::string(link_.name) + " carries no MPLS");
     }
@@ -1098,12 +1112,15 @@ class Lowerer {
     int c = LinkProto(proto::kEtherPppoeSession);
     if (n->lhs) c = And(c, MaskedEq(4, nl(), 0xffff, n->lhs->num));
     encap_.mode = Encap::Mode::kPpp;
+    pppoe_ = true;
     encap_.type_off = nl() + 6;  // version/type, code, session, length, then PPP protocol
     encap_.nl_off = nl() + 8;
     return c;
   }
 
   static constexpr int kDltEn10mb = 1;
+  static constexpr int kDltPpp = 9;
+  static constexpr int kDltCHdlc = 104;
 
   static bool HasVlan(const Node* n) {
     if (n == nullptr) return false;
@@ -1178,6 +1195,7 @@ class Lowerer {
   std::vector<Cond> conds_;
   Encap encap_;
   bool kernel_tag_ = false;        // for_kernel: the next "vlan" is the stripped tag
+  bool pppoe_ = false;             // a "pppoes" was seen
   const Node* current_ = nullptr;  // the primitive being lowered, for errors
 };
 

@@ -11,13 +11,18 @@ namespace bpfcap::proto {
 namespace {
 
 constexpr LinkType kLinkTypes[] = {
-    // dlt  name          description                        type kind                 type nl  ether
-    {0,   "NULL",       "BSD loopback",                     TypeKind::kAfHostOrder,    0,  4, false, 0, 0, 0, 0, 0},
-    {1,   "EN10MB",     "Ethernet",                         TypeKind::kEtherType,     12, 14, true,  3, 0, 0, 0, 0},
-    {12,  "RAW",        "Raw IP",                           TypeKind::kIpVersion,      0,  0, false, 0, 0, 0, 0, 0},
-    {108, "LOOP",       "OpenBSD loopback",                 TypeKind::kAfNetworkOrder, 0,  4, false, 0, 0, 0, 0, 0},
-    {113, "LINUX_SLL",  "Linux cooked v1",                  TypeKind::kEtherType,     14, 16, false, 0, 0, 2, 0, 0},
-    {276, "LINUX_SLL2", "Linux cooked v2",                  TypeKind::kEtherType,      0, 20, false, 0, 10, 1, 4, 4},
+    // dlt  name          description         type kind                 type nl  ether  osi pdu  pkttype  ifindex
+    {0,   "NULL",       "BSD loopback",     TypeKind::kAfHostOrder,    0,  4, false, 0, 4,   0, 0,    0, 0},
+    {1,   "EN10MB",     "Ethernet",         TypeKind::kEtherType,     12, 14, true,  3, 7,   0, 0,    0, 0},
+    {9,   "PPP",        "PPP",              TypeKind::kPppProtocol,    2,  4, false, 0, 4,   0, 0,    0, 0},
+    {12,  "RAW",        "Raw IP",           TypeKind::kIpVersion,      0,  0, false, 0, 4,   0, 0,    0, 0},
+    {50,  "PPP_SERIAL", "PPP over serial",  TypeKind::kPppProtocol,    2,  4, false, 0, 4,   0, 0,    0, 0},
+    {104, "C_HDLC",     "Cisco HDLC",       TypeKind::kEtherType,      2,  4, false, 1, 4,   0, 0,    0, 0},
+    {108, "LOOP",       "OpenBSD loopback", TypeKind::kAfNetworkOrder, 0,  4, false, 0, 4,   0, 0,    0, 0},
+    {113, "LINUX_SLL",  "Linux cooked v1",  TypeKind::kEtherType,     14, 16, false, 0, 4,   0, 2,    0, 0},
+    {228, "IPV4",       "Raw IPv4",         TypeKind::kFixedIpv4,      0,  0, false, 0, 4,   0, 0,    0, 0},
+    {229, "IPV6",       "Raw IPv6",         TypeKind::kFixedIpv6,      0,  0, false, 0, 4,   0, 0,    0, 0},
+    {276, "LINUX_SLL2", "Linux cooked v2",  TypeKind::kEtherType,      0, 20, false, 0, 4,  10, 1,    4, 4},
 };
 
 constexpr bool SortedByDlt() {

@@ -16,6 +16,9 @@ enum class TypeKind : uint8_t {
   kIpVersion,      // no link header: high nibble of the first byte (RAW)
   kAfHostOrder,    // 32-bit AF_ value in the capturing host's order (NULL)
   kAfNetworkOrder, // 32-bit AF_ value, big-endian (LOOP)
+  kPppProtocol,    // 16-bit PPP protocol number at type_off (PPP, PPP_SERIAL)
+  kFixedIpv4,      // no link header, IPv4 only (IPV4)
+  kFixedIpv6,      // no link header, IPv6 only (IPV6)
 };
 
 struct LinkType {
@@ -29,6 +32,7 @@ struct LinkType {
   uint32_t osi_off;       // OSI NLPID after the network-layer offset: past the
                           // 3-byte LLC header on Ethernet; libpcap reads it
                           // right at the payload on cooked captures
+  uint32_t osi_pdu_off;   // IS-IS PDU type after the network-layer offset
   // Where "inbound"/"outbound" and "ifindex" look: a field of the cooked
   // header, or (size 0) the kernel's ancillary packet type / ifindex.
   uint32_t pkttype_off;

@@ -40,11 +40,10 @@ struct ProtoInfo {
 const ProtoInfo& Info(ast::Proto p);
 
 // OSI protocols over 802.2 LLC (SAP 0xfe): the network-layer protocol id
-// (where: LinkType::osi_off), and IS-IS's PDU type 4 bytes after it.
+// and IS-IS's PDU type (where: LinkType::osi_off and osi_pdu_off).
 inline constexpr uint32_t kNlpidClnp = 0x81;
 inline constexpr uint32_t kNlpidEsis = 0x82;
 inline constexpr uint32_t kNlpidIsis = 0x83;
-inline constexpr uint32_t kOsiOffPduType = 4;  // from the NLPID
 
 struct OsiInfo {
   ast::Proto proto;
@@ -95,8 +94,9 @@ inline constexpr EtherToPpp kEtherToPpp[] = {
     {kSapIpx, 0x002b}, // IPX
     {kSapIsoNs, 0x0023},  // OSI
     {0x0042, 0x0031},  // bridging PDU (STP SAP)
-    {0x8847, 0x0281},  // MPLS unicast
 };
+// "mpls" over PPP (the keyword only: "ether proto 0x8847" stays 0x8847).
+inline constexpr uint32_t kPppMplsUnicast = 0x0281;
 
 // LINUX_SLL protocol values below 1536 that are not EtherTypes.
 inline constexpr uint32_t kSllP8023 = 0x0001;  // Novell "raw 802.3" (IPX without LLC)

@@ -699,6 +699,65 @@ void PutRaw(Rng& rng, Frame& f) {
   f.MarkHeaderEnd();
 }
 
+// DLT_PPP / DLT_PPP_SERIAL: address, control, PPP protocol, payload.
+void PutPpp(Rng& rng, Frame& f) {
+  static constexpr uint16_t kProtos[] = {0x0021, 0x0021, 0x0021, 0x0057, 0x0057, 0x0057,
+                                         0x0281, 0x0023, 0x0027, 0x0029, 0x002b, 0x8864,
+                                         0x0031, 0xc021};
+  f.Put8(0xff), f.Put8(0x03);
+  f.Hot();
+  const uint16_t p = rng.Chance(92) ? rng.Pick(kProtos) : rng.U16();
+  f.Put16(p);
+  switch (p) {
+    case 0x0021: return PutNetwork(rng, f, rng.Chance(95) ? Net::kIpv4 : Net::kIpv6);
+    case 0x0057: return PutNetwork(rng, f, rng.Chance(95) ? Net::kIpv6 : Net::kIpv4);
+    case 0x0281:
+      f.Hot();
+      f.Put32(16u << 12 | 1u << 8 | 64);
+      return PutNetwork(rng, f, PickIpNet(rng));
+    case 0x0023: {  // OSI: NLPID, length, version, id length, PDU type
+      static constexpr uint8_t kNlpid[] = {0x81, 0x82, 0x83, 0x83};
+      f.Hot();
+      f.Put8(rng.Pick(kNlpid));
+      f.Put8(27), f.Put8(1), f.Put8(0);
+      f.Hot();
+      f.Put8(static_cast<uint8_t>(15 + rng.Below(13)));
+      f.MarkHeaderEnd();
+      return f.PutRandom(rng, rng.Below(20));
+    }
+    default:
+      return PutNetwork(rng, f, rng.Chance(60) ? Net::kRandom : PickIpNet(rng));
+  }
+}
+
+// DLT_C_HDLC: address (unicast 0x0f or broadcast 0x8f), control, EtherType.
+void PutCiscoHdlc(Rng& rng, Frame& f) {
+  static constexpr uint16_t kTypes[] = {0x0800, 0x0800, 0x0800, 0x86dd, 0x86dd, 0x86dd,
+                                        0x8847, 0xfefe, 0x6003, 0x0806, 0x809b, 0x00e0};
+  f.Put8(rng.Chance(80) ? 0x0f : 0x8f), f.Put8(0);
+  f.Hot();
+  const uint16_t t = rng.Chance(92) ? rng.Pick(kTypes) : rng.U16();
+  f.Put16(t);
+  if (t == 0x0800) return PutNetwork(rng, f, Net::kIpv4);
+  if (t == 0x86dd) return PutNetwork(rng, f, Net::kIpv6);
+  if (t == 0x8847) {
+    f.Hot();
+    f.Put32(16u << 12 | 1u << 8 | 64);
+    return PutNetwork(rng, f, PickIpNet(rng));
+  }
+  if (t == 0xfefe) {
+    f.Put8(0x03);
+    f.Hot();
+    f.Put8(rng.Chance(70) ? 0x83 : 0x81);
+    f.Put8(27), f.Put8(1);
+    f.Hot();
+    f.Put8(static_cast<uint8_t>(15 + rng.Below(13)));
+    f.MarkHeaderEnd();
+    return f.PutRandom(rng, rng.Below(20));
+  }
+  PutNetwork(rng, f, rng.Chance(60) ? Net::kRandom : PickIpNet(rng));
+}
+
 // DLT_NULL (host order, little endian here) and DLT_LOOP (big endian).
 void PutAfHeader(Rng& rng, Frame& f, bool big_endian) {
   // libpcap on a pcap_open_dead handle tests AF_INET6 as this host's value
@@ -726,6 +785,11 @@ Frame BuildFrame(Rng& rng, int dlt) {
     case 113: PutSll(rng, f); break;
     case 276: PutSll2(rng, f); break;
     case 0: PutAfHeader(rng, f, false); break;
+    case 9:
+    case 50: PutPpp(rng, f); break;
+    case 104: PutCiscoHdlc(rng, f); break;
+    case 228: PutNetwork(rng, f, rng.Chance(95) ? Net::kIpv4 : Net::kRandom); break;
+    case 229: PutNetwork(rng, f, rng.Chance(95) ? Net::kIpv6 : Net::kRandom); break;
     case 108: PutAfHeader(rng, f, true); break;
     default: break;
   }
@@ -775,6 +839,8 @@ std::span<const DiffLinkType> DiffLinkTypes() {
   static constexpr DiffLinkType kTypes[] = {
       {1, "EN10MB", 262144},       {12, "RAW", 65535},  {113, "LINUX_SLL", 262144},
       {276, "LINUX_SLL2", 262144}, {0, "NULL", 262144}, {108, "LOOP", 96},
+      {9, "PPP", 262144},          {50, "PPP_SERIAL", 262144}, {104, "C_HDLC", 262144},
+      {228, "IPV4", 262144},       {229, "IPV6", 65535},
   };
   return kTypes;
 }

@@ -40,10 +40,11 @@ struct DiffLinkType {
   uint32_t snaplen;
 };
 
-// EN10MB, RAW, LINUX_SLL, LINUX_SLL2, NULL, LOOP.
+// EN10MB, RAW, LINUX_SLL, LINUX_SLL2, NULL, LOOP, PPP, PPP_SERIAL, C_HDLC,
+// IPV4, IPV6.
 std::span<const DiffLinkType> DiffLinkTypes();
 
-inline constexpr size_t kPacketsPerLinkType = 40000;
+inline constexpr size_t kPacketsPerLinkType = 24000;
 inline constexpr uint64_t kDefaultSeed = 0x62706663617021;  // "bpfcap!"
 
 // `count` frames for `dlt`. Same arguments, same frames.
