@@ -9,7 +9,14 @@
 //            ja  L1
 //
 // When both branches are far, two trampolines follow (jt first); when both
-// name the same far label, they share one. Adding trampolines only ever moves
+// name the same far label, they share one. A trampoline to a return is the
+// return itself, copied: `ret` costs one instruction like `ja` but ends the
+// path there, so the packet runs one instruction fewer and the program is no
+// longer.
+//
+//   before:  jeq #k, L1, L2          L1: ret #262144, more than 255 ahead
+//   after:   jeq #k jt 0 jf d2+1
+//            ret #262144 Adding trampolines only ever moves
 // targets further away, so the set of trampolines grows monotonically and
 // the layout loop reaches a fixed point after at most one pass per branch.
 #include "compiler/cbpf/assemble.h"
@@ -124,16 +131,21 @@ bool MarkFarBranches(const SymProgram& sym, std::vector<Resolved>* resolved) {
   return changed;
 }
 
-Insn Ja(uint32_t from, uint32_t to) {
+// The trampoline at output position `from` to symbolic instruction `target`
+// (output position `to`): a copy of it if it is a return, else a `ja`.
+Insn Trampoline(const SymProgram& sym, uint32_t target, uint32_t from, uint32_t to) {
+  const SymInsn& t = sym.insns[target];
+  if (BPF_CLASS(t.code) == BPF_RET) return Stmt(t.code, t.k);
   return Stmt(BPF_JMP | BPF_JA, to - from - 1);
 }
 
 // Appends sym.insns[i] and its trampolines at their final positions.
-void Emit(const SymInsn& insn, const Resolved& r,
+void Emit(const SymProgram& sym, const Resolved& r,
           const std::vector<uint32_t>& pos, size_t i, Program* out) {
+  const SymInsn& insn = sym.insns[i];
   const uint32_t p = pos[i];
   if (IsJa(insn.code)) {
-    out->push_back(Ja(p, pos[r.target_t]));
+    out->push_back(Stmt(BPF_JMP | BPF_JA, pos[r.target_t] - p - 1));
     return;
   }
   if (!IsConditional(insn.code)) {
@@ -145,15 +157,18 @@ void Emit(const SymInsn& insn, const Resolved& r,
   };
   if (r.Shared() && (r.far_t || r.far_f)) {
     out->push_back(Jump(insn.code, insn.k, 0, 0));
-    out->push_back(Ja(p + 1, pos[r.target_t]));
+    out->push_back(Trampoline(sym, r.target_t, p + 1, pos[r.target_t]));
     return;
   }
   uint8_t jt = r.far_t ? 0 : offset(r.target_t);
   uint8_t jf = r.far_f ? (r.far_t ? 1 : 0) : offset(r.target_f);
   out->push_back(Jump(insn.code, insn.k, jt, jf));
   uint32_t next = p + 1;
-  if (r.far_t) out->push_back(Ja(next++, pos[r.target_t]));
-  if (r.far_f) out->push_back(Ja(next, pos[r.target_f]));
+  if (r.far_t) {
+    out->push_back(Trampoline(sym, r.target_t, next, pos[r.target_t]));
+    ++next;
+  }
+  if (r.far_f) out->push_back(Trampoline(sym, r.target_f, next, pos[r.target_f]));
 }
 
 }  // namespace
@@ -177,7 +192,7 @@ bool Assemble(const SymProgram& sym, Program* out, std::string* error) {
   out->clear();
   out->reserve(pos.back());
   for (size_t i = 0; i < sym.insns.size(); ++i) {
-    Emit(sym.insns[i], resolved[i], pos, i, out);
+    Emit(sym, resolved[i], pos, i, out);
   }
   return true;
 }
