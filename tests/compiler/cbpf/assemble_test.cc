@@ -213,6 +213,61 @@ TEST(CbpfAssemble, BothBranchesToOneFarLabelShareATrampoline) {
   EXPECT_EQ(out[1], Stmt(BPF_RET | BPF_K, 1));
 }
 
+// Three tests jump to a far return and the last also to a far load: the
+// first two use the last one's copy of the return instead of their own.
+TEST(CbpfAssemble, NearbyFarBranchesShareATrampoline) {
+  SymProgram s;
+  uint32_t yes = s.NewLabel(), no = s.NewLabel();
+  uint32_t next1 = s.NewLabel(), next2 = s.NewLabel();
+  s.Emit(Cond(1, yes, next1));
+  s.Bind(next1);
+  s.Emit(Cond(2, yes, next2));
+  s.Bind(next2);
+  s.Emit(Cond(3, yes, no));
+  Fill(s, 300);
+  s.Bind(no);
+  s.Emit(Ld(1000));
+  s.Bind(yes);
+  s.Emit(Ret(1));
+  Program out = MustAssemble(s);
+  ASSERT_EQ(out.size(), 307u);
+  EXPECT_EQ(out[0], Jump(kJeq, 1, 2, 0));  // → out[3], the shared ret copy
+  EXPECT_EQ(out[1], Jump(kJeq, 2, 1, 0));
+  EXPECT_EQ(out[2], Jump(kJeq, 3, 0, 1));
+  EXPECT_EQ(out[3], Stmt(BPF_RET | BPF_K, 1));
+  EXPECT_EQ(out[4], Stmt(kJa, 300));  // 4 + 1 + 300 = 305: ld #1000
+  EXPECT_EQ(out[305], Stmt(BPF_LD | BPF_IMM, 1000));
+}
+
+// A jump over 200 tests that each jump to a far return is far while every
+// test has its own copy of the return (420 instructions), and back within
+// reach once they share one: it then loses its trampoline.
+TEST(CbpfAssemble, BranchesBackInReachLoseTheirTrampoline) {
+  SymProgram s;
+  uint32_t skip = s.NewLabel(), yes = s.NewLabel(), first = s.NewLabel();
+  s.Emit(Cond(0, skip, first));
+  s.Bind(first);
+  for (uint32_t i = 0; i < 200; ++i) {
+    uint32_t next = s.NewLabel();
+    s.Emit(Cond(i + 1, yes, next));
+    s.Bind(next);
+  }
+  Fill(s, 20);
+  s.Bind(skip);
+  s.Emit(Ld(1000));
+  Fill(s, 300);
+  s.Bind(yes);
+  s.Emit(Ret(1));
+  Program out = MustAssemble(s);
+  // The tests keep two copies of the return (sharing is greedy), and the
+  // first jump reaches ld #1000 directly.
+  ASSERT_EQ(out.size(), 1u + 200 + 2 + 20 + 1 + 300 + 1);
+  EXPECT_EQ(out[0], Jump(kJeq, 0, 222, 0));
+  EXPECT_EQ(out[223], Stmt(BPF_LD | BPF_IMM, 1000));
+  std::string error;
+  EXPECT_TRUE(Validate(out, &error)) << error;
+}
+
 TEST(CbpfAssemble, JaNeedsNoTrampoline) {
   SymProgram s;
   uint32_t far = s.NewLabel();
