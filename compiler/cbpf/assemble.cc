@@ -9,9 +9,35 @@
 //            ja  L1
 //
 // When both branches are far, two trampolines follow (jt first); when both
-// name the same far label, they share one. Adding trampolines only ever moves
-// targets further away, so the set of trampolines grows monotonically and
-// the layout loop reaches a fixed point after at most one pass per branch.
+// name the same far label, they share one. Adding trampolines only ever
+// moves targets further away, so the set of far branches grows
+// monotonically and the layout loop reaches a fixed point after at most one
+// pass per branch.
+//
+// Two refinements, both only ever shortening a path or the program:
+//
+// - A trampoline to a return is the return itself, copied: `ret` costs one
+//   instruction like `ja` but ends the path there.
+//
+// - A far branch uses a trampoline of a later jump to the same target when
+//   one lies within its reach, instead of its own. In a search tree's leaves
+//   ("jeq #k1 → accept; jeq #k2 → accept; jeq #k3 → accept, else L"), the
+//   copies of `ret` shrink to one per leaf:
+//
+//     jeq #k1 jt 0 jf 1              jeq #k1 jt 3 jf 0
+//     ret #262144                    jeq #k2 jt 2 jf 0
+//     jeq #k2 jt 0 jf 1        →     jeq #k3 jt 1 jf 0
+//     ret #262144                    ja  L
+//     jeq #k3 jt 1 jf 0              ret #262144
+//     ja  L
+//     ret #262144
+//
+//   Sharing is decided after the fixed point, from the last jump back to the
+//   first, using only trampolines that stay; then branches whose target has
+//   come within reach become direct again, and so on while anything changes.
+//   Each step only removes instructions, which moves no target further
+//   away, so every offset decided before still fits.
+
 #include "compiler/cbpf/assemble.h"
 
 #include <cstdint>
@@ -35,6 +61,8 @@ std::string Describe(size_t i, uint16_t code) {
          (op != nullptr ? std::string(op->mnemonic) : "jump") + "): ";
 }
 
+constexpr uint32_t kOwn = UINT32_MAX;
+
 // A symbolic instruction with its jump targets resolved to instruction
 // indices and the trampolines the layout currently gives it.
 struct Resolved {
@@ -42,11 +70,25 @@ struct Resolved {
   uint32_t target_f = 0;  // conditional jumps
   bool far_t = false;     // jt goes through a trampoline
   bool far_f = false;     // jf goes through a trampoline
+  // For a far branch: kOwn for a trampoline of its own right after the
+  // jump, else the index of the later jump whose trampoline it uses.
+  uint32_t via_t = kOwn;
+  uint32_t via_f = kOwn;
 
   bool Shared() const { return target_t == target_f; }
+  bool OwnT() const { return far_t && via_t == kOwn; }
+  bool OwnF() const { return far_f && via_f == kOwn; }
   uint32_t Trampolines() const {
-    if (Shared()) return (far_t || far_f) ? 1 : 0;
-    return (far_t ? 1 : 0) + (far_f ? 1 : 0);
+    if (Shared()) return (OwnT() || OwnF()) ? 1 : 0;
+    return (OwnT() ? 1 : 0) + (OwnF() ? 1 : 0);
+  }
+  // Output offset, from the jump's position, of its own trampoline to
+  // `target`; 0 if it has none.
+  uint32_t SlotFor(uint32_t target) const {
+    if (Shared()) return target == target_t && (OwnT() || OwnF()) ? 1 : 0;
+    if (OwnT() && target == target_t) return 1;
+    if (OwnF() && target == target_f) return OwnT() ? 2 : 1;
+    return 0;
   }
 };
 
@@ -124,36 +166,129 @@ bool MarkFarBranches(const SymProgram& sym, std::vector<Resolved>* resolved) {
   return changed;
 }
 
-Insn Ja(uint32_t from, uint32_t to) {
+// How many branches of other jumps go through each jump's own trampolines,
+// by the trampoline's target: through the jt one (or the one shared by both
+// branches) and through the jf one.
+struct SlotUsers {
+  std::vector<uint32_t> t, f;
+
+  explicit SlotUsers(const std::vector<Resolved>& resolved)
+      : t(resolved.size(), 0), f(resolved.size(), 0) {
+    for (const Resolved& r : resolved) {
+      if (r.far_t && r.via_t != kOwn) Add(resolved, r.via_t, r.target_t);
+      if (r.far_f && r.via_f != kOwn && !r.Shared()) Add(resolved, r.via_f, r.target_f);
+    }
+  }
+  void Add(const std::vector<Resolved>& resolved, uint32_t j, uint32_t target) {
+    ++(target == resolved[j].target_t ? t : f)[j];
+  }
+  bool Used(const Resolved& r, size_t i, uint32_t target) const {
+    return (target == r.target_t ? t : f)[i] != 0;
+  }
+};
+
+// Points far branches that have a trampoline of their own, used by no other
+// branch, at a later jump's trampoline to the same target within reach
+// (see the file comment). Returns whether anything changed.
+bool ShareTrampolines(const SymProgram& sym, std::vector<Resolved>* resolved) {
+  std::vector<Resolved>& rs = *resolved;
+  const std::vector<uint32_t> pos = Positions(rs);
+  SlotUsers users(rs);
+  auto later = [&](size_t i, uint32_t target) {
+    for (size_t j = i + 1; j < rs.size() && pos[j] - pos[i] <= kMaxOffset; ++j) {
+      if (!IsConditional(sym.insns[j].code)) continue;
+      const uint32_t slot = rs[j].SlotFor(target);
+      if (slot != 0 && pos[j] + slot - pos[i] - 1 <= kMaxOffset) return uint32_t(j);
+    }
+    return kOwn;
+  };
+  bool changed = false;
+  // From the last jump back: a jump's own trampolines are settled before
+  // the earlier jumps that may use them are.
+  for (size_t i = rs.size(); i-- > 0;) {
+    if (!IsConditional(sym.insns[i].code)) continue;
+    Resolved& r = rs[i];
+    auto share = [&](bool far, uint32_t* via, uint32_t target) {
+      if (!far || *via != kOwn || users.Used(r, i, target)) return;
+      *via = later(i, target);
+      if (*via == kOwn) return;
+      users.Add(rs, *via, target);
+      changed = true;
+    };
+    share(r.far_t, &r.via_t, r.target_t);
+    if (r.Shared()) {
+      r.via_f = r.via_t;
+    } else {
+      share(r.far_f, &r.via_f, r.target_f);
+    }
+  }
+  return changed;
+}
+
+// Makes far branches whose target is now within reach direct again, unless
+// other branches use their trampoline. Returns whether anything changed.
+bool DropNearTrampolines(const SymProgram& sym, std::vector<Resolved>* resolved) {
+  std::vector<Resolved>& rs = *resolved;
+  const std::vector<uint32_t> pos = Positions(rs);
+  const SlotUsers users(rs);
+  bool changed = false;
+  for (size_t i = 0; i < rs.size(); ++i) {
+    if (!IsConditional(sym.insns[i].code)) continue;
+    Resolved& r = rs[i];
+    auto drop = [&](bool* far, uint32_t* via, uint32_t target) {
+      if (!*far || pos[target] - pos[i] - 1 > kMaxOffset) return;
+      if (*via == kOwn && users.Used(r, i, target)) return;
+      *far = false;
+      *via = kOwn;
+      changed = true;
+    };
+    drop(&r.far_t, &r.via_t, r.target_t);
+    if (r.Shared()) {
+      r.far_f = r.far_t;
+      r.via_f = r.via_t;
+    } else {
+      drop(&r.far_f, &r.via_f, r.target_f);
+    }
+  }
+  return changed;
+}
+
+// The trampoline at output position `from` to symbolic instruction `target`
+// (output position `to`): a copy of it if it is a return, else a `ja`.
+Insn Trampoline(const SymProgram& sym, uint32_t target, uint32_t from, uint32_t to) {
+  const SymInsn& t = sym.insns[target];
+  if (BPF_CLASS(t.code) == BPF_RET) return Stmt(t.code, t.k);
   return Stmt(BPF_JMP | BPF_JA, to - from - 1);
 }
 
-// Appends sym.insns[i] and its trampolines at their final positions.
-void Emit(const SymInsn& insn, const Resolved& r,
+// Appends sym.insns[i] and its own trampolines at their final positions.
+void Emit(const SymProgram& sym, const std::vector<Resolved>& resolved,
           const std::vector<uint32_t>& pos, size_t i, Program* out) {
+  const SymInsn& insn = sym.insns[i];
+  const Resolved& r = resolved[i];
   const uint32_t p = pos[i];
   if (IsJa(insn.code)) {
-    out->push_back(Ja(p, pos[r.target_t]));
+    out->push_back(Stmt(BPF_JMP | BPF_JA, pos[r.target_t] - p - 1));
     return;
   }
   if (!IsConditional(insn.code)) {
     out->push_back(Stmt(insn.code, insn.k));
     return;
   }
-  auto offset = [&](uint32_t target) {
-    return static_cast<uint8_t>(pos[target] - p - 1);
+  // Where a branch lands: its target, or the trampoline it goes through.
+  auto offset = [&](bool far, uint32_t via, uint32_t target) {
+    if (!far) return static_cast<uint8_t>(pos[target] - p - 1);
+    const uint32_t owner = via == kOwn ? uint32_t(i) : via;
+    return static_cast<uint8_t>(pos[owner] + resolved[owner].SlotFor(target) - p - 1);
   };
-  if (r.Shared() && (r.far_t || r.far_f)) {
-    out->push_back(Jump(insn.code, insn.k, 0, 0));
-    out->push_back(Ja(p + 1, pos[r.target_t]));
-    return;
+  out->push_back(Jump(insn.code, insn.k, offset(r.far_t, r.via_t, r.target_t),
+                      offset(r.far_f, r.via_f, r.target_f)));
+  if (r.Trampolines() == 0) return;
+  if (r.Shared() || r.OwnT()) out->push_back(Trampoline(sym, r.target_t, p + 1, pos[r.target_t]));
+  if (!r.Shared() && r.OwnF()) {
+    const uint32_t at = p + (r.OwnT() ? 2 : 1);
+    out->push_back(Trampoline(sym, r.target_f, at, pos[r.target_f]));
   }
-  uint8_t jt = r.far_t ? 0 : offset(r.target_t);
-  uint8_t jf = r.far_f ? (r.far_t ? 1 : 0) : offset(r.target_f);
-  out->push_back(Jump(insn.code, insn.k, jt, jf));
-  uint32_t next = p + 1;
-  if (r.far_t) out->push_back(Ja(next++, pos[r.target_t]));
-  if (r.far_f) out->push_back(Ja(next, pos[r.target_f]));
 }
 
 }  // namespace
@@ -173,12 +308,20 @@ bool Assemble(const SymProgram& sym, Program* out, std::string* error) {
     }
   }
 
+  // Each pass after the fixed point removes a trampoline or a far branch,
+  // which only ever brings targets closer.
+  ShareTrampolines(sym, &resolved);
+  for (passes = 0; DropNearTrampolines(sym, &resolved) || ShareTrampolines(sym, &resolved);) {
+    if (++passes > max_passes) {
+      *error = "trampoline sharing did not converge";
+      return false;
+    }
+  }
+
   std::vector<uint32_t> pos = Positions(resolved);
   out->clear();
   out->reserve(pos.back());
-  for (size_t i = 0; i < sym.insns.size(); ++i) {
-    Emit(sym.insns[i], resolved[i], pos, i, out);
-  }
+  for (size_t i = 0; i < sym.insns.size(); ++i) Emit(sym, resolved, pos, i, out);
   return true;
 }
 

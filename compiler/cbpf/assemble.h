@@ -3,7 +3,8 @@
 // Takes a SymProgram in which every jump names a label, lays it out, and
 // resolves labels to the 8-bit forward offsets of classic BPF. A conditional
 // jump whose target is more than 255 instructions ahead goes through an
-// unconditional `ja` trampoline (32-bit offset) inserted after it; layout is
+// unconditional `ja` trampoline (32-bit offset) inserted after it, or by a
+// copy of the target when that is a `ret`; layout is
 // iterated to a fixed size with a hard bound. Jumps are forward only: a label
 // must be defined after every jump that names it, or Assemble fails.
 #pragma once

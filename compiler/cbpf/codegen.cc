@@ -2,6 +2,8 @@
 
 #include "compiler/cbpf/codegen.h"
 
+#include <algorithm>
+#include <utility>
 #include <vector>
 
 namespace bpfcap::cbpf {
@@ -57,7 +59,7 @@ class Generator {
     accept_ = out_->NewLabel();
     reject_ = out_->NewLabel();
     if (!ir::IsLeaf(p_.entry)) {
-      const std::vector<ir::BlockId> order = p_.Order();
+      const std::vector<ir::BlockId> order = Layout();
       labels_.assign(p_.num_blocks(), kNoLabel);
       for (ir::BlockId b : order) labels_[b] = out_->NewLabel();
       // Register state on entry to each block: the meet over predecessors.
@@ -92,6 +94,113 @@ class Generator {
   }
 
  private:
+  // Instructions to compute `id` into A from scratch (an estimate: it
+  // ignores what X already holds).
+  uint32_t EvalCost(ValueId id) const {
+    const ir::Value& v = v_[id];
+    switch (v.kind) {
+      case ValueKind::kConst:
+      case ValueKind::kLen: return 1;
+      case ValueKind::kLoad: return v.a == ir::kNoValue ? 1 : 2;
+      case ValueKind::kIpHdrLen: return 2;
+      case ValueKind::kNeg: return EvalCost(v.a) + 1;
+      case ValueKind::kBinary:
+        return EvalCost(v.a) + 1 + (v_.IsConst(v.b) ? 0 : EvalCost(v.b) + 1);
+    }
+    return 1;
+  }
+
+  // The order blocks are laid out in: the IR's reverse post-order, except
+  // that a block's false successor comes first (right after it) where that
+  // shortens the longest path. Only far jumps make a layout cost anything:
+  // a conditional jump over more than 255 instructions goes through a
+  // trampoline, one more instruction on that path. With estimates, bottom
+  // up, of each block's longest path L and of the size S of the code laid
+  // out for it (itself and the blocks it dominates), the near successor n
+  // and the far one f cost max(L(n), L(f) + [S(n) > 255]); ties keep the
+  // true successor near, so programs without far jumps keep the IR's order.
+  std::vector<ir::BlockId> Layout() const {
+    const std::vector<ir::BlockId> rpo = p_.Order();
+    const std::vector<bool> false_near = FalseNear(rpo);
+    // Reverse post-order of a DFS that visits the far successor first.
+    std::vector<ir::BlockId> post;
+    std::vector<uint8_t> state(p_.num_blocks(), 0);  // 0 new, 1 open, 2 done
+    std::vector<std::pair<ir::BlockId, int>> stack{{p_.entry, 0}};
+    state[p_.entry] = 1;
+    while (!stack.empty()) {
+      auto& [b, step] = stack.back();
+      if (step < 2) {
+        const ir::Block& blk = p_.block(b);
+        const ir::BlockId next = (step == 0) == false_near[b] ? blk.t : blk.f;
+        ++step;
+        if (!ir::IsLeaf(next) && state[next] == 0) {
+          state[next] = 1;
+          stack.push_back({next, 0});
+        }
+        continue;
+      }
+      state[b] = 2;
+      post.push_back(b);
+      stack.pop_back();
+    }
+    std::reverse(post.begin(), post.end());
+    return post;
+  }
+
+  // For each block, whether its false successor should be laid out first.
+  std::vector<bool> FalseNear(const std::vector<ir::BlockId>& rpo) const {
+    constexpr uint64_t kMaxJump = 255;
+    const size_t n = p_.num_blocks();
+    // Immediate dominators (the IR is a DAG: one pass in reverse post-order)
+    // and each block's own instructions: its test, and the loads unless its
+    // only predecessor left the value in A.
+    std::vector<uint32_t> rank(n, 0);
+    for (size_t i = 0; i < rpo.size(); ++i) rank[rpo[i]] = uint32_t(i);
+    std::vector<ir::BlockId> idom(n, ir::kReject);
+    std::vector<uint32_t> preds(n, 0);
+    std::vector<ValueId> pred_lhs(n, ir::kNoValue);
+    for (ir::BlockId b : rpo) {
+      for (ir::BlockId s : {p_.block(b).t, p_.block(b).f}) {
+        if (ir::IsLeaf(s)) continue;
+        ++preds[s];
+        pred_lhs[s] = p_.block(b).test.lhs;
+        ir::BlockId d = b;
+        for (ir::BlockId o = idom[s]; o != ir::kReject && o != d;) {
+          if (rank[o] > rank[d]) o = idom[o];
+          else d = idom[d];
+        }
+        idom[s] = d;
+      }
+    }
+    std::vector<uint64_t> own(n, 0), size(n, 0), longest(n, 0);
+    for (ir::BlockId b : rpo) {
+      const ir::Block& blk = p_.block(b);
+      own[b] = 1;
+      if (preds[b] != 1 || pred_lhs[b] != blk.test.lhs) own[b] += EvalCost(blk.test.lhs);
+      if (!v_.IsConst(blk.test.rhs)) own[b] += EvalCost(blk.test.rhs) + 1;
+      // Copies of far returns are shared between nearby jumps (assemble.cc)
+      // and left out.
+      size[b] = own[b];
+    }
+    for (auto it = rpo.rbegin(); it != rpo.rend(); ++it)
+      if (*it != p_.entry) size[idom[*it]] += size[*it];
+
+    std::vector<bool> false_near(n, false);
+    for (auto it = rpo.rbegin(); it != rpo.rend(); ++it) {
+      const ir::Block& blk = p_.block(*it);
+      auto path = [&](ir::BlockId s) { return ir::IsLeaf(s) ? uint64_t{1} : longest[s]; };
+      auto laid_out = [&](ir::BlockId s) {
+        return ir::IsLeaf(s) || idom[s] != *it ? uint64_t{0} : size[s];
+      };
+      const uint64_t lt = path(blk.t), lf = path(blk.f);
+      const uint64_t true_near = std::max(lt, lf + (laid_out(blk.t) > kMaxJump ? 1 : 0));
+      const uint64_t false_first = std::max(lf, lt + (laid_out(blk.f) > kMaxJump ? 1 : 0));
+      false_near[*it] = false_first < true_near;
+      longest[*it] = own[*it] + std::min(true_near, false_first);
+    }
+    return false_near;
+  }
+
   uint32_t Target(ir::BlockId b) const {
     if (b == ir::kAccept) return accept_;
     if (b == ir::kReject) return reject_;

@@ -7,8 +7,11 @@
 //         length from `ldxb 4*([k]&0xf)`), or a test's non-constant rhs.
 //   M[i]  spills for binary operations whose operands both need work,
 //         i = nesting depth (at most 16 deep).
-// Blocks are laid out in the IR's reverse post-order; each leaf becomes one
-// shared `ret`. Assemble() (assemble.cc) turns labels into offsets.
+// Blocks are laid out in the IR's reverse post-order, the true successor
+// right after its block, except where putting the false one there shortens
+// the worst-case path (jumps over more than 255 instructions cost a `ja`);
+// each leaf becomes one shared `ret`. Assemble() (assemble.cc) turns labels
+// into offsets.
 #pragma once
 
 #include <cstdint>

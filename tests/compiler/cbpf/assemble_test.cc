@@ -120,7 +120,8 @@ TEST(CbpfAssemble, ShortPrograms) {
   }
 }
 
-// jeq far, near; `fill` loads; ret #1 (far); the jump's jt crosses `fill`.
+// jeq far, near; `fill` loads; ld #1000 (far); ret #1. The jump's jt
+// crosses `fill`.
 SymProgram FarTrue(int fill) {
   SymProgram s;
   uint32_t far = s.NewLabel(), near = s.NewLabel();
@@ -128,22 +129,41 @@ SymProgram FarTrue(int fill) {
   s.Bind(near);
   Fill(s, fill);
   s.Bind(far);
+  s.Emit(Ld(1000));
   s.Emit(Ret(1));
   return s;
 }
 
 TEST(CbpfAssemble, OffsetOf255FitsWithoutTrampoline) {
   Program out = MustAssemble(FarTrue(255));
-  ASSERT_EQ(out.size(), 257u);
+  ASSERT_EQ(out.size(), 258u);
   EXPECT_EQ(out[0], Jump(kJeq, 7, 255, 0));
 }
 
 TEST(CbpfAssemble, LongJumpUsesJaTrampoline) {
   Program out = MustAssemble(FarTrue(256));
-  ASSERT_EQ(out.size(), 259u);
+  ASSERT_EQ(out.size(), 260u);
   EXPECT_EQ(out[0], Jump(kJeq, 7, 0, 1));  // jf skips the trampoline
-  EXPECT_EQ(out[1], Stmt(kJa, 256));       // lands on ret #1 at 258
-  EXPECT_EQ(out[258], Stmt(BPF_RET | BPF_K, 1));
+  EXPECT_EQ(out[1], Stmt(kJa, 256));       // lands on ld #1000 at 258
+  EXPECT_EQ(out[258], Stmt(BPF_LD | BPF_IMM, 1000));
+}
+
+// A far return is copied into the trampoline's slot: same size, and the
+// packet stops there instead of running a `ja` and then the `ret`.
+TEST(CbpfAssemble, FarReturnIsCopiedInsteadOfJumpedTo) {
+  SymProgram s;
+  uint32_t yes = s.NewLabel(), no = s.NewLabel();
+  s.Emit(Cond(7, yes, no));
+  s.Bind(no);
+  Fill(s, 300);
+  s.Bind(yes);
+  s.Emit(S(BPF_RET | kRetA, 0));
+  Program out = MustAssemble(s);
+  ASSERT_EQ(out.size(), 303u);
+  EXPECT_EQ(out[0], Jump(kJeq, 7, 0, 1));
+  EXPECT_EQ(out[1], Stmt(BPF_RET | kRetA, 0));
+  EXPECT_EQ(out[302], Stmt(BPF_RET | kRetA, 0));
+  EXPECT_EQ(LongestPath(out), 302u);  // jf: 300 loads and the ret
 }
 
 TEST(CbpfAssemble, FarFalseBranchUsesTrampoline) {
@@ -158,7 +178,7 @@ TEST(CbpfAssemble, FarFalseBranchUsesTrampoline) {
   Program out = MustAssemble(s);
   ASSERT_EQ(out.size(), 304u);
   EXPECT_EQ(out[0], Jump(kJeq, 7, 2, 0));  // jt skips trampoline and ld #1
-  EXPECT_EQ(out[1], Stmt(kJa, 301));
+  EXPECT_EQ(out[1], Stmt(BPF_RET | BPF_K, 1));  // the far ret, copied
   EXPECT_EQ(out[303], Stmt(BPF_RET | BPF_K, 1));
 }
 
@@ -174,8 +194,8 @@ TEST(CbpfAssemble, BothBranchesFarGetOneTrampolineEach) {
   Program out = MustAssemble(s);
   ASSERT_EQ(out.size(), 305u);
   EXPECT_EQ(out[0], Jump(kJeq, 7, 0, 1));
-  EXPECT_EQ(out[1], Stmt(kJa, 301));  // 1 + 1 + 301 = 303: ret #1
-  EXPECT_EQ(out[2], Stmt(kJa, 301));  // 2 + 1 + 301 = 304: ret #0
+  EXPECT_EQ(out[1], Stmt(BPF_RET | BPF_K, 1));  // copies of the far returns
+  EXPECT_EQ(out[2], Stmt(BPF_RET | BPF_K, 0));
   EXPECT_EQ(out[303], Stmt(BPF_RET | BPF_K, 1));
   EXPECT_EQ(out[304], Stmt(BPF_RET | BPF_K, 0));
 }
@@ -190,7 +210,62 @@ TEST(CbpfAssemble, BothBranchesToOneFarLabelShareATrampoline) {
   Program out = MustAssemble(s);
   ASSERT_EQ(out.size(), 303u);
   EXPECT_EQ(out[0], Jump(kJeq, 7, 0, 0));
-  EXPECT_EQ(out[1], Stmt(kJa, 300));
+  EXPECT_EQ(out[1], Stmt(BPF_RET | BPF_K, 1));
+}
+
+// Three tests jump to a far return and the last also to a far load: the
+// first two use the last one's copy of the return instead of their own.
+TEST(CbpfAssemble, NearbyFarBranchesShareATrampoline) {
+  SymProgram s;
+  uint32_t yes = s.NewLabel(), no = s.NewLabel();
+  uint32_t next1 = s.NewLabel(), next2 = s.NewLabel();
+  s.Emit(Cond(1, yes, next1));
+  s.Bind(next1);
+  s.Emit(Cond(2, yes, next2));
+  s.Bind(next2);
+  s.Emit(Cond(3, yes, no));
+  Fill(s, 300);
+  s.Bind(no);
+  s.Emit(Ld(1000));
+  s.Bind(yes);
+  s.Emit(Ret(1));
+  Program out = MustAssemble(s);
+  ASSERT_EQ(out.size(), 307u);
+  EXPECT_EQ(out[0], Jump(kJeq, 1, 2, 0));  // → out[3], the shared ret copy
+  EXPECT_EQ(out[1], Jump(kJeq, 2, 1, 0));
+  EXPECT_EQ(out[2], Jump(kJeq, 3, 0, 1));
+  EXPECT_EQ(out[3], Stmt(BPF_RET | BPF_K, 1));
+  EXPECT_EQ(out[4], Stmt(kJa, 300));  // 4 + 1 + 300 = 305: ld #1000
+  EXPECT_EQ(out[305], Stmt(BPF_LD | BPF_IMM, 1000));
+}
+
+// A jump over 200 tests that each jump to a far return is far while every
+// test has its own copy of the return (420 instructions), and back within
+// reach once they share one: it then loses its trampoline.
+TEST(CbpfAssemble, BranchesBackInReachLoseTheirTrampoline) {
+  SymProgram s;
+  uint32_t skip = s.NewLabel(), yes = s.NewLabel(), first = s.NewLabel();
+  s.Emit(Cond(0, skip, first));
+  s.Bind(first);
+  for (uint32_t i = 0; i < 200; ++i) {
+    uint32_t next = s.NewLabel();
+    s.Emit(Cond(i + 1, yes, next));
+    s.Bind(next);
+  }
+  Fill(s, 20);
+  s.Bind(skip);
+  s.Emit(Ld(1000));
+  Fill(s, 300);
+  s.Bind(yes);
+  s.Emit(Ret(1));
+  Program out = MustAssemble(s);
+  // The tests keep two copies of the return (sharing is greedy), and the
+  // first jump reaches ld #1000 directly.
+  ASSERT_EQ(out.size(), 1u + 200 + 2 + 20 + 1 + 300 + 1);
+  EXPECT_EQ(out[0], Jump(kJeq, 0, 222, 0));
+  EXPECT_EQ(out[223], Stmt(BPF_LD | BPF_IMM, 1000));
+  std::string error;
+  EXPECT_TRUE(Validate(out, &error)) << error;
 }
 
 TEST(CbpfAssemble, JaNeedsNoTrampoline) {
@@ -217,19 +292,20 @@ TEST(CbpfAssemble, TrampolinesCascadeToAFixedPoint) {
   s.Bind(after_b);
   Fill(s, 254);  // 2..255
   s.Bind(a_target);
-  s.Emit(Ret(1));  // 256: offset 255 from A
+  s.Emit(Ld(1001));  // 256: offset 255 from A
   Fill(s, 100);
   s.Bind(b_target);
+  s.Emit(Ld(1002));
   s.Emit(Ret(2));
   Program out = MustAssemble(s);
-  // A, A's trampoline, B, B's trampoline, 254 loads, ret #1 at 258.
-  ASSERT_EQ(out.size(), 360u);
+  // A, A's trampoline, B, B's trampoline, 254 loads, ld #1001 at 258.
+  ASSERT_EQ(out.size(), 361u);
   EXPECT_EQ(out[0], Jump(kJeq, 1, 0, 1));
   EXPECT_EQ(out[1], Stmt(kJa, 256));  // 1 + 1 + 256 = 258
   EXPECT_EQ(out[2], Jump(kJeq, 2, 0, 1));
   EXPECT_EQ(out[3], Stmt(kJa, 355));  // 3 + 1 + 355 = 359
-  EXPECT_EQ(out[258], Stmt(BPF_RET | BPF_K, 1));
-  EXPECT_EQ(out[359], Stmt(BPF_RET | BPF_K, 2));
+  EXPECT_EQ(out[258], Stmt(BPF_LD | BPF_IMM, 1001));
+  EXPECT_EQ(out[359], Stmt(BPF_LD | BPF_IMM, 1002));
   std::string error;
   EXPECT_TRUE(Validate(out, &error)) << error;
 }
@@ -319,16 +395,17 @@ TEST(CbpfAssemble, EmptyProgramAssemblesToEmpty) {
 }
 
 // Random programs of conditional jumps, loads and returns, each with a
-// unique k, one label per instruction. In the output, dropping the `ja`s
-// must give back the symbolic sequence, every `ja` must sit in the
-// trampoline block right after a conditional jump, and every branch must
-// reach (directly or through one trampoline) its label's instruction.
+// unique k, one label per instruction. In the output, dropping the
+// trampolines must give back the symbolic sequence, every trampoline (a `ja`,
+// or a copy of a far `ret`) must sit right after a conditional jump, and
+// every branch must reach (directly or through one trampoline) its label's
+// instruction, or a copy of it if that is a return.
 TEST(CbpfAssemble, RandomLongProgramsKeepEveryTarget) {
   std::mt19937 rng(4242);
   auto below = [&](uint32_t n) {
     return std::uniform_int_distribution<uint32_t>(0, n - 1)(rng);
   };
-  int trampolines = 0;
+  int trampolines = 0, copies = 0;
   for (int round = 0; round < 200; ++round) {
     const uint32_t n = 2 + below(round % 10 == 0 ? 3000 : 700);
     SymProgram sym;
@@ -355,11 +432,13 @@ TEST(CbpfAssemble, RandomLongProgramsKeepEveryTarget) {
 
     std::vector<uint32_t> pos;  // symbolic index → output index
     for (uint32_t p = 0; p < out.size(); ++p) {
-      if (out[p].code == kJa) {
+      // A copied return names a symbolic instruction further ahead.
+      const bool copy = out[p].code == (BPF_RET | BPF_K) && out[p].k > pos.size();
+      if (out[p].code == kJa || copy) {
         ASSERT_FALSE(pos.empty()) << "round " << round;
         uint32_t owner = pos.back();
         ASSERT_TRUE(p == owner + 1 || p == owner + 2) << "round " << round;
-        ++trampolines;
+        ++(copy ? copies : trampolines);
         continue;
       }
       ASSERT_EQ(out[p].k, pos.size()) << "round " << round << " at " << p;
@@ -367,19 +446,21 @@ TEST(CbpfAssemble, RandomLongProgramsKeepEveryTarget) {
       pos.push_back(p);
     }
     ASSERT_EQ(pos.size(), n);
+    // The instruction a branch lands on, after its trampoline if any.
     auto land = [&](uint32_t from, uint8_t off) {
       uint32_t q = from + 1 + off;
       if (out[q].code == kJa) q = q + 1 + out[q].k;
-      return q;
+      return out[q];
     };
     for (uint32_t i = 0; i < n; ++i) {
       if (sym.insns[i].code != kJeq) continue;
       const Insn& j = out[pos[i]];
-      ASSERT_EQ(land(pos[i], j.jt), pos[sym.insns[i].jt]) << "round " << round;
-      ASSERT_EQ(land(pos[i], j.jf), pos[sym.insns[i].jf]) << "round " << round;
+      ASSERT_EQ(land(pos[i], j.jt), out[pos[sym.insns[i].jt]]) << "round " << round;
+      ASSERT_EQ(land(pos[i], j.jf), out[pos[sym.insns[i].jf]]) << "round " << round;
     }
   }
   EXPECT_GT(trampolines, 1000);  // far branches were common
+  EXPECT_GT(copies, 100);        // and so were far returns
 }
 
 }  // namespace
