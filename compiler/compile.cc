@@ -7,6 +7,7 @@
 #include "compiler/cbpf/assemble.h"
 #include "compiler/cbpf/cbpf.h"
 #include "compiler/cbpf/codegen.h"
+#include "compiler/cbpf/merge_tails.h"
 #include "compiler/ir.h"
 #include "compiler/libpcap_proof.h"
 #include "compiler/lower.h"
@@ -69,6 +70,7 @@ CompileResult Compile(std::string_view expr, const CompileOptions& opts, DumpSta
 
   cbpf::SymProgram sym;
   if (!cbpf::Generate(prog, opts.snaplen, &sym, &r.diag)) return r;
+  if (opts.optimize) cbpf::MergeTails(&sym);
   std::string err;
   if (!cbpf::Assemble(sym, &r.program, &err)) {
     r.diag = Diag{Diag::Code::kLimit, {}, "internal error: " + err};

@@ -65,7 +65,9 @@ class Generator {
       // Register state on entry to each block: the meet over predecessors.
       std::vector<RegState> in(p_.num_blocks());
       std::vector<bool> seen(p_.num_blocks(), false);
-      for (ir::BlockId b : order) {
+      for (size_t i = 0; i < order.size(); ++i) {
+        const ir::BlockId b = order[i];
+        next_label_ = i + 1 < order.size() ? labels_[order[i + 1]] : kNoLabel;
         out_->Bind(labels_[b]);
         state_ = b == p_.entry ? RegState{} : in[b];
         if (!EmitBlock(p_.block(b))) return false;
@@ -309,12 +311,81 @@ class Generator {
     return true;
   }
 
+  // A block whose edges agree matters only for its loads (a probe, see
+  // opt/probes.cc). When every load is at a fixed offset, loading the one
+  // that reaches furthest rejects exactly the packets the test would: emit
+  // that load and go on. False: not such a block; emit it as a test.
+  bool EmitProbe(const ir::Block& b) {
+    ValueId widest = ir::kNoValue;
+    uint32_t end = 0;
+    bool simple = true;
+    int loads = 0;
+    auto visit = [&](auto&& self, ValueId id) -> void {
+      const ir::Value& v = v_[id];
+      switch (v.kind) {
+        case ValueKind::kConst:
+        case ValueKind::kLen: return;
+        case ValueKind::kLoad:
+          ++loads;
+          if (v.k >= ir::kNeverInPacket && v.a == ir::kNoValue) {
+            simple = false;
+          } else if (v.a != ir::kNoValue) {
+            widest = id;  // indexed: fine as the only load (see below)
+            end = UINT32_MAX;
+            if (!OnlyLoads(v.a)) simple = false;
+          } else if (v.k + v.size > end) {
+            end = v.k + v.size;
+            widest = id;
+          }
+          return;
+        case ValueKind::kNeg: return self(self, v.a);
+        case ValueKind::kBinary:
+          if (v.op == ast::BinOp::kDiv || v.op == ast::BinOp::kMod) simple = false;
+          self(self, v.a);
+          self(self, v.b);
+          return;
+        default: simple = false; return;
+      }
+    };
+    visit(visit, b.test.lhs);
+    visit(visit, b.test.rhs);
+    // Several loads: only fixed ones, where the furthest implies the rest.
+    if (!simple || widest == ir::kNoValue || (end == UINT32_MAX && loads > 1)) return false;
+    if (!EvalA(widest)) return false;
+    if (b.t == ir::kAccept) {
+      out_->Emit(SymInsn{BPF_RET | BPF_K, snaplen_});
+    } else if (b.t == ir::kReject) {
+      out_->Emit(SymInsn{BPF_RET | BPF_K, 0});
+    } else if (labels_[b.t] != next_label_) {
+      out_->Emit(SymInsn{BPF_JMP | BPF_JA, 0, Target(b.t), kNoLabel});
+    }
+    return true;
+  }
+
+  // The value is computed by loads and arithmetic that cannot fail otherwise
+  // (an index such as the IPv4 header length).
+  bool OnlyLoads(ValueId id) const {
+    const ir::Value& v = v_[id];
+    switch (v.kind) {
+      case ValueKind::kConst:
+      case ValueKind::kLen:
+      case ValueKind::kIpHdrLen: return true;
+      case ValueKind::kLoad: return v.a == ir::kNoValue || OnlyLoads(v.a);
+      case ValueKind::kNeg: return OnlyLoads(v.a);
+      case ValueKind::kBinary:
+        return v.op != ast::BinOp::kDiv && v.op != ast::BinOp::kMod && OnlyLoads(v.a) &&
+               OnlyLoads(v.b);
+    }
+    return false;
+  }
+
   bool EmitBlock(const ir::Block& b) {
     const ir::Test& t = b.test;
     if (v_.FailsOnEveryPacket(t.lhs) || v_.FailsOnEveryPacket(t.rhs)) {
       out_->Emit(SymInsn{BPF_RET | BPF_K, 0});  // as the load or division would
       return true;
     }
+    if (b.t == b.f && EmitProbe(b)) return true;
     uint16_t code = BPF_JMP | JmpCode(t.cmp);
     uint32_t k = 0;
     if (v_.IsConst(t.rhs)) {
@@ -337,6 +408,7 @@ class Generator {
   RegState state_;
   int depth_ = 0;
   uint32_t accept_ = kNoLabel, reject_ = kNoLabel;
+  uint32_t next_label_ = kNoLabel;  // the label of the block laid out next
   std::vector<uint32_t> labels_;
 };
 

@@ -13,9 +13,17 @@ namespace bpfcap::opt {
 // (thread_branches.cc).
 bool ThreadBranches(ir::Program& p);
 
-// Turns long chains of equality tests on the same values into balanced
-// search trees (switch_trees.cc).
-bool BuildSwitchTrees(ir::Program& p);
+// Turns chains of equality tests on the same values into staged runs or,
+// past `linear_max` keys per value, balanced search trees (switch_trees.cc).
+struct SwitchTreeOptions {
+  size_t min_chain = 4;    // shorter chains are left alone
+  size_t linear_max = 32;  // a value with at most this many keys gets a run of ==
+};
+bool BuildSwitchTrees(ir::Program& p, const SwitchTreeOptions& options = {});
+
+// Turns tests that matter only for their loads into probes and drops probes
+// that a later load subsumes (probes.cc).
+bool ReduceProbes(ir::Program& p);
 
 // Drops unreachable blocks and merges identical ones (simplify.cc).
 bool Simplify(ir::Program& p);

@@ -13,6 +13,7 @@ bool Optimize(ir::Program& p) {
     changed |= Simplify(p);
     if (!changed) {
       BuildSwitchTrees(p);
+      if (ReduceProbes(p)) Simplify(p);
       return true;
     }
   }

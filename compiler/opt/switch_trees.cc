@@ -47,8 +47,13 @@
 namespace bpfcap::opt {
 namespace {
 
-constexpr size_t kMinChain = 8;  // shorter chains stay linear: trees cost size
+// A tree's leaves are runs of at most this many `==` tests.
 constexpr size_t kLinearLeaf = 3;
+// SwitchTreeOptions::linear_max: a value with few keys gets a run of `==`
+// tests rather than a tree, since a tree spends about one `>=` test per key
+// on top of the `==` tests, which on short and medium chains costs more
+// instructions than the tests per packet it saves. (The per-packet bound that
+// matters is for long chains: at N = 1,000, at most 40 instructions.)
 // Instructions per ten keys, as the code generator lays a large tree out:
 // the `==` test, a share of the `>=` tests and of the trampolines and
 // copies of returns that the leaves' far jumps share (about one pair per 255
@@ -105,7 +110,7 @@ struct Key {
 
 class SwitchBuilder {
  public:
-  explicit SwitchBuilder(ir::Program& p) : p_(p), v_(p.values) {}
+  SwitchBuilder(ir::Program& p, const SwitchTreeOptions& o) : p_(p), v_(p.values), opts_(o) {}
 
   bool Run() {
     const std::vector<ir::BlockId> order = p_.Order();
@@ -126,7 +131,7 @@ class SwitchBuilder {
         chain.push_back(n);
       }
       for (ir::BlockId c : chain) in_chain[c] = true;
-      if (chain.size() < kMinChain) continue;
+      if (chain.size() < opts_.min_chain) continue;
       Rewrite(chain);
       changed = true;
     }
@@ -210,17 +215,21 @@ class SwitchBuilder {
   }
 
   ir::BlockId Tree(ir::ValueId v, const std::vector<Key>& keys, ir::BlockId miss) {
+    if (keys.size() <= opts_.linear_max) return Linear(v, keys, 0, keys.size(), miss);
     return Tree(v, keys, 0, keys.size(), miss);
+  }
+
+  ir::BlockId Linear(ir::ValueId v, const std::vector<Key>& keys, size_t lo, size_t hi,
+                     ir::BlockId miss) {
+    ir::BlockId next = miss;
+    for (size_t i = hi; i-- > lo;)
+      next = p_.AddBlock(ir::Test{v, ir::Cmp::kEq, v_.Const(keys[i].k)}, keys[i].target, next);
+    return next;
   }
 
   ir::BlockId Tree(ir::ValueId v, const std::vector<Key>& keys, size_t lo, size_t hi,
                    ir::BlockId miss) {
-    if (hi - lo <= kLinearLeaf) {
-      ir::BlockId next = miss;
-      for (size_t i = hi; i-- > lo;)
-        next = p_.AddBlock(ir::Test{v, ir::Cmp::kEq, v_.Const(keys[i].k)}, keys[i].target, next);
-      return next;
-    }
+    if (hi - lo <= kLinearLeaf) return Linear(v, keys, lo, hi, miss);
     const size_t mid = hi - shape_.NearSize(hi - lo);
     const ir::BlockId upper = Tree(v, keys, mid, hi, miss);
     const ir::BlockId lower = Tree(v, keys, lo, mid, miss);
@@ -229,12 +238,15 @@ class SwitchBuilder {
 
   ir::Program& p_;
   ir::Values& v_;
+  SwitchTreeOptions opts_;
   std::vector<uint32_t> preds_;
   TreeShape shape_;
 };
 
 }  // namespace
 
-bool BuildSwitchTrees(ir::Program& p) { return SwitchBuilder(p).Run(); }
+bool BuildSwitchTrees(ir::Program& p, const SwitchTreeOptions& options) {
+  return SwitchBuilder(p, options).Run();
+}
 
 }  // namespace bpfcap::opt

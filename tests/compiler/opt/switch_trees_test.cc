@@ -101,12 +101,33 @@ const Case kCases[] = {
      "b8: ld[30] == 0x3 ? accept : reject\n"},
 };
 
+// Trees from small chains: thresholds lowered so that the shapes fit here.
 TEST(BuildSwitchTrees, ChainsBecomeTrees) {
+  opt::SwitchTreeOptions small;
+  small.min_chain = 8;
+  small.linear_max = 3;
   for (const Case& c : kCases) {
     ir::Program p = Chain(c.chain);
-    opt::BuildSwitchTrees(p);
+    opt::BuildSwitchTrees(p, small);
     EXPECT_EQ(ir::Dump(p), c.after) << c.name;
   }
+}
+
+// With the default thresholds, medium chains become staged runs: each value
+// loaded once per stage, a match first tested after the second load still
+// loading it (the probe "ld[30] == 0 ? accept : accept").
+TEST(BuildSwitchTrees, MediumChainsBecomeStagedRuns) {
+  ir::Program p = Chain({{26, 1}, {30, 1}, {26, 2}, {30, 2}, {26, 3}, {30, 3}});
+  opt::BuildSwitchTrees(p);
+  EXPECT_EQ(ir::Dump(p),
+            "entry: b0\n"
+            "b0: ld[26] == 0x1 ? accept : b1\n"
+            "b1: ld[26] == 0x2 ? b3 : b2\n"
+            "b2: ld[26] == 0x3 ? b3 : b4\n"
+            "b3: ld[30] == 0 ? accept : accept\n"
+            "b4: ld[30] == 0x1 ? accept : b5\n"
+            "b5: ld[30] == 0x2 ? accept : b6\n"
+            "b6: ld[30] == 0x3 ? accept : reject\n");
 }
 
 // --- End to end ------------------------------------------------------------
