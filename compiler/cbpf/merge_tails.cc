@@ -54,6 +54,7 @@ bool MergeTails(SymProgram* sym) {
   // through into a dropped one. Keep a copy when its run is too short to pay.
   std::vector<bool> keep(n, false);
   for (uint32_t i = 0; i < n; ++i) keep[i] = last[cls[i]] == i;
+  keep[0] = true;  // the program starts there
   for (uint32_t i = 1; i < n; ++i) {
     if (keep[i] || !keep[i - 1] || !FallsThrough(in[i - 1])) continue;
     // A run of dropped instructions entered by fall-through: worth it only if
