@@ -20,6 +20,7 @@ constexpr int16_t kXdpData = offsetof(struct xdp_md, data);
 constexpr int16_t kXdpDataEnd = offsetof(struct xdp_md, data_end);
 constexpr int16_t kLoadBuf = -8;      // fp-8: bytes copied out by the helper
 constexpr int16_t kSpillBase = -16;   // fp-16-8*d: spill of value register d
+constexpr ir::BlockId kNoBlock = ir::kAccept - 1;  // "no block laid out next"
 constexpr int kMaxSpills = 48;        // spills stay inside the 512-byte stack
 constexpr uint32_t kMaxHelperOffset = 0x7fffffff;  // bpf_skb_load_bytes: > INT_MAX fails
 
@@ -88,7 +89,7 @@ class Generator {
       labels_.assign(p_.num_blocks(), kNoLabel);
       for (ir::BlockId b : order) labels_[b] = out_->NewLabel();
       for (size_t i = 0; i < order.size(); ++i) {
-        const ir::BlockId next = i + 1 < order.size() ? order[i + 1] : ir::kNoValue;
+        const ir::BlockId next = i + 1 < order.size() ? order[i + 1] : kNoBlock;
         out_->Bind(labels_[order[i]]);
         if (!EmitBlock(p_.block(order[i]), next)) return false;
       }
