@@ -20,7 +20,6 @@ constexpr int16_t kXdpData = offsetof(struct xdp_md, data);
 constexpr int16_t kXdpDataEnd = offsetof(struct xdp_md, data_end);
 constexpr int16_t kLoadBuf = -8;      // fp-8: bytes copied out by the helper
 constexpr int16_t kSpillBase = -16;   // fp-16-8*d: spill of value register d
-constexpr ir::BlockId kNoBlock = ir::kAccept - 1;  // "no block laid out next"
 constexpr int kMaxSpills = 48;        // spills stay inside the 512-byte stack
 constexpr uint32_t kMaxHelperOffset = 0x7fffffff;  // bpf_skb_load_bytes: > INT_MAX fails
 
@@ -82,14 +81,15 @@ class Generator {
     accept_ = out_->NewLabel();
     reject_ = out_->NewLabel();
     EmitPrologue();
-    if (ir::IsLeaf(p_.entry)) {
-      Emit(Ja(p_.entry == ir::kAccept ? accept_ : reject_));
-    } else {
+    if (p_.entry == ir::kReject) {
+      Emit(Ja(reject_));
+    } else if (p_.entry != ir::kAccept) {  // accept: fall into the leaf
       const std::vector<ir::BlockId> order = Reachable();
       labels_.assign(p_.num_blocks(), kNoLabel);
       for (ir::BlockId b : order) labels_[b] = out_->NewLabel();
       for (size_t i = 0; i < order.size(); ++i) {
-        const ir::BlockId next = i + 1 < order.size() ? order[i + 1] : kNoBlock;
+        // The accept leaf is laid out right after the last block.
+        const ir::BlockId next = i + 1 < order.size() ? order[i + 1] : ir::kAccept;
         out_->Bind(labels_[order[i]]);
         if (!EmitBlock(p_.block(order[i]), next)) return false;
       }
@@ -184,7 +184,11 @@ class Generator {
   }
 
   void EmitLeaves() {
-    bool use_accept = false, use_reject = false;
+    // Control falls into the accept leaf unless the last block ends in a jump.
+    const uint8_t last = out_->insns.back().insn.code;
+    bool use_accept = last != (BPF_JMP | static_cast<uint8_t>(JmpOp::kJa)) &&
+                      last != (BPF_JMP | static_cast<uint8_t>(JmpOp::kExit));
+    bool use_reject = false;
     for (const SymInsn& i : out_->insns) {
       use_accept |= i.target == accept_;
       use_reject |= i.target == reject_;
