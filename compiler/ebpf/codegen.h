@@ -51,6 +51,14 @@
 // and XDP_DROP (1), so that a test run tells them apart; a firewall passes
 // the inverse pair to drop what matches.
 //
+// Not yet: the kernel's ancillary fields. A fixed load at or past
+// ir::kNeverInPacket rejects here, as in cbpf::Run, including the loads of
+// known ancillary fields (SKF_AD_PKTTYPE for "inbound"/"outbound",
+// SKF_AD_IFINDEX, the VLAN tag of CompileOptions::for_kernel) that a cBPF
+// program attached to a socket reads from the skb. A socket filter could read
+// them from struct __sk_buff (pkt_type, ifindex, vlan_tci, vlan_present);
+// XDP has no packet type and sees ingress only.
+//
 // Does not: use maps, helpers other than bpf_skb_load_bytes, loops or
 // backward jumps; emit unreachable instructions (the verifier refuses them:
 // blocks reachable only through a test that always fails are dropped).
