@@ -10,6 +10,7 @@ CXX      ?= g++
 CXXFLAGS ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow
 ALLCXX   := -std=c++20 $(WARN) $(CXXFLAGS) $(EXTRA_CXXFLAGS) -Iinclude -I. -I$(BUILD)/gen -MMD -MP
+LDLIBS   := -lbpf
 LDLIBS_T := -lgtest -lgtest_main -lpcap -lpthread
 Q        := $(if $(V),,@)
 GEN      := $(BUILD)/gen
@@ -57,11 +58,11 @@ $(BUILD)/libbpfcap_capture.a: $(CAP_OBJS)
 
 $(BUILD)/bpfcap: $(CLI_OBJS) $(BUILD)/libbpfcap_capture.a $(BUILD)/libbpfcap.a
 	@echo "  LINK  $@"
-	$(Q)$(CXX) $(ALLCXX) -o $@ $^
+	$(Q)$(CXX) $(ALLCXX) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/run_tests: $(TEST_OBJS) $(BUILD)/libbpfcap_capture.a $(BUILD)/libbpfcap.a
 	@echo "  LINK  $@"
-	$(Q)$(CXX) $(ALLCXX) -o $@ $^ $(LDLIBS_T)
+	$(Q)$(CXX) $(ALLCXX) -o $@ $^ $(LDLIBS_T) $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.cc $(BUILD)/libbpfcap.a
 	@mkdir -p $(dir $@)

@@ -32,41 +32,50 @@ std::string DumpTokens(std::string_view expr, Diag* diag) {
   return out;
 }
 
-}  // namespace
-
-CompileResult Compile(std::string_view expr, const CompileOptions& opts, DumpStage dump) {
-  CompileResult r;
+// Expression → IR (optimized unless opts.optimize is off), collecting the
+// requested dump. False when the pipeline stops: an error in *diag, or a
+// dump of tokens, which needs nothing further.
+bool CompileToIr(std::string_view expr, const CompileOptions& opts, DumpStage dump,
+                 ir::Program* prog, Diag* diag, std::string* dump_text) {
   const proto::LinkType* link = proto::FindLinkType(opts.dlt);
   if (!link) {
-    r.diag = Diag{Diag::Code::kSemantic, {}, "link type " + std::to_string(opts.dlt) + " is not supported"};
-    return r;
+    *diag = Diag{Diag::Code::kSemantic, {}, "link type " + std::to_string(opts.dlt) + " is not supported"};
+    return false;
   }
   if (dump == DumpStage::kTokens) {
-    r.dump = DumpTokens(expr, &r.diag);
-    return r;
+    *dump_text = DumpTokens(expr, diag);
+    return false;
   }
   ast::Ast tree;
-  if (!ast::Parse(expr, &tree, &r.diag)) return r;
-  if (dump == DumpStage::kAst) r.dump = ast::Dump(tree.root) + "\n";
+  if (!ast::Parse(expr, &tree, diag)) return false;
+  if (dump == DumpStage::kAst) *dump_text = ast::Dump(tree.root) + "\n";
 
-  ir::Program prog;
   const NameResolver& names = opts.names ? *opts.names : SystemNames();
-  if (!Lower(tree, *link, opts, names, &prog, &r.diag)) return r;
-  if (dump == DumpStage::kIr) r.dump = ir::Dump(prog);
+  if (!Lower(tree, *link, opts, names, prog, diag)) return false;
+  if (dump == DumpStage::kIr) *dump_text = ir::Dump(*prog);
 
   if (opts.optimize) {
     // Refused where libpcap's optimizer would refuse it, not where ours
     // finds the program constant (see libpcap_proof.h).
-    const bool refuse = LibpcapProvesRejectsAll(prog);
-    opt::Optimize(prog);
+    const bool refuse = LibpcapProvesRejectsAll(*prog);
+    opt::Optimize(*prog);
     if (refuse) {
-      r.diag = Diag{Diag::Code::kRejectsAll, {0, static_cast<uint32_t>(expr.size())},
-                    "expression rejects all packets"};
-      return r;
+      *diag = Diag{Diag::Code::kRejectsAll, {0, static_cast<uint32_t>(expr.size())},
+                   "expression rejects all packets"};
+      return false;
     }
   }
-  if (dump == DumpStage::kIrOpt) r.dump = ir::Dump(prog);
-  if (dump == DumpStage::kDot) r.dump = ir::ToDot(prog);
+  if (dump == DumpStage::kIrOpt) *dump_text = ir::Dump(*prog);
+  if (dump == DumpStage::kDot) *dump_text = ir::ToDot(*prog);
+  return true;
+}
+
+}  // namespace
+
+CompileResult Compile(std::string_view expr, const CompileOptions& opts, DumpStage dump) {
+  CompileResult r;
+  ir::Program prog;
+  if (!CompileToIr(expr, opts, dump, &prog, &r.diag, &r.dump)) return r;
 
   cbpf::SymProgram sym;
   if (!cbpf::Generate(prog, opts.snaplen, &sym, &r.diag)) return r;
@@ -74,6 +83,32 @@ CompileResult Compile(std::string_view expr, const CompileOptions& opts, DumpSta
   std::string err;
   if (!cbpf::Assemble(sym, &r.program, &err)) {
     r.diag = Diag{Diag::Code::kLimit, {}, "internal error: " + err};
+    return r;
+  }
+  return r;
+}
+
+EbpfCompileResult CompileEbpf(std::string_view expr, const CompileOptions& opts,
+                              ebpf::Target target, DumpStage dump) {
+  EbpfCompileResult r;
+  if (target == ebpf::Target::kXdp && opts.dlt != 1) {
+    const proto::LinkType* link = proto::FindLinkType(opts.dlt);
+    r.diag = Diag{Diag::Code::kSemantic, {},
+                  "XDP programs see Ethernet frames only, not link type " +
+                      (link ? std::string(link->name) : std::to_string(opts.dlt))};
+    return r;
+  }
+  ir::Program prog;
+  if (!CompileToIr(expr, opts, dump, &prog, &r.diag, &r.dump)) return r;
+
+  ebpf::GenOptions gen;
+  gen.target = target;
+  gen.snaplen = opts.snaplen;
+  ebpf::SymProgram sym;
+  if (!ebpf::Generate(prog, gen, &sym, &r.diag)) return r;
+  std::string err;
+  if (!ebpf::Assemble(sym, &r.program, &err)) {
+    r.diag = Diag{Diag::Code::kLimit, {}, "eBPF program too large: " + err};
     return r;
   }
   return r;

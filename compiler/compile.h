@@ -1,8 +1,10 @@
-// The compiler driver: expression text → optimized classic BPF.
+// The compiler driver: expression text → optimized classic BPF, or eBPF.
 //
 //   lexer → parser → AST → qualify → lower → IR → optimizer → cbpf codegen
+//                                                          └→ ebpf codegen
 //
-// Compile() is the one entry point the CLI, the libraries and the tests use.
+// Compile() is the entry point the CLI, the libraries and the tests use for
+// cBPF; CompileEbpf() runs the same phases up to the IR.
 // It holds no global state: concurrent calls are safe.
 #pragma once
 
@@ -12,6 +14,8 @@
 
 #include "compiler/cbpf/insn.h"
 #include "compiler/diag.h"
+#include "compiler/ebpf/codegen.h"
+#include "compiler/ebpf/insn.h"
 
 namespace bpfcap {
 
@@ -44,5 +48,20 @@ struct CompileResult {
 
 CompileResult Compile(std::string_view expr, const CompileOptions& opts,
                       DumpStage dump = DumpStage::kNone);
+
+// The same pipeline up to the (optimized) IR, then the eBPF back end
+// (compiler/ebpf/codegen.h): `bpfcap -d --target=ebpf|xdp` prints
+// ebpf::Dump(program), and ebpf::LoadedProgram::Load takes it to the kernel.
+// XDP programs see Ethernet frames only: any other link type is refused.
+// opts.snaplen is the socket filter's accept value; XDP returns XDP_PASS for
+// accept and XDP_DROP for reject (ebpf::GenOptions for other verdicts).
+struct EbpfCompileResult {
+  Diag diag;             // diag.ok() on success
+  ebpf::Program program;
+  std::string dump;      // text of the requested stage, if any
+};
+
+EbpfCompileResult CompileEbpf(std::string_view expr, const CompileOptions& opts,
+                              ebpf::Target target, DumpStage dump = DumpStage::kNone);
 
 }  // namespace bpfcap

@@ -18,6 +18,7 @@ PACKAGES=(
   lemon          # generates the parser from compiler/grammar.y
   libgtest-dev   # unit tests (GoogleTest, with prebuilt libgtest/libgtest_main)
   libpcap-dev    # differential tests against libpcap; never linked into bpfcap
+  libbpf-dev     # eBPF back end: loading programs, BPF_PROG_TEST_RUN
   tcpdump        # reference output for golden tests; reads our savefiles in tests
   tshark         # reads our pcap/pcapng savefiles in tests (skipped when missing)
   pkg-config     # locating libraries in tests
@@ -36,7 +37,7 @@ missing() {
   for c in g++ make re2c lemon tcpdump tshark pkg-config diff ip; do
     have_cmd "$c" || echo "command $c"
   done
-  for f in /usr/include/gtest/gtest.h /usr/include/pcap/pcap.h \
+  for f in /usr/include/gtest/gtest.h /usr/include/pcap/pcap.h /usr/include/bpf/libbpf.h \
            /etc/services /etc/protocols; do
     [ -e "$f" ] || echo "file $f"
   done

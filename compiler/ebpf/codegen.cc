@@ -1,0 +1,443 @@
+// IR → symbolic eBPF → wire program; see codegen.h for the register
+// convention, the packet access of each target and the verdicts.
+
+#include "compiler/ebpf/codegen.h"
+
+#include <linux/bpf.h>
+
+#include <cstddef>
+#include <vector>
+
+namespace bpfcap::ebpf {
+namespace {
+
+using ir::ValueId;
+using ir::ValueKind;
+
+constexpr int32_t kSkbLoadBytes = BPF_FUNC_skb_load_bytes;
+constexpr int16_t kSkbLen = offsetof(struct __sk_buff, len);
+constexpr int16_t kXdpData = offsetof(struct xdp_md, data);
+constexpr int16_t kXdpDataEnd = offsetof(struct xdp_md, data_end);
+constexpr int16_t kLoadBuf = -8;      // fp-8: bytes copied out by the helper
+constexpr int16_t kSpillBase = -16;   // fp-16-8*d: spill of value register d
+constexpr int kMaxSpills = 48;        // spills stay inside the 512-byte stack
+constexpr uint32_t kMaxHelperOffset = 0x7fffffff;  // bpf_skb_load_bytes: > INT_MAX fails
+
+// Registers per target (codegen.h).
+struct Layout {
+  std::vector<Reg> values;  // value register d holds the value at depth d
+};
+
+const Layout& LayoutFor(Target t) {
+  static const Layout kSocket{{Reg::kR7, Reg::kR8, Reg::kR9}};
+  static const Layout kXdp{{Reg::kR8, Reg::kR9, Reg::kR3, Reg::kR4, Reg::kR5}};
+  return t == Target::kXdp ? kXdp : kSocket;
+}
+
+AluOp AluFor(ast::BinOp op) {
+  switch (op) {
+    case ast::BinOp::kAdd: return AluOp::kAdd;
+    case ast::BinOp::kSub: return AluOp::kSub;
+    case ast::BinOp::kMul: return AluOp::kMul;
+    case ast::BinOp::kDiv: return AluOp::kDiv;
+    case ast::BinOp::kMod: return AluOp::kMod;
+    case ast::BinOp::kAnd: return AluOp::kAnd;
+    case ast::BinOp::kOr: return AluOp::kOr;
+    case ast::BinOp::kXor: return AluOp::kXor;
+    case ast::BinOp::kLsh: return AluOp::kLsh;
+    case ast::BinOp::kRsh: return AluOp::kRsh;
+  }
+  return AluOp::kAdd;
+}
+
+Size SizeFor(uint8_t bytes) { return bytes == 1 ? Size::kB : bytes == 2 ? Size::kH : Size::kW; }
+
+// A test holds: jump. Its negation, where eBPF has one (jset has none).
+JmpOp JmpFor(ir::Cmp c) {
+  switch (c) {
+    case ir::Cmp::kEq: return JmpOp::kJeq;
+    case ir::Cmp::kGt: return JmpOp::kJgt;
+    case ir::Cmp::kGe: return JmpOp::kJge;
+    case ir::Cmp::kSet: return JmpOp::kJset;
+  }
+  return JmpOp::kJeq;
+}
+bool Negate(ir::Cmp c, JmpOp* out) {
+  switch (c) {
+    case ir::Cmp::kEq: *out = JmpOp::kJne; return true;
+    case ir::Cmp::kGt: *out = JmpOp::kJle; return true;
+    case ir::Cmp::kGe: *out = JmpOp::kJlt; return true;
+    case ir::Cmp::kSet: return false;
+  }
+  return false;
+}
+
+class Generator {
+ public:
+  Generator(const ir::Program& p, const GenOptions& opts, SymProgram* out, Diag* diag)
+      : p_(p), v_(p.values), opts_(opts), layout_(LayoutFor(opts.target)), out_(out), diag_(diag) {}
+
+  bool Run() {
+    accept_ = out_->NewLabel();
+    reject_ = out_->NewLabel();
+    EmitPrologue();
+    if (p_.entry == ir::kReject) {
+      Emit(Ja(reject_));
+    } else if (p_.entry != ir::kAccept) {  // accept: fall into the leaf
+      const std::vector<ir::BlockId> order = Reachable();
+      labels_.assign(p_.num_blocks(), kNoLabel);
+      for (ir::BlockId b : order) labels_[b] = out_->NewLabel();
+      for (size_t i = 0; i < order.size(); ++i) {
+        // The accept leaf is laid out right after the last block.
+        const ir::BlockId next = i + 1 < order.size() ? order[i + 1] : ir::kAccept;
+        out_->Bind(labels_[order[i]]);
+        if (!EmitBlock(p_.block(order[i]), next)) return false;
+      }
+    }
+    EmitLeaves();
+    return true;
+  }
+
+ private:
+  bool Xdp() const { return opts_.target == Target::kXdp; }
+  void Emit(const SymInsn& i) { out_->Emit(i); }
+  Reg ValueReg(int d) const { return layout_.values[size_t(d)]; }
+  int NumValueRegs() const { return int(layout_.values.size()); }
+
+  Label Target(ir::BlockId b) const {
+    if (b == ir::kAccept) return accept_;
+    if (b == ir::kReject) return reject_;
+    return labels_[b];
+  }
+
+  bool Fail(std::string msg) {
+    diag_->code = Diag::Code::kLimit;
+    diag_->message = std::move(msg);
+    return false;
+  }
+
+  // --- what fails on every packet, statically ---------------------------------
+
+  // True if evaluating `id` rejects every packet: a load at or past
+  // kNeverInPacket (or past what the target can address), or a division by
+  // the constant 0.
+  bool AlwaysFails(ValueId id) const {
+    const ir::Value& v = v_[id];
+    switch (v.kind) {
+      case ValueKind::kConst:
+      case ValueKind::kLen: return false;
+      case ValueKind::kLoad:
+        if (v.a != ir::kNoValue) return AlwaysFails(v.a) || OffsetNeverInPacket(v.k, v.size);
+        return v.k >= ir::kNeverInPacket || OffsetNeverInPacket(v.k, v.size);
+      case ValueKind::kIpHdrLen: return v.k >= ir::kNeverInPacket || OffsetNeverInPacket(v.k, 1);
+      case ValueKind::kNeg: return AlwaysFails(v.a);
+      case ValueKind::kBinary:
+        if (AlwaysFails(v.a) || AlwaysFails(v.b)) return true;
+        return (v.op == ast::BinOp::kDiv || v.op == ast::BinOp::kMod) && v_.IsConst(v.b) &&
+               v_[v.b].k == 0;
+    }
+    return false;
+  }
+
+  // A load of `size` bytes at an offset of at least k misses every packet
+  // the target can see.
+  bool OffsetNeverInPacket(uint32_t k, uint8_t size) const {
+    if (Xdp()) return uint64_t{k} + size > kXdpMaxLoadEnd;
+    return k > kMaxHelperOffset;
+  }
+
+  bool TestAlwaysFails(const ir::Test& t) const { return AlwaysFails(t.lhs) || AlwaysFails(t.rhs); }
+
+  // Blocks reachable from the entry when a test that always fails has no
+  // successors, in the IR's reverse post-order (a topological order).
+  std::vector<ir::BlockId> Reachable() const {
+    std::vector<bool> seen(p_.num_blocks(), false);
+    std::vector<ir::BlockId> stack = {p_.entry};
+    seen[p_.entry] = true;
+    while (!stack.empty()) {
+      const ir::Block& b = p_.block(stack.back());
+      stack.pop_back();
+      if (TestAlwaysFails(b.test)) continue;
+      for (ir::BlockId s : {b.t, b.f}) {
+        if (!ir::IsLeaf(s) && !seen[s]) {
+          seen[s] = true;
+          stack.push_back(s);
+        }
+      }
+    }
+    std::vector<ir::BlockId> order;
+    for (ir::BlockId b : p_.Order()) {
+      if (seen[b]) order.push_back(b);
+    }
+    return order;
+  }
+
+  // --- prologue and leaves ------------------------------------------------------
+
+  void EmitPrologue() {
+    if (Xdp()) {
+      Emit(LoadMem(Size::kW, Reg::kR6, Reg::kR1, kXdpData));
+      Emit(LoadMem(Size::kW, Reg::kR7, Reg::kR1, kXdpDataEnd));
+    } else {
+      Emit(Mov64Reg(Reg::kR6, Reg::kR1));
+    }
+  }
+
+  void EmitLeaves() {
+    // Control falls into the accept leaf unless the last block ends in a jump.
+    const uint8_t last = out_->insns.back().insn.code;
+    bool use_accept = last != (BPF_JMP | static_cast<uint8_t>(JmpOp::kJa)) &&
+                      last != (BPF_JMP | static_cast<uint8_t>(JmpOp::kExit));
+    bool use_reject = false;
+    for (const SymInsn& i : out_->insns) {
+      use_accept |= i.target == accept_;
+      use_reject |= i.target == reject_;
+    }
+    const int32_t accept = Xdp() ? opts_.xdp_accept : static_cast<int32_t>(opts_.snaplen);
+    const int32_t reject = Xdp() ? opts_.xdp_reject : 0;
+    if (use_accept) {
+      out_->Bind(accept_);
+      Emit(Mov32Imm(Reg::kR0, accept));
+      Emit(Exit());
+    }
+    if (use_reject) {
+      out_->Bind(reject_);
+      Emit(Mov32Imm(Reg::kR0, reject));
+      Emit(Exit());
+    }
+  }
+
+  // --- blocks -------------------------------------------------------------------
+
+  // Jumps to the true successor when the test holds and falls through or
+  // jumps to the false one otherwise; `next` is the block laid out next.
+  bool EmitBlock(const ir::Block& b, ir::BlockId next) {
+    const ir::Test& t = b.test;
+    if (TestAlwaysFails(t)) {
+      Emit(Ja(reject_));
+      return true;
+    }
+    if (!Eval(t.lhs, 0)) return false;
+    const bool by_imm = v_.IsConst(t.rhs);
+    if (!by_imm && !Eval(t.rhs, 1)) return false;
+    const Reg lhs = ValueReg(0);
+    auto jump = [&](JmpOp op, Label to) {
+      if (by_imm) {
+        Emit(Jmp32Imm(op, lhs, static_cast<int32_t>(v_[t.rhs].k), to));
+      } else {
+        Emit(Jmp32Reg(op, lhs, ValueReg(1), to));
+      }
+    };
+    JmpOp negated;
+    if (b.t == next && Negate(t.cmp, &negated)) {
+      jump(negated, Target(b.f));
+      return true;
+    }
+    jump(JmpFor(t.cmp), Target(b.t));
+    if (b.f != next) Emit(Ja(Target(b.f)));
+    return true;
+  }
+
+  // --- values -------------------------------------------------------------------
+
+  // Computes `id` into value register d; may use the value registers above
+  // d, the temporaries, and the spill slots at depth d and deeper.
+  bool Eval(ValueId id, int d) {
+    const ir::Value& v = v_[id];
+    const Reg dst = ValueReg(d);  // d < NumValueRegs(): EvalBinary spills instead
+    switch (v.kind) {
+      case ValueKind::kConst:
+        Emit(Mov32Imm(dst, static_cast<int32_t>(v.k)));
+        return true;
+      case ValueKind::kLen:
+        EmitLen(dst);
+        return true;
+      case ValueKind::kLoad:
+        if (v.a == ir::kNoValue) {
+          EmitLoadFixed(v.size, v.k, dst);
+          return true;
+        }
+        if (!Eval(v.a, d)) return false;
+        EmitLoadVar(v.size, dst, v.k, dst);
+        return true;
+      case ValueKind::kIpHdrLen:
+        EmitLoadFixed(1, v.k, dst);
+        Emit(Alu32Imm(AluOp::kAnd, dst, 0xf));
+        Emit(Alu32Imm(AluOp::kLsh, dst, 2));
+        return true;
+      case ValueKind::kNeg:
+        if (!Eval(v.a, d)) return false;
+        Emit(Neg32(dst));
+        return true;
+      case ValueKind::kBinary:
+        return EvalBinary(v, d, dst);
+    }
+    return true;
+  }
+
+  bool EvalBinary(const ir::Value& v, int d, Reg dst) {
+    if (!Eval(v.a, d)) return false;
+    const AluOp op = AluFor(v.op);
+    if (v_.IsConst(v.b)) {
+      uint32_t k = v_[v.b].k;
+      if (op == AluOp::kLsh || op == AluOp::kRsh) k &= 31;  // cbpf::Run's shift by k
+      Emit(Alu32Imm(op, dst, static_cast<int32_t>(k)));
+      return true;
+    }
+    if (d + 1 < NumValueRegs()) {
+      if (!Eval(v.b, d + 1)) return false;
+      EmitAluReg(op, dst, ValueReg(d + 1));
+      return true;
+    }
+    // Out of value registers: park the left operand on the stack, in a slot
+    // of its own (the right operand may spill too).
+    if (spills_ >= kMaxSpills) return Fail("expression too complex for eBPF: more than 48 nested operations");
+    const int16_t slot = static_cast<int16_t>(kSpillBase - 8 * spills_++);
+    Emit(StoreMem(Size::kDw, Reg::kR10, slot, dst));
+    if (!Eval(v.b, d)) return false;
+    Emit(Mov64Reg(Reg::kR0, dst));
+    Emit(LoadMem(Size::kDw, dst, Reg::kR10, slot));
+    --spills_;
+    EmitAluReg(op, dst, Reg::kR0);
+    return true;
+  }
+
+  // dst op= src with cBPF's semantics for the cases where eBPF differs.
+  void EmitAluReg(AluOp op, Reg dst, Reg src) {
+    if (op == AluOp::kDiv || op == AluOp::kMod) {
+      Emit(Jmp32Imm(JmpOp::kJeq, src, 0, reject_));  // cBPF: x / 0 rejects
+      Emit(Alu32Reg(op, dst, src));
+      return;
+    }
+    if (op == AluOp::kLsh || op == AluOp::kRsh) {
+      // cBPF: a shift by 32 or more gives 0; eBPF masks the count.
+      const Label zero = out_->NewLabel(), done = out_->NewLabel();
+      Emit(Jmp32Imm(JmpOp::kJgt, src, 31, zero));
+      Emit(Alu32Reg(op, dst, src));
+      Emit(Ja(done));
+      out_->Bind(zero);
+      Emit(Mov32Imm(dst, 0));
+      out_->Bind(done);
+      return;
+    }
+    Emit(Alu32Reg(op, dst, src));
+  }
+
+  void EmitLen(Reg dst) {
+    if (Xdp()) {
+      Emit(Mov64Reg(dst, Reg::kR7));
+      Emit(Alu64Reg(AluOp::kSub, dst, Reg::kR6));
+      Emit(Mov32Reg(dst, dst));
+    } else {
+      Emit(LoadMem(Size::kW, dst, Reg::kR6, kSkbLen));
+    }
+  }
+
+  // Turns the `size` big-endian bytes just loaded into dst into a number.
+  void EmitSwap(uint8_t size, Reg dst) {
+    if (size > 1) Emit(ToBe(dst, 8 * size));
+  }
+
+  // dst = P[k : size]; rejects when the packet is shorter.
+  void EmitLoadFixed(uint8_t size, uint32_t k, Reg dst) {
+    if (Xdp()) {
+      Emit(Mov64Reg(Reg::kR1, Reg::kR6));
+      Emit(Alu64Imm(AluOp::kAdd, Reg::kR1, static_cast<int32_t>(k + size)));
+      Emit(JmpReg(JmpOp::kJgt, Reg::kR1, Reg::kR7, reject_));
+      if (k <= 0x7fff) {
+        Emit(LoadMem(SizeFor(size), dst, Reg::kR6, static_cast<int16_t>(k)));
+      } else {
+        Emit(Mov64Reg(Reg::kR1, Reg::kR6));
+        Emit(Alu64Imm(AluOp::kAdd, Reg::kR1, static_cast<int32_t>(k)));
+        Emit(LoadMem(SizeFor(size), dst, Reg::kR1, 0));
+      }
+    } else {
+      Emit(Mov32Imm(Reg::kR2, static_cast<int32_t>(k)));
+      EmitSkbLoad(size, dst);
+    }
+    EmitSwap(size, dst);
+  }
+
+  // dst = P[x + k : size] with x in register `x` (may be dst); x + k is
+  // computed in 64 bits.
+  void EmitLoadVar(uint8_t size, Reg x, uint32_t k, Reg dst) {
+    if (Xdp()) {
+      Emit(Mov64Reg(Reg::kR1, x));
+      if (k != 0) Emit(Alu64Imm(AluOp::kAdd, Reg::kR1, static_cast<int32_t>(k)));
+      Emit(JmpImm(JmpOp::kJgt, Reg::kR1, static_cast<int32_t>(kXdpMaxLoadEnd - size), reject_));
+      Emit(Mov64Reg(Reg::kR2, Reg::kR6));
+      Emit(Alu64Reg(AluOp::kAdd, Reg::kR2, Reg::kR1));
+      Emit(Mov64Reg(Reg::kR1, Reg::kR2));
+      Emit(Alu64Imm(AluOp::kAdd, Reg::kR1, size));
+      Emit(JmpReg(JmpOp::kJgt, Reg::kR1, Reg::kR7, reject_));
+      Emit(LoadMem(SizeFor(size), dst, Reg::kR2, 0));
+    } else {
+      Emit(Mov64Reg(Reg::kR2, x));
+      if (k != 0) {
+        Emit(Alu64Imm(AluOp::kAdd, Reg::kR2, static_cast<int32_t>(k)));
+        // The helper takes a u32: an offset past 2^32 must not wrap.
+        Emit(JmpImm(JmpOp::kJgt, Reg::kR2, static_cast<int32_t>(kMaxHelperOffset), reject_));
+      }
+      EmitSkbLoad(size, dst);
+    }
+    EmitSwap(size, dst);
+  }
+
+  // bpf_skb_load_bytes(skb, r2, fp-8, size); dst = the bytes (still
+  // big-endian). The helper returns 0 or a negative error.
+  void EmitSkbLoad(uint8_t size, Reg dst) {
+    Emit(Mov64Reg(Reg::kR1, Reg::kR6));
+    Emit(Mov64Reg(Reg::kR3, Reg::kR10));
+    Emit(Alu64Imm(AluOp::kAdd, Reg::kR3, kLoadBuf));
+    Emit(Mov64Imm(Reg::kR4, size));
+    Emit(Call(kSkbLoadBytes));
+    Emit(JmpImm(JmpOp::kJne, Reg::kR0, 0, reject_));
+    Emit(LoadMem(SizeFor(size), dst, Reg::kR10, kLoadBuf));
+  }
+
+  const ir::Program& p_;
+  const ir::Values& v_;
+  const GenOptions& opts_;
+  const Layout& layout_;
+  SymProgram* out_;
+  Diag* diag_;
+  Label accept_ = kNoLabel, reject_ = kNoLabel;
+  std::vector<Label> labels_;
+  int spills_ = 0;  // spill slots in use
+};
+
+}  // namespace
+
+bool Generate(const ir::Program& p, const GenOptions& opts, SymProgram* out, Diag* diag) {
+  return Generator(p, opts, out, diag).Run();
+}
+
+bool Assemble(const SymProgram& sym, Program* out, std::string* error) {
+  out->clear();
+  out->reserve(sym.insns.size());
+  for (size_t i = 0; i < sym.insns.size(); ++i) {
+    Insn insn = sym.insns[i].insn;
+    const Label l = sym.insns[i].target;
+    if (l != kNoLabel) {
+      if (l >= sym.labels.size() || sym.labels[l] == UINT32_MAX) {
+        *error = "instruction " + std::to_string(i) + ": jump to an unbound label";
+        return false;
+      }
+      const int64_t off = int64_t{sym.labels[l]} - int64_t(i) - 1;
+      if (off < 0) {
+        *error = "instruction " + std::to_string(i) + ": backward jump";
+        return false;
+      }
+      if (off > INT16_MAX) {
+        *error = "instruction " + std::to_string(i) + ": jump of " + std::to_string(off) +
+                 " instructions does not fit in 16 bits";
+        return false;
+      }
+      insn.off = static_cast<int16_t>(off);
+    }
+    out->push_back(insn);
+  }
+  return true;
+}
+
+}  // namespace bpfcap::ebpf

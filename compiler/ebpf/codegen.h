@@ -1,0 +1,100 @@
+// eBPF code generation: optimized IR → symbolic eBPF → wire program, for two
+// program types. Same verdicts as the cBPF back end on every packet
+// (libpcap's bpf_filter semantics), checked in the kernel by
+// tests/compiler/ebpf/equivalence_test.cc.
+//
+// Register convention (stated once; codegen.cc follows it):
+//
+//   SOCKET_FILTER                         XDP
+//   r1   ctx (struct __sk_buff *) on entry ctx (struct xdp_md *) on entry
+//   r6   the skb, kept for helper calls    data: the first byte of the frame
+//   r7   value register                    data_end
+//   r8, r9  value registers                value registers
+//   r3-r5   helper arguments               value registers (no calls at XDP)
+//   r0-r2   helper result/args; temps      temporaries (bounds checks)
+//   r10  frame pointer: fp-8 holds the bytes bpf_skb_load_bytes copies out;
+//        fp-16-8*i: spill slot i, for when an expression nests deeper
+//        than the value registers go.
+// Values are 32-bit, zero-extended in their 64-bit registers: ALU ops are
+// the 32-bit ones (so arithmetic wraps as cBPF's A does) and comparisons are
+// JMP32. Offsets into the packet are computed in 64 bits, so that x + k
+// never wraps back into the packet (cBPF's interpreter does not wrap either).
+// Every block recomputes its values: no register is live across a block
+// boundary except r6/r7, which keeps the verifier's state pruning effective.
+//
+// Packet access:
+//   SOCKET_FILTER  bpf_skb_load_bytes(skb, offset, fp-8, size), then a load
+//       from the stack and a byte swap. Chosen over the legacy LD_ABS/LD_IND
+//       instructions (which exit with 0 on failure, libpcap's verdict too):
+//       the helper takes a u32 offset and fails for offsets > INT_MAX, so a
+//       large x + k cannot turn into one of LD_IND's negative "special"
+//       offsets (SKF_LL_OFF, SKF_NET_OFF), and the failure branch is visible
+//       in the listing. Offset 0 is skb->data: the link-layer header for an
+//       AF_PACKET SOCK_RAW socket (what bpfcap attaches to, as libpcap does);
+//       a SOCK_DGRAM packet socket or an IP socket starts at the network
+//       header and needs a program compiled for DLT_RAW. `len` is skb->len.
+//   XDP  direct packet access: before every load, data + offset + size is
+//       compared with data_end. A variable offset (the IPv4 header length,
+//       `tcp[x]`) is first checked against kXdpMaxLoadEnd - size so that the
+//       verifier knows its range, then added to data. A load ending past
+//       kXdpMaxLoadEnd (the verifier's MAX_PACKET_OFF) rejects: no linear XDP
+//       frame is that long. `len` is data_end - data (pointer subtraction:
+//       the loader needs CAP_PERFMON, which root has); with multi-buffer XDP
+//       only the first buffer is seen.
+// Failures reject: a load past the end, a division or modulus by zero at run
+// time (eBPF's x/0 == 0 is not cBPF's), and statically a load at or past
+// ir::kNeverInPacket. Shifts by a register >= 32 give 0, by a constant k
+// shift by k & 31, as the cBPF interpreter does.
+//
+// Verdicts: SOCKET_FILTER returns the snap length to accept and 0 to reject
+// (as cBPF). XDP returns `xdp_accept` / `xdp_reject`, by default XDP_PASS (2)
+// and XDP_DROP (1), so that a test run tells them apart; a firewall passes
+// the inverse pair to drop what matches.
+//
+// Not yet: the kernel's ancillary fields. A fixed load at or past
+// ir::kNeverInPacket rejects here, as in cbpf::Run, including the loads of
+// known ancillary fields (SKF_AD_PKTTYPE for "inbound"/"outbound",
+// SKF_AD_IFINDEX, the VLAN tag of CompileOptions::for_kernel) that a cBPF
+// program attached to a socket reads from the skb. A socket filter could read
+// them from struct __sk_buff (pkt_type, ifindex, vlan_tci, vlan_present);
+// XDP has no packet type and sees ingress only.
+//
+// Does not: use maps, helpers other than bpf_skb_load_bytes, loops or
+// backward jumps; emit unreachable instructions (the verifier refuses them:
+// blocks reachable only through a test that always fails are dropped).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "compiler/diag.h"
+#include "compiler/ebpf/insn.h"
+#include "compiler/ir.h"
+
+namespace bpfcap::ebpf {
+
+enum class Target : uint8_t {
+  kSocketFilter,  // --target=ebpf: BPF_PROG_TYPE_SOCKET_FILTER
+  kXdp,           // --target=xdp:  BPF_PROG_TYPE_XDP
+};
+
+inline constexpr int32_t kXdpDrop = 1;  // XDP_DROP
+inline constexpr int32_t kXdpPass = 2;  // XDP_PASS
+inline constexpr uint32_t kXdpMaxLoadEnd = 0xffff;  // the verifier's MAX_PACKET_OFF
+
+struct GenOptions {
+  Target target = Target::kSocketFilter;
+  uint32_t snaplen = 262144;       // SOCKET_FILTER accept value
+  int32_t xdp_accept = kXdpPass;   // XDP verdicts
+  int32_t xdp_reject = kXdpDrop;
+};
+
+// IR → symbolic program. Fails (kLimit) only when an expression nests too
+// deep for the stack.
+bool Generate(const ir::Program& p, const GenOptions& opts, SymProgram* out, Diag* diag);
+
+// Resolves labels to 16-bit forward offsets. False and *error on an unbound
+// or backward label, or an offset that does not fit.
+bool Assemble(const SymProgram& sym, Program* out, std::string* error);
+
+}  // namespace bpfcap::ebpf

@@ -1,0 +1,38 @@
+// The expression corpus of the differential tests (tests/diff/exprs.txt):
+// one expression a line, grouped under "#@ expect: X" lines that state what
+// libpcap does with them on EN10MB. Shared by the libpcap differential test
+// (diff_test.cc) and the eBPF equivalence test
+// (tests/compiler/ebpf/equivalence_test.cc).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace bpfcap::difftest {
+
+enum class Expect {
+  kAccept,        // "#@ expect: accept"
+  kReject,        // "#@ expect: reject"
+  kOptRejects,    // "#@ expect: opt-rejects": only the optimizer refuses
+  kNeedsNetmask,  // "#@ expect: needs-netmask"
+  kAny,           // "#@ expect: any": not checked
+  kBpfcapRejects, // "#@ expect: bpfcap-rejects": libpcap accepts, bpfcap refuses on purpose
+};
+
+struct CorpusEntry {
+  std::string expr;
+  Expect expect;
+  int line;  // in exprs.txt
+};
+
+// Where exprs.txt is: $BPFCAP_DIFF_EXPRS, else tests/diff/exprs.txt from the
+// working directory, else beside this source file.
+std::string CorpusPath();
+
+// The corpus, or an empty vector and *error.
+std::vector<CorpusEntry> LoadCorpus(std::string* error);
+
+// LoadCorpus once per process; a load error is printed to stderr.
+const std::vector<CorpusEntry>& Corpus();
+
+}  // namespace bpfcap::difftest
