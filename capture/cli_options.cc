@@ -15,7 +15,7 @@
 namespace bpfcap {
 namespace {
 
-enum LongOnly { kOptVersion = 256, kOptDump, kOptPcapng, kOptThreads, kOptTsPrecision };
+enum LongOnly { kOptVersion = 256, kOptDump, kOptPcapng, kOptThreads, kOptTsPrecision, kOptTarget };
 
 // tcpdump's letters, with tcpdump's meaning.
 constexpr char kShortOpts[] = ":dOy:s:F:hi:r:w:c:DLpQ:B:UlqtvnexXSZ:C:G:W:";
@@ -23,6 +23,7 @@ constexpr option kLongOpts[] = {
     {"help", no_argument, nullptr, 'h'},
     {"version", no_argument, nullptr, kOptVersion},
     {"dump", required_argument, nullptr, kOptDump},
+    {"target", required_argument, nullptr, kOptTarget},
     {"interface", required_argument, nullptr, 'i'},
     {"pcapng", no_argument, nullptr, kOptPcapng},
     {"threads", required_argument, nullptr, kOptThreads},
@@ -185,6 +186,14 @@ std::string ApplyOption(int c, const char* arg, CliOptions* o) {
       else return "invalid direction " + Quoted(arg) + " (in, out or inout)";
       return "";
     }
+    case kOptTarget: {
+      const std::string_view v(arg);
+      if (v == "cbpf" || v == "bpf") o->target = CliOptions::Target::kCbpf;
+      else if (v == "ebpf") o->target = CliOptions::Target::kEbpf;
+      else if (v == "xdp") o->target = CliOptions::Target::kXdp;
+      else return "unknown target " + Quoted(arg) + " (cbpf, ebpf or xdp)";
+      return "";
+    }
     case kOptTsPrecision: {
       const std::string_view v(arg);
       if (v == "micro" || v == "microseconds") o->nanosecond = false;
@@ -315,6 +324,8 @@ std::string UsageText() {
          "                 any case, with or without DLT_, or a DLT number\n"
          "  -s SNAPLEN     value returned on accept; 0 means 262144 (default)\n"
          "  -F FILE        read the expression from FILE ('#' starts a comment)\n"
+         "  --target=T     cbpf (default), ebpf (socket filter) or xdp: with -d,\n"
+         "                 print the eBPF program in the kernel verifier's notation\n"
          "  --dump=STAGE   print a compiler stage instead of the program:\n"
          "                 tokens, ast, ir, ir-opt or dot\n"
          "  -h, --help     print this help\n"

@@ -31,6 +31,7 @@ struct CliOptions {
   uint32_t snaplen = kMaxSnaplen;  // -s SNAPLEN
   std::string filter_file;      // -F FILE; empty: use `words`
   DumpStage stage = DumpStage::kNone;  // --dump=STAGE
+  enum class Target { kCbpf, kEbpf, kXdp } target = Target::kCbpf;  // --target=
   bool help = false;            // -h, --help
   bool version = false;         // --version
   std::vector<std::string> words;  // the expression words, in order

@@ -14,6 +14,7 @@
 #include "capture/run_capture.h"
 #include "compiler/cbpf/cbpf.h"
 #include "compiler/compile.h"
+#include "compiler/ebpf/print.h"
 #include "compiler/diag.h"
 
 namespace bpfcap {
@@ -56,6 +57,13 @@ int CompileAndPrint(const CliOptions& o) {
     if (dlt <= 0) return Fail(error, kExitError);
     if (!o.dlt_given) copts.dlt = dlt;
     copts.for_kernel = true;
+  }
+  if (o.target != CliOptions::Target::kCbpf) {
+    const ebpf::Target t = o.target == CliOptions::Target::kXdp ? ebpf::Target::kXdp
+                                                                 : ebpf::Target::kSocketFilter;
+    EbpfCompileResult e = CompileEbpf(expr, copts, t, o.stage);
+    if (!e.diag.ok()) return Fail(FormatDiag(e.diag, expr), kExitError);
+    return PrintOut(o.stage != DumpStage::kNone ? e.dump : ebpf::Dump(e.program));
   }
   CompileResult r = Compile(expr, copts, o.stage);
   if (!r.diag.ok()) return Fail(FormatDiag(r.diag, expr), kExitError);

@@ -201,6 +201,10 @@ cli_checks() {
   check_error "bad --dump stage" 2 --dump=nothing ip
   ok_run "--dump=ast" --dump=ast 'tcp port 80' && pass
   check_same "--dump wins over -d" -d --dump=ast 'tcp port 80' --vs --dump=ast 'tcp port 80'
+  check_prints "--target=ebpf -d lists a socket filter" '^[0-9]+: \([0-9a-f]{2}\) ' -d --target=ebpf 'tcp port 80'
+  check_prints "--target=xdp -d reads ctx->data" '^0: \(61\) r6 = \*\(u32 \*\)\(r1 \+0\)$' -d --target=xdp udp
+  check_error "--target=xdp refuses raw IP" 1 -d --target=xdp -y RAW ip
+  check_error "bad --target" 2 -d --target=gpu ip
   check_error "bad -Q" 2 -Q sideways ip
   check_error "-W without -C or -G" 2 -W 3 -r "$DATA/three.pcap"
   check_error "-r and -i together" 2 -r "$DATA/three.pcap" -i lo
