@@ -17,7 +17,7 @@ bool ThreadBranches(ir::Program& p);
 // past `linear_max` keys per value, balanced search trees (switch_trees.cc).
 struct SwitchTreeOptions {
   size_t min_chain = 4;    // shorter chains are left alone
-  size_t linear_max = 32;  // a value with at most this many keys gets a run of ==
+  size_t linear_max = 64;  // a value with at most this many keys gets a run of ==
 };
 bool BuildSwitchTrees(ir::Program& p, const SwitchTreeOptions& options = {});
 
