@@ -58,7 +58,14 @@ bool CompileToIr(std::string_view expr, const CompileOptions& opts, DumpStage du
     // Refused where libpcap's optimizer would refuse it, not where ours
     // finds the program constant (see libpcap_proof.h).
     const bool refuse = LibpcapProvesRejectsAll(*prog);
-    opt::Optimize(*prog);
+    opt::OptimizeOptions oo;
+    std::string broken;
+    oo.check = opts.check_passes;
+    oo.error = &broken;
+    if (!opt::Optimize(*prog, oo) && !broken.empty()) {
+      *diag = Diag{Diag::Code::kLimit, {}, "internal error: " + broken};
+      return false;
+    }
     if (refuse) {
       *diag = Diag{Diag::Code::kRejectsAll, {0, static_cast<uint32_t>(expr.size())},
                    "expression rejects all packets"};

@@ -35,6 +35,10 @@ struct CompileOptions {
   // live capture. Such programs use ancillary loads that only the kernel
   // can execute (libpcap's bpf_filter and our interpreter reject there).
   bool for_kernel = false;
+  // Tests: verify the IR and re-check verdicts on sample packets after every
+  // optimizer pass; a pass that breaks either fails the compile with
+  // "internal error: ...".
+  bool check_passes = false;
 };
 
 // What --dump= asks to see besides the program.

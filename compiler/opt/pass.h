@@ -5,6 +5,8 @@
 // test that would have decided the packet first).
 #pragma once
 
+#include <string>
+
 #include "compiler/ir.h"
 
 namespace bpfcap::opt {
@@ -28,8 +30,20 @@ bool ReduceProbes(ir::Program& p);
 // Drops unreachable blocks and merges identical ones (simplify.cc).
 bool Simplify(ir::Program& p);
 
+struct OptimizeOptions {
+  // Tests: verify the IR and re-check verdicts on sample packets after every
+  // pass (pipeline.cc); *error names the pass that broke something.
+  bool check = false;
+  std::string* error = nullptr;
+};
+
+// The checking mode's test, exposed for tests: "" when `after` verifies and
+// gives `before`'s verdict on every sample packet, else what differs.
+std::string CompareOnSamples(const ir::Program& before, const ir::Program& after);
+
 // The pipeline. Returns false if the bound on iterations was hit (the
-// program is still correct, just not fully optimized).
-bool Optimize(ir::Program& p);
+// program is still correct, just not fully optimized) or, with check, if a
+// pass broke the program.
+bool Optimize(ir::Program& p, const OptimizeOptions& options = {});
 
 }  // namespace bpfcap::opt
