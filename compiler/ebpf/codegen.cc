@@ -280,7 +280,12 @@ class Generator {
     const AluOp op = AluFor(v.op);
     if (v_.IsConst(v.b)) {
       uint32_t k = v_[v.b].k;
-      if (op == AluOp::kLsh || op == AluOp::kRsh) k &= 31;  // cbpf::Run's shift by k
+      if ((op == AluOp::kLsh || op == AluOp::kRsh) && k >= 32) {
+        // Every bit shifted out, as the IR and the cBPF back end have it
+        // (libpcap computes such a shift at run time, by X, and gets 0).
+        Emit(Mov32Imm(dst, 0));
+        return true;
+      }
       Emit(Alu32Imm(op, dst, static_cast<int32_t>(k)));
       return true;
     }

@@ -57,6 +57,8 @@ const char* const kEdgeCases[] = {
     "(ip[0] >> ip[1]) << ip[2] = 0",
     "ip[0] << (ip[9] & 0x3f) > 0",
     "ip[1] >> ip[0] = 0",
+    "len << (16 + 16) = 0",      // a constant shift past 31: every bit out
+    "ip[0] >> (20 + 20) != 0",
     "-ip[0] = 0xffffffc5",
     "ether[40000] = 0",
     "ether[32766:2] = 0",
