@@ -3,6 +3,7 @@
 #   make check      install missing deps, build, run every test
 #   make check-asan the same under ASan+UBSan in build/asan/
 #   make bench      benchmarks beside libpcap's figures
+#   make bench-capture  live capture beside tcpdump (root, about 2 minutes)
 # V=1 echoes full commands.
 
 BUILD    ?= build
@@ -22,7 +23,8 @@ CAP_OBJS := $(CAP_SRCS:%.cc=$(BUILD)/%.o)
 CLI_OBJS := $(BUILD)/capture/main.o
 TEST_SRCS := $(sort $(wildcard tests/*.cc tests/*/*.cc tests/*/*/*.cc))
 TEST_OBJS := $(TEST_SRCS:%.cc=$(BUILD)/%.o)
-BENCH_SRCS := $(sort $(wildcard bench/*.cc))
+# capture_bench needs root and minutes: only `make bench-capture` runs it.
+BENCH_SRCS := $(filter-out bench/capture_bench.cc,$(sort $(wildcard bench/*.cc)))
 
 all: $(BUILD)/bpfcap
 
@@ -69,6 +71,12 @@ $(BUILD)/bench/%: bench/%.cc $(BUILD)/libbpfcap.a
 	@echo "  LINK  $@"
 	$(Q)$(CXX) $(ALLCXX) -o $@ $^ -lpcap
 
+$(BUILD)/bench/capture_bench: bench/capture_bench.cc $(BUILD)/tests/integration/netns.o \
+    $(BUILD)/libbpfcap_capture.a $(BUILD)/libbpfcap.a
+	@mkdir -p $(dir $@)
+	@echo "  LINK  $@"
+	$(Q)$(CXX) $(ALLCXX) -o $@ $^ -lpthread
+
 deps:
 	$(Q)scripts/install-deps.sh --if-missing
 
@@ -105,9 +113,13 @@ install: $(BUILD)/bpfcap
 bench: deps $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%) $(BUILD)/bpfcap
 	$(Q)for b in $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%); do $$b || exit 1; done
 
+# Flags for it: BENCH_ARGS="--seconds 3 --rate max" (see bench/README.md).
+bench-capture: deps $(BUILD)/bench/capture_bench $(BUILD)/bpfcap
+	$(Q)$(BUILD)/bench/capture_bench --bpfcap $(BUILD)/bpfcap $(BENCH_ARGS)
+
 clean:
 	rm -rf build
 
-.PHONY: all deps check check-diff check-asan test demo bench clean install
+.PHONY: all deps check check-diff check-asan test demo bench bench-capture clean install
 .SECONDARY:
 -include $(LIB_OBJS:.o=.d) $(CAP_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d)

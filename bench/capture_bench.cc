@@ -1,0 +1,861 @@
+// capture_bench: bpfcap's live capture beside tcpdump's, under the same load
+// in the same run (issue 3). Needs root; `make bench-capture` runs it.
+//
+// Takes flags (or environment variables) for the run length, the offered
+// rate, the frame size and where -w files go (see Usage()). Produces one
+// plain-text table: for each tool (tcpdump, bpfcap), filter (match-all
+// "udp", match-1% "udp dst port 7777") and output (-w /dev/null, -w FILE,
+// -nn text to /dev/null), the packets offered, the packets matching, the
+// packets captured, the kernel's drop count and the CPU time of the whole
+// machine above the generator-alone baseline per captured packet. Then the
+// issue's targets, PASS or MISS each.
+//
+// How a run goes:
+//   1. tests/integration/netns.h makes two namespaces joined by a veth pair
+//      (names "bpfcTcb-<pid>-..."; removed at the end, on failure and on
+//      Ctrl-C/SIGTERM; leftovers of a killed run go at the next start).
+//   2. The tool runs in namespace A on A's veth end (`ip netns exec`), pinned
+//      to the last CPU, stdout to /dev/null, stderr to a pipe. Once it says
+//      "listening on", /proc/stat is read, the generator sends for the run
+//      length, the tool gets a short drain, /proc/stat is read again, then
+//      SIGINT; its three statistics lines give captured and dropped.
+//   3. The generator: a thread pinned to CPU 0 with an AF_PACKET socket of
+//      namespace B (PACKET_QDISC_BYPASS) and sendmmsg() of 64 prebuilt UDP
+//      frames per call, paced to the rate. One frame in 100 goes to port
+//      7777, the others to port 9. The destination MAC is nobody's, so A's
+//      IP stack drops every frame at once (PACKET_OTHERHOST) and the tools
+//      see the frames and nothing else: no replies, no ICMP.
+//   4. The baseline is the generator alone, the same length, before the
+//      first and after the last tool run; the table subtracts their mean.
+//
+// Exit status: 0 when the report is complete, targets met or not (and when
+// skipped without root); 1 when the network or a tool cannot run.
+//
+// Deliberately not here: statistics over repeated runs (run it twice), XDP
+// traffic generation, pcapng, more than one capture thread.
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cinttypes>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "capture/savefile.h"
+#include "tests/integration/netns.h"
+
+namespace {
+
+using bpfcap::test::NetnsPair;
+
+constexpr uint16_t kMatchPort = 7777;    // 1 frame in 100
+constexpr uint16_t kOtherPort = 9;       // the other 99
+constexpr int kPatternLength = 100;
+constexpr unsigned kBatch = 64;          // frames per sendmmsg()
+// After the generator stops: tcpdump's ring hands over a partly filled block
+// only after its 1 s timeout (bpfcap's: 20 ms).
+constexpr double kDrainSeconds = 1.2;
+constexpr double kSettleSeconds = 0.3;   // after "listening on"
+constexpr int kStartTimeoutMs = 5000;
+constexpr int kStopTimeoutMs = 10000;
+constexpr uint8_t kNobodysMac[6] = {0x02, 0xbf, 0xc0, 0x00, 0x00, 0xee};
+
+std::atomic<bool> g_stop{false};
+
+void OnStopSignal(int) { g_stop.store(true); }
+
+// --- configuration --------------------------------------------------------
+
+struct Config {
+  double seconds = 8.0;        // generator time per run
+  uint64_t rate = 300000;      // frames per second; 0 = as fast as it goes
+  unsigned frame_len = 64;     // bytes, Ethernet header included, no FCS
+  std::string dir = "/dev/shm";  // where -w FILE goes
+  std::string bpfcap = "build/bpfcap";
+  std::string tcpdump = "tcpdump";
+  bool pin = true;
+};
+
+void Usage() {
+  std::fprintf(stderr,
+               "usage: capture_bench [--seconds S] [--rate PPS|max] [--size BYTES]\n"
+               "                     [--dir DIR] [--bpfcap PATH] [--tcpdump PATH] [--no-pin]\n"
+               "  environment: BENCH_SECONDS, BENCH_RATE, BENCH_SIZE, BENCH_DIR, BENCH_PIN=0\n");
+}
+
+bool ParseRate(const std::string& text, uint64_t* rate) {
+  if (text == "max") {
+    *rate = 0;
+    return true;
+  }
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0' || v < 0) return false;
+  *rate = static_cast<uint64_t>(v);
+  return true;
+}
+
+// Applies one setting from a flag or the environment; false if malformed.
+bool Apply(const std::string& key, const std::string& value, Config* c) {
+  char* end = nullptr;
+  if (key == "seconds") {
+    c->seconds = std::strtod(value.c_str(), &end);
+    return end != value.c_str() && *end == '\0' && c->seconds > 0 && c->seconds <= 600;
+  }
+  if (key == "rate") return ParseRate(value, &c->rate);
+  if (key == "size") {
+    c->frame_len = static_cast<unsigned>(std::strtoul(value.c_str(), &end, 10));
+    return end != value.c_str() && *end == '\0' && c->frame_len >= 60 && c->frame_len <= 1514;
+  }
+  if (key == "dir") c->dir = value;
+  else if (key == "bpfcap") c->bpfcap = value;
+  else if (key == "tcpdump") c->tcpdump = value;
+  else if (key == "pin") c->pin = value != "0";
+  else return false;
+  return true;
+}
+
+bool ParseConfig(int argc, char** argv, Config* c) {
+  for (const char* key : {"seconds", "rate", "size", "dir", "pin"}) {
+    std::string env = "BENCH_";
+    for (const char* p = key; *p; ++p) env += static_cast<char>(*p - 'a' + 'A');
+    if (const char* v = std::getenv(env.c_str()); v != nullptr && *v != '\0') {
+      if (!Apply(key, v, c)) {
+        std::fprintf(stderr, "capture_bench: bad %s='%s'\n", env.c_str(), v);
+        return false;
+      }
+    }
+  }
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--no-pin") {
+      c->pin = false;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0 || i + 1 >= argc || !Apply(arg.substr(2), argv[i + 1], c)) {
+      Usage();
+      return false;
+    }
+    ++i;
+  }
+  return true;
+}
+
+// --- measuring ------------------------------------------------------------
+
+double Now() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+}
+
+// Sleeps `seconds`, or less when a stop signal arrives.
+void Sleep(double seconds) {
+  const double until = Now() + seconds;
+  while (!g_stop.load()) {
+    const double left = until - Now();
+    if (left <= 0) return;
+    const double step = std::min(left, 0.05);
+    timespec ts{static_cast<time_t>(step), static_cast<long>((step - double(time_t(step))) * 1e9)};
+    nanosleep(&ts, nullptr);
+  }
+}
+
+// Busy CPU time of the whole machine since boot, in seconds: every column of
+// /proc/stat's "cpu" line except idle and iowait (guest time is already in
+// user).
+double BusySeconds() {
+  std::ifstream f("/proc/stat");
+  std::string cpu;
+  uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0,
+           steal = 0;
+  f >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
+  return double(user + nice + system + irq + softirq + steal) / double(sysconf(_SC_CLK_TCK));
+}
+
+// rx_packets of `ifname` in /proc/net/dev, read by a thread inside `side`.
+uint64_t RxPackets(const NetnsPair& net, NetnsPair::Side side) {
+  uint64_t packets = 0;
+  net.RunIn(side, [&] {
+    std::ifstream f("/proc/thread-self/net/dev");
+    std::string line;
+    const std::string want = net.ifname(side) + ":";
+    while (std::getline(f, line)) {
+      std::istringstream words(line);
+      std::string name;
+      uint64_t bytes = 0;
+      if (words >> name >> bytes >> packets && name == want) return;
+      packets = 0;
+    }
+  });
+  return packets;
+}
+
+// CPU seconds used by task `pid` (a process: all its threads), from the
+// utime and stime fields of /proc/PID/stat; 0 if it is gone.
+double TaskCpuSeconds(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const size_t paren = text.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream fields(text.substr(paren + 1));
+  std::string skip;
+  for (int i = 3; i < 14; ++i) fields >> skip;  // state .. cmajflt
+  uint64_t utime = 0, stime = 0;
+  fields >> utime >> stime;
+  return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
+}
+
+// The ksoftirqd/N threads: network receive work the generator's own
+// context does not finish ends up there.
+std::vector<pid_t> SoftirqThreads() {
+  std::vector<pid_t> pids;
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return pids;
+  while (dirent* e = readdir(proc)) {
+    const pid_t pid = static_cast<pid_t>(std::strtol(e->d_name, nullptr, 10));
+    if (pid <= 0) continue;
+    std::ifstream comm(std::string("/proc/") + e->d_name + "/comm");
+    std::string name;
+    if (std::getline(comm, name) && name.rfind("ksoftirqd/", 0) == 0) pids.push_back(pid);
+  }
+  closedir(proc);
+  return pids;
+}
+
+double SoftirqCpuSeconds(const std::vector<pid_t>& pids) {
+  double sum = 0;
+  for (pid_t p : pids) sum += TaskCpuSeconds(p);
+  return sum;
+}
+
+double ThreadCpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+}
+
+bool PinThread(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
+}
+
+// --- the generator --------------------------------------------------------
+
+uint16_t IpChecksum(const uint8_t* p, size_t n) {
+  uint32_t sum = 0;
+  for (size_t i = 0; i + 1 < n; i += 2) sum += uint32_t(p[i] << 8 | p[i + 1]);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<uint16_t>(~sum);
+}
+
+// An Ethernet/IPv4/UDP frame of `len` bytes from B to A's address, to a MAC
+// address nobody has, UDP checksum 0.
+std::vector<uint8_t> UdpFrame(const NetnsPair& net, unsigned len, uint16_t dst_port) {
+  std::vector<uint8_t> f(len, 0);
+  const bpfcap::test::Mac src = net.mac(NetnsPair::kB);
+  std::memcpy(f.data(), kNobodysMac, 6);
+  std::memcpy(f.data() + 6, src.data(), 6);
+  f[12] = 0x08;  // IPv4
+  uint8_t* ip = f.data() + ETH_HLEN;
+  const unsigned ip_len = len - ETH_HLEN;
+  ip[0] = 0x45;
+  ip[2] = static_cast<uint8_t>(ip_len >> 8);
+  ip[3] = static_cast<uint8_t>(ip_len);
+  ip[6] = 0x40;  // don't fragment
+  ip[8] = 64;
+  ip[9] = IPPROTO_UDP;
+  inet_pton(AF_INET, net.ip4(NetnsPair::kB).c_str(), ip + 12);
+  inet_pton(AF_INET, net.ip4(NetnsPair::kA).c_str(), ip + 16);
+  const uint16_t sum = IpChecksum(ip, 20);
+  ip[10] = static_cast<uint8_t>(sum >> 8);
+  ip[11] = static_cast<uint8_t>(sum);
+  uint8_t* udp = ip + 20;
+  const unsigned udp_len = ip_len - 20;
+  udp[0] = 40000 >> 8;
+  udp[1] = 40000 & 0xff;
+  udp[2] = static_cast<uint8_t>(dst_port >> 8);
+  udp[3] = static_cast<uint8_t>(dst_port);
+  udp[4] = static_cast<uint8_t>(udp_len >> 8);
+  udp[5] = static_cast<uint8_t>(udp_len);
+  return f;
+}
+
+class Generator {
+ public:
+  // nullptr with *error on failure.
+  static std::unique_ptr<Generator> Create(const NetnsPair& net, unsigned frame_len,
+                                           std::string* error) {
+    std::unique_ptr<Generator> g(new Generator());
+    g->fd_ = net.Socket(NetnsPair::kB, AF_PACKET, SOCK_RAW, 0);
+    if (g->fd_ < 0) {
+      *error = std::string("packet socket in B: ") + std::strerror(errno);
+      return nullptr;
+    }
+    const int one = 1;
+    setsockopt(g->fd_, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
+    g->to_.sll_family = AF_PACKET;
+    g->to_.sll_protocol = htons(ETH_P_IP);
+    g->to_.sll_ifindex = net.ifindex(NetnsPair::kB);
+    g->to_.sll_halen = 6;
+    std::memcpy(g->to_.sll_addr, kNobodysMac, 6);
+    for (int i = 0; i < kPatternLength; ++i) {
+      g->frames_.push_back(UdpFrame(net, frame_len, i == 0 ? kMatchPort : kOtherPort));
+    }
+    for (std::vector<uint8_t>& f : g->frames_) g->iovs_.push_back({f.data(), f.size()});
+    return g;
+  }
+  ~Generator() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Generator(const Generator&) = delete;
+  Generator& operator=(const Generator&) = delete;
+
+  // Sends for `seconds` at `rate` frames/s (0: flat out) on the calling
+  // thread; returns the frames the kernel took. Frame n of the run is
+  // pattern frame n % 100, so frames 0, 100, 200, ... match.
+  uint64_t Send(double seconds, uint64_t rate) {
+    mmsghdr msgs[kBatch] = {};
+    for (mmsghdr& m : msgs) {
+      m.msg_hdr.msg_name = &to_;
+      m.msg_hdr.msg_namelen = sizeof(to_);
+      m.msg_hdr.msg_iovlen = 1;
+    }
+    uint64_t sent = 0;
+    failures_ = 0;
+    const double start = Now();
+    const double end = start + seconds;
+    for (;;) {
+      const double now = Now();
+      if (now >= end || g_stop.load()) break;
+      if (rate > 0) {
+        // Ahead of schedule: sleep until this batch is due.
+        const double due = start + double(sent + kBatch) / double(rate);
+        if (due > now + 20e-6) {
+          const double wait = std::min(due, end) - now;
+          timespec ts{0, static_cast<long>(wait * 1e9)};
+          nanosleep(&ts, nullptr);
+          continue;
+        }
+      }
+      for (unsigned i = 0; i < kBatch; ++i) {
+        msgs[i].msg_hdr.msg_iov = &iovs_[(sent + i) % kPatternLength];
+      }
+      const int n = sendmmsg(fd_, msgs, kBatch, 0);
+      if (n > 0) {
+        sent += static_cast<uint64_t>(n);
+      } else {
+        ++failures_;  // ENOBUFS and the like: try again
+      }
+    }
+    return sent;
+  }
+  uint64_t failures() const { return failures_; }
+
+ private:
+  Generator() = default;
+  int fd_ = -1;
+  sockaddr_ll to_{};
+  std::vector<std::vector<uint8_t>> frames_;
+  std::vector<iovec> iovs_;
+  uint64_t failures_ = 0;
+};
+
+// Matching frames among the first `sent` of a run.
+uint64_t Matching(uint64_t sent, bool match_all) {
+  return match_all ? sent : (sent + kPatternLength - 1) / kPatternLength;
+}
+
+// --- the tools ------------------------------------------------------------
+
+enum class Tool { kTcpdump, kBpfcap };
+enum class Output { kNull, kFile, kText };
+
+const char* ToolName(Tool t) { return t == Tool::kTcpdump ? "tcpdump" : "bpfcap"; }
+const char* OutputName(Output o) {
+  switch (o) {
+    case Output::kNull: return "-w /dev/null";
+    case Output::kFile: return "-w FILE";
+    case Output::kText: return "-nn text";
+  }
+  return "?";
+}
+
+struct FilterCase {
+  const char* label;
+  const char* expr;
+  bool match_all;
+};
+constexpr FilterCase kFilters[] = {
+    {"all", "udp", true},
+    {"1%", "udp dst port 7777", false},
+};
+
+struct Measurement {
+  uint64_t offered = 0;   // frames the generator sent
+  uint64_t received = 0;  // frames A's veth received
+  uint64_t captured = 0;  // in the file (-w FILE), else the tool's count
+  uint64_t dropped = 0;   // "N packets dropped by kernel"
+  double busy = 0;        // CPU seconds of the machine in the window
+  // CPU seconds of the tool, the generator thread (which runs the veth
+  // receive path, the tool's kernel filter and ring copy included, in its
+  // softirq) and ksoftirqd: what other processes on the machine don't blur.
+  double attributed = 0;
+  double tool = 0;        // CPU seconds of the tool's process alone
+};
+
+// A running capture tool: ip netns exec NS TOOL ARGS, stdout to /dev/null,
+// stderr into a pipe we read.
+class ToolProcess {
+ public:
+  ToolProcess() = default;
+  ~ToolProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (err_fd_ >= 0) close(err_fd_);
+  }
+  ToolProcess(const ToolProcess&) = delete;
+  ToolProcess& operator=(const ToolProcess&) = delete;
+
+  bool Start(const std::vector<std::string>& argv, int cpu, std::string* error) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+      *error = std::string("pipe: ") + std::strerror(errno);
+      return false;
+    }
+    pid_ = fork();
+    if (pid_ < 0) {
+      *error = std::string("fork: ") + std::strerror(errno);
+      return false;
+    }
+    if (pid_ == 0) {
+      const int null_fd = open("/dev/null", O_WRONLY);
+      dup2(null_fd, 1);
+      dup2(fds[1], 2);
+      if (cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        sched_setaffinity(0, sizeof(set), &set);
+      }
+      std::vector<char*> args;
+      for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      execvp(args[0], args.data());
+      _exit(127);
+    }
+    close(fds[1]);
+    err_fd_ = fds[0];
+    // Ready when it says "listening on".
+    const double deadline = Now() + kStartTimeoutMs / 1000.0;
+    while (stderr_.find("listening on") == std::string::npos) {
+      const int left = static_cast<int>((deadline - Now()) * 1000);
+      if (left <= 0 || g_stop.load() || !ReadSome(left)) {
+        *error = "did not start listening: " + Tail();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // SIGINT, then waits for the exit and the rest of stderr.
+  bool Stop(std::string* error) {
+    kill(pid_, SIGINT);
+    const double deadline = Now() + kStopTimeoutMs / 1000.0;
+    while (Now() < deadline && ReadSome(std::max(1, static_cast<int>((deadline - Now()) * 1000)))) {
+    }
+    int status = 0;
+    pid_t done = 0;
+    while ((done = waitpid(pid_, &status, WNOHANG)) == 0 && Now() < deadline) {
+      usleep(10000);
+    }
+    if (done != pid_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+      pid_ = -1;
+      *error = "did not stop within 10 s after SIGINT";
+      return false;
+    }
+    pid_ = -1;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      *error = "exited abnormally: " + Tail();
+      return false;
+    }
+    return true;
+  }
+
+  pid_t pid() const { return pid_; }
+
+  // The number before `what` on a line of stderr ("123 packets captured").
+  bool Count(const char* what, uint64_t* n) const {
+    std::istringstream lines(stderr_);
+    std::string line;
+    while (std::getline(lines, line)) {
+      const size_t at = line.find(what);
+      if (at == std::string::npos || at == 0) continue;
+      *n = std::strtoull(line.c_str(), nullptr, 10);
+      return true;
+    }
+    return false;
+  }
+  std::string Tail() const {
+    std::string t = stderr_.size() > 300 ? stderr_.substr(stderr_.size() - 300) : stderr_;
+    std::replace(t.begin(), t.end(), '\n', ' ');
+    return t;
+  }
+
+ private:
+  // Reads what stderr has within timeout_ms; false at end of file or timeout.
+  bool ReadSome(int timeout_ms) {
+    pollfd p{err_fd_, POLLIN, 0};
+    const int n = poll(&p, 1, timeout_ms);
+    if (n <= 0) return false;
+    char buf[4096];
+    const ssize_t got = read(err_fd_, buf, sizeof(buf));
+    if (got <= 0) return false;
+    stderr_.append(buf, static_cast<size_t>(got));
+    return true;
+  }
+
+  pid_t pid_ = -1;
+  int err_fd_ = -1;
+  std::string stderr_;
+};
+
+// Packets in a pcap file, read with bpfcap's reader; -1 if unreadable.
+int64_t PacketsInFile(const std::string& path, std::string* error) {
+  std::unique_ptr<bpfcap::capture::PacketSource> in = bpfcap::capture::OpenSavefile(path, error);
+  if (!in) return -1;
+  int64_t n = 0;
+  bpfcap::capture::Packet p;
+  for (;;) {
+    const bpfcap::capture::ReadStatus st = in->Next(&p, 0);
+    if (st == bpfcap::capture::ReadStatus::kPacket) {
+      ++n;
+    } else if (st == bpfcap::capture::ReadStatus::kEnd) {
+      return n;
+    } else {
+      *error = path + ": " + in->error();
+      return -1;
+    }
+  }
+}
+
+class Bench {
+ public:
+  Bench(const Config& c, const NetnsPair& net, Generator& gen, int gen_cpu, int tool_cpu)
+      : c_(c), net_(net), gen_(gen), gen_cpu_(gen_cpu), tool_cpu_(tool_cpu) {}
+
+  // Generator alone: the busy CPU seconds of the window.
+  Measurement Baseline() { return Window(-1); }
+
+  // One tool, one filter, one output. False with *error if it can't run.
+  bool Run(Tool tool, const FilterCase& filter, Output output, Measurement* m,
+           std::string* error) {
+    const std::string file = c_.dir + "/bpfcap-capture-bench-" + std::to_string(getpid()) +
+                             "-" + ToolName(tool) + ".pcap";
+    std::vector<std::string> argv = {"ip", "netns", "exec", net_.ns(NetnsPair::kA),
+                                     tool == Tool::kTcpdump ? c_.tcpdump : c_.bpfcap,
+                                     "-i", net_.ifname(NetnsPair::kA), "-nn"};
+    // Debian's tcpdump would switch to user "tcpdump" and may not be able to
+    // write the file; keep it root as bpfcap stays.
+    if (tool == Tool::kTcpdump) argv.insert(argv.end(), {"-Z", "root"});
+    if (output == Output::kNull) argv.insert(argv.end(), {"-w", "/dev/null"});
+    if (output == Output::kFile) argv.insert(argv.end(), {"-w", file});
+    argv.push_back(filter.expr);
+
+    ToolProcess proc;
+    if (!proc.Start(argv, tool_cpu_, error)) return false;
+    Sleep(kSettleSeconds);
+    *m = Window(proc.pid());
+    if (g_stop.load()) {
+      *error = "interrupted";
+      return false;
+    }
+    if (!proc.Stop(error)) return false;
+    if (!proc.Count("packets captured", &m->captured) ||
+        !proc.Count("packets dropped by kernel", &m->dropped)) {
+      *error = "no statistics lines: " + proc.Tail();
+      return false;
+    }
+    if (output == Output::kFile) {
+      const int64_t in_file = PacketsInFile(file, error);
+      unlink(file.c_str());
+      if (in_file < 0) return false;
+      m->captured = static_cast<uint64_t>(in_file);
+    }
+    return true;
+  }
+
+ private:
+  // Generator for the run length, then the drain; CPU measured around both.
+  // tool: the capture's pid, or -1.
+  Measurement Window(pid_t tool) {
+    Measurement m;
+    const uint64_t rx0 = RxPackets(net_, NetnsPair::kA);
+    const double tool0 = tool > 0 ? TaskCpuSeconds(tool) : 0;
+    const double softirq0 = SoftirqCpuSeconds(softirqd_);
+    const double busy0 = BusySeconds();
+    double sender_cpu = 0;
+    std::thread sender([&] {
+      if (gen_cpu_ >= 0) PinThread(gen_cpu_);
+      const double cpu0 = ThreadCpuSeconds();
+      m.offered = gen_.Send(c_.seconds, c_.rate);
+      sender_cpu = ThreadCpuSeconds() - cpu0;
+    });
+    sender.join();
+    Sleep(kDrainSeconds);
+    m.busy = BusySeconds() - busy0;
+    m.tool = tool > 0 ? TaskCpuSeconds(tool) - tool0 : 0;
+    m.attributed = sender_cpu + (SoftirqCpuSeconds(softirqd_) - softirq0) + m.tool;
+    m.received = RxPackets(net_, NetnsPair::kA) - rx0;
+    return m;
+  }
+
+  const Config& c_;
+  const NetnsPair& net_;
+  Generator& gen_;
+  int gen_cpu_;
+  int tool_cpu_;
+  std::vector<pid_t> softirqd_ = SoftirqThreads();
+};
+
+// --- the report -----------------------------------------------------------
+
+struct Row {
+  const FilterCase* filter = nullptr;
+  Output output = Output::kNull;
+  Measurement m[2];  // by Tool
+  bool ok[2] = {false, false};
+};
+
+// The CPU seconds above the baseline: the whole machine's (the baseline's
+// busy time, whatever the run sent), or attributed (the baseline's cost per
+// frame sent times the frames this run sent: the generator may fall behind
+// the rate when the capture or other work takes its CPU).
+double Above(const Measurement& m, const Measurement& base, bool machine) {
+  if (machine) return m.busy - base.busy;
+  const double per_frame = base.offered == 0 ? 0 : base.attributed / double(base.offered);
+  return m.attributed - per_frame * double(m.offered);
+}
+
+// Microseconds per captured packet; negative when the run used less than
+// the baseline (noise from the rest of the machine).
+double PerPacketUs(const Measurement& m, const Measurement& base, bool machine) {
+  return m.captured == 0 ? 0 : Above(m, base, machine) / double(m.captured) * 1e6;
+}
+
+void PrintRow(const Row& r, Tool t, const Measurement& base) {
+  const Measurement& m = r.m[int(t)];
+  std::printf("%-5s %-13s %-8s", r.filter->label, OutputName(r.output), ToolName(t));
+  if (!r.ok[int(t)]) {
+    std::printf("  (failed, see above)\n");
+    return;
+  }
+  std::printf(" %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %7.2f %7.3f  %7.2f %7.3f  %7.3f\n",
+              m.offered, Matching(m.offered, r.filter->match_all), m.captured, m.dropped,
+              Above(m, base, true), PerPacketUs(m, base, true), Above(m, base, false),
+              PerPacketUs(m, base, false),
+              m.captured == 0 ? 0 : m.tool / double(m.captured) * 1e6);
+}
+
+void PrintVerdict(const std::string& what, const std::string& tcpdump,
+                  const std::string& bpfcap, bool pass) {
+  std::printf("%-62s %10s %10s  %s\n", what.c_str(), tcpdump.c_str(), bpfcap.c_str(),
+              pass ? "PASS" : "MISS");
+}
+
+std::string Fixed(double v, int digits) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
+  return buf;
+}
+
+void PrintTargets(const std::vector<Row>& rows, const Measurement& base) {
+  std::printf("\n%-62s %10s %10s  %s\n", "target", "tcpdump", "bpfcap", "verdict");
+  for (const Row& r : rows) {
+    if (!r.ok[0] || !r.ok[1]) continue;
+    const Measurement& td = r.m[int(Tool::kTcpdump)];
+    const Measurement& bc = r.m[int(Tool::kBpfcap)];
+    const std::string where = std::string(r.filter->label) + ", " + OutputName(r.output) + ": ";
+    if (r.output == Output::kText) {
+      // Compared as fractions of the offered packets: the two runs' offered
+      // counts differ a little.
+      const double td_rate = double(td.dropped) / double(std::max<uint64_t>(1, td.offered));
+      const double bc_rate = double(bc.dropped) / double(std::max<uint64_t>(1, bc.offered));
+      PrintVerdict(where + "bpfcap drops <= tcpdump's / 10", std::to_string(td.dropped),
+                   std::to_string(bc.dropped), bc.dropped == 0 || bc_rate <= td_rate / 10);
+      continue;
+    }
+    PrintVerdict(where + "bpfcap drops nothing", std::to_string(td.dropped),
+                 std::to_string(bc.dropped), bc.dropped == 0);
+    for (bool machine : {true, false}) {
+      const double td_cpu = PerPacketUs(td, base, machine);
+      const double bc_cpu = PerPacketUs(bc, base, machine);
+      PrintVerdict(where + "bpfcap CPU us/pkt <= tcpdump's" +
+                       (machine ? " (machine)" : " (attributed)"),
+                   Fixed(td_cpu, 3), Fixed(bc_cpu, 3), bc_cpu <= td_cpu);
+    }
+  }
+}
+
+std::string FsKind(const std::string& dir) {
+  struct statfs s {};
+  if (statfs(dir.c_str(), &s) != 0) return "?";
+  return s.f_type == 0x01021994 ? "tmpfs" : "disk";  // TMPFS_MAGIC
+}
+
+int Main(int argc, char** argv) {
+  Config c;
+  if (!ParseConfig(argc, argv, &c)) return 2;
+  if (geteuid() != 0) {
+    std::printf("capture_bench: SKIPPED: needs root (network namespaces, packet sockets); "
+                "run `make bench-capture` as root\n");
+    return 0;
+  }
+  if (access(c.bpfcap.c_str(), X_OK) != 0) {
+    std::fprintf(stderr, "capture_bench: %s: %s (build it: make)\n", c.bpfcap.c_str(),
+                 std::strerror(errno));
+    return 1;
+  }
+  if (bpfcap::test::RunCommand({c.tcpdump, "--version"}) != 0) {
+    std::fprintf(stderr, "capture_bench: can't run '%s --version' (apt-get install tcpdump)\n",
+                 c.tcpdump.c_str());
+    return 1;
+  }
+  struct sigaction sa {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  std::string error;
+  std::unique_ptr<NetnsPair> net = NetnsPair::Create("cb", &error);
+  if (!net) {
+    std::fprintf(stderr, "capture_bench: can't make the test network: %s\n", error.c_str());
+    return 1;
+  }
+  std::unique_ptr<Generator> gen = Generator::Create(*net, c.frame_len, &error);
+  if (!gen) {
+    std::fprintf(stderr, "capture_bench: %s\n", error.c_str());
+    return 1;
+  }
+  const int cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  const int gen_cpu = c.pin && cpus >= 2 ? 0 : -1;
+  const int tool_cpu = c.pin && cpus >= 2 ? cpus - 1 : -1;
+
+  std::printf("capture_bench: tcpdump and bpfcap on one veth end, %u-byte UDP frames from the "
+              "other end\n", c.frame_len);
+  std::printf("  rate %s frames/s for %.1f s per run (+%.1f s drain), %d CPUs; ",
+              c.rate == 0 ? "max" : std::to_string(c.rate).c_str(), c.seconds, kDrainSeconds,
+              cpus);
+  if (gen_cpu >= 0) {
+    std::printf("generator (and the veth receive softirq) on CPU %d, tools on CPU %d\n", gen_cpu,
+                tool_cpu);
+  } else {
+    std::printf("nothing pinned\n");
+  }
+  std::printf("  filters: all = 'udp', 1%% = 'udp dst port 7777' (1 frame in 100); "
+              "-w FILE in %s (%s)\n", c.dir.c_str(), FsKind(c.dir).c_str());
+  std::fflush(stdout);
+
+  Bench bench(c, *net, *gen, gen_cpu, tool_cpu);
+  const Measurement base_start = bench.Baseline();
+  std::vector<Row> rows;
+  int failures = 0;
+  for (const FilterCase& f : kFilters) {
+    for (Output o : {Output::kNull, Output::kFile, Output::kText}) {
+      Row r;
+      r.filter = &f;
+      r.output = o;
+      for (Tool t : {Tool::kTcpdump, Tool::kBpfcap}) {
+        if (g_stop.load()) break;
+        r.ok[int(t)] = bench.Run(t, f, o, &r.m[int(t)], &error);
+        if (!r.ok[int(t)]) {
+          ++failures;
+          std::fprintf(stderr, "capture_bench: %s %s '%s': %s\n", ToolName(t), OutputName(o),
+                       f.expr, error.c_str());
+        } else if (c.rate > 0 && double(r.m[int(t)].offered) < 0.95 * c.seconds * double(c.rate)) {
+          std::fprintf(stderr, "capture_bench: note: %s %s %s: the generator fell behind: %" PRIu64
+                       " frames/s (its CPU is busy)\n", ToolName(t), f.label, OutputName(o),
+                       static_cast<uint64_t>(double(r.m[int(t)].offered) / c.seconds));
+        }
+        if (r.ok[int(t)] && r.m[int(t)].received != r.m[int(t)].offered) {
+          std::fprintf(stderr, "capture_bench: note: %s %s %s: sent %" PRIu64
+                       " but the veth received %" PRIu64 "\n", ToolName(t), f.label,
+                       OutputName(o), r.m[int(t)].offered, r.m[int(t)].received);
+        }
+      }
+      rows.push_back(r);
+    }
+  }
+  const Measurement base_end = g_stop.load() ? base_start : bench.Baseline();
+  if (g_stop.load()) {
+    std::fprintf(stderr, "capture_bench: interrupted; cleaning up\n");
+    return 1;
+  }
+  Measurement base;
+  base.offered = (base_start.offered + base_end.offered) / 2;
+  base.busy = (base_start.busy + base_end.busy) / 2;
+  base.attributed = (base_start.attributed + base_end.attributed) / 2;
+
+  std::printf("\nbaseline, generator alone, before and after: %" PRIu64 " and %" PRIu64
+              " frames sent; machine %.2f and %.2f CPU s busy, attributed %.2f and %.2f\n",
+              base_start.offered, base_end.offered, base_start.busy, base_end.busy,
+              base_start.attributed, base_end.attributed);
+  const double window = c.seconds + kDrainSeconds;
+  if (base.busy > 0.8 * window * cpus) {
+    std::printf("WARNING: the machine was %.0f%% busy with the generator alone: other work is "
+                "running,\nso the machine CPU figures below are mostly noise; the attributed "
+                "ones are not.\n", 100 * base.busy / (window * cpus));
+  }
+  std::printf("\n%-5s %-13s %-8s %9s %9s %9s %9s %15s  %15s  %7s\n", "match", "output", "tool",
+              "offered", "matching", "captured", "dropped", "machine CPU", "attributed CPU",
+              "tool");
+  std::printf("%-5s %-13s %-8s %9s %9s %9s %9s %7s %7s  %7s %7s  %7s\n", "", "", "", "", "", "",
+              "", "+s", "us/pkt", "+s", "us/pkt", "us/pkt");
+  for (const Row& r : rows) {
+    PrintRow(r, Tool::kTcpdump, base);
+    PrintRow(r, Tool::kBpfcap, base);
+  }
+  std::printf("machine: busy CPU seconds of the whole machine (/proc/stat) above the baseline's "
+              "mean, and that per\ncaptured packet. attributed: the same for the tool's "
+              "process + the generator thread (which runs\nthe receive path and the kernel side "
+              "of the capture) + ksoftirqd, above the baseline's cost per\nframe sent. tool: "
+              "the tool's process alone, per captured packet.\n");
+  PrintTargets(rows, base);
+  return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return Main(argc, argv); }
