@@ -54,12 +54,12 @@
 #include <atomic>
 #include <cerrno>
 #include <cinttypes>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -99,13 +99,16 @@ struct Config {
   std::string bpfcap = "build/bpfcap";
   std::string tcpdump = "tcpdump";
   bool pin = true;
+  bool run_tool[2] = {true, true};  // by Tool: --tools tcpdump|bpfcap|both
 };
 
 void Usage() {
   std::fprintf(stderr,
                "usage: capture_bench [--seconds S] [--rate PPS|max] [--size BYTES]\n"
                "                     [--dir DIR] [--bpfcap PATH] [--tcpdump PATH] [--no-pin]\n"
-               "  environment: BENCH_SECONDS, BENCH_RATE, BENCH_SIZE, BENCH_DIR, BENCH_PIN=0\n");
+               "                     [--tools tcpdump|bpfcap|both]\n"
+               "  environment: BENCH_SECONDS, BENCH_RATE, BENCH_SIZE, BENCH_DIR, BENCH_PIN=0,\n"
+               "               BENCH_TOOLS\n");
 }
 
 bool ParseRate(const std::string& text, uint64_t* rate) {
@@ -136,12 +139,17 @@ bool Apply(const std::string& key, const std::string& value, Config* c) {
   else if (key == "bpfcap") c->bpfcap = value;
   else if (key == "tcpdump") c->tcpdump = value;
   else if (key == "pin") c->pin = value != "0";
-  else return false;
+  else if (key == "tools" && (value == "tcpdump" || value == "bpfcap" || value == "both")) {
+    c->run_tool[0] = value != "bpfcap";
+    c->run_tool[1] = value != "tcpdump";
+  } else {
+    return false;
+  }
   return true;
 }
 
 bool ParseConfig(int argc, char** argv, Config* c) {
-  for (const char* key : {"seconds", "rate", "size", "dir", "pin"}) {
+  for (const char* key : {"seconds", "rate", "size", "dir", "pin", "tools"}) {
     std::string env = "BENCH_";
     for (const char* p = key; *p; ++p) env += static_cast<char>(*p - 'a' + 'A');
     if (const char* v = std::getenv(env.c_str()); v != nullptr && *v != '\0') {
@@ -216,19 +224,22 @@ uint64_t RxPackets(const NetnsPair& net, NetnsPair::Side side) {
   return packets;
 }
 
-// CPU seconds used by task `pid` (a process: all its threads), from the
-// utime and stime fields of /proc/PID/stat; 0 if it is gone.
+// CPU seconds used by every thread of process `pid` (or by thread `pid`
+// when it is a kernel thread), in nanoseconds from /proc/.../schedstat; 0 if
+// it is gone.
 double TaskCpuSeconds(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  const size_t paren = text.rfind(')');
-  if (paren == std::string::npos) return 0;
-  std::istringstream fields(text.substr(paren + 1));
-  std::string skip;
-  for (int i = 3; i < 14; ++i) fields >> skip;  // state .. cmajflt
-  uint64_t utime = 0, stime = 0;
-  fields >> utime >> stime;
-  return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* tasks = opendir(dir.c_str());
+  if (tasks == nullptr) return 0;
+  uint64_t ns = 0;
+  while (dirent* e = readdir(tasks)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream f(dir + "/" + e->d_name + "/schedstat");
+    uint64_t run = 0;
+    if (f >> run) ns += run;
+  }
+  closedir(tasks);
+  return double(ns) * 1e-9;
 }
 
 // The ksoftirqd/N threads: network receive work the generator's own
@@ -246,6 +257,27 @@ std::vector<pid_t> SoftirqThreads() {
   }
   closedir(proc);
   return pids;
+}
+
+// Times process `pid` went to sleep waiting (voluntary context switches of
+// all its threads): how often the capture woke up.
+uint64_t Wakeups(pid_t pid) {
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* tasks = opendir(dir.c_str());
+  if (tasks == nullptr) return 0;
+  uint64_t n = 0;
+  while (dirent* e = readdir(tasks)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream f(dir + "/" + e->d_name + "/status");
+    std::string line;
+    while (std::getline(f, line)) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) {
+        n += std::strtoull(line.c_str() + line.find(':') + 1, nullptr, 10);
+      }
+    }
+  }
+  closedir(tasks);
+  return n;
 }
 
 double SoftirqCpuSeconds(const std::vector<pid_t>& pids) {
@@ -429,6 +461,7 @@ struct Measurement {
   // softirq) and ksoftirqd: what other processes on the machine don't blur.
   double attributed = 0;
   double tool = 0;        // CPU seconds of the tool's process alone
+  uint64_t wakeups = 0;   // the tool's voluntary context switches
 };
 
 // A running capture tool: ip netns exec NS TOOL ARGS, stdout to /dev/null,
@@ -623,6 +656,7 @@ class Bench {
     Measurement m;
     const uint64_t rx0 = RxPackets(net_, NetnsPair::kA);
     const double tool0 = tool > 0 ? TaskCpuSeconds(tool) : 0;
+    const uint64_t wakeups0 = tool > 0 ? Wakeups(tool) : 0;
     const double softirq0 = SoftirqCpuSeconds(softirqd_);
     const double busy0 = BusySeconds();
     double sender_cpu = 0;
@@ -636,6 +670,7 @@ class Bench {
     Sleep(kDrainSeconds);
     m.busy = BusySeconds() - busy0;
     m.tool = tool > 0 ? TaskCpuSeconds(tool) - tool0 : 0;
+    m.wakeups = tool > 0 ? Wakeups(tool) - wakeups0 : 0;
     m.attributed = sender_cpu + (SoftirqCpuSeconds(softirqd_) - softirq0) + m.tool;
     m.received = RxPackets(net_, NetnsPair::kA) - rx0;
     return m;
@@ -674,24 +709,25 @@ double PerPacketUs(const Measurement& m, const Measurement& base, bool machine) 
   return m.captured == 0 ? 0 : Above(m, base, machine) / double(m.captured) * 1e6;
 }
 
-void PrintRow(const Row& r, Tool t, const Measurement& base) {
+void PrintRow(const Row& r, Tool t, const Measurement& base, double window_seconds) {
   const Measurement& m = r.m[int(t)];
   std::printf("%-5s %-13s %-8s", r.filter->label, OutputName(r.output), ToolName(t));
   if (!r.ok[int(t)]) {
     std::printf("  (failed, see above)\n");
     return;
   }
-  std::printf(" %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %7.2f %7.3f  %7.2f %7.3f  %7.3f\n",
+  std::printf(" %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %7.2f %7.3f  %7.2f %7.3f  %7.3f %6.0f\n",
               m.offered, Matching(m.offered, r.filter->match_all), m.captured, m.dropped,
               Above(m, base, true), PerPacketUs(m, base, true), Above(m, base, false),
               PerPacketUs(m, base, false),
-              m.captured == 0 ? 0 : m.tool / double(m.captured) * 1e6);
+              m.captured == 0 ? 0 : m.tool / double(m.captured) * 1e6,
+              double(m.wakeups) / window_seconds);
 }
 
 void PrintVerdict(const std::string& what, const std::string& tcpdump,
-                  const std::string& bpfcap, bool pass) {
-  std::printf("%-62s %10s %10s  %s\n", what.c_str(), tcpdump.c_str(), bpfcap.c_str(),
-              pass ? "PASS" : "MISS");
+                  const std::string& bpfcap, bool pass, const std::string& note = "") {
+  std::printf("%-62s %10s %10s  %s%s\n", what.c_str(), tcpdump.c_str(), bpfcap.c_str(),
+              pass ? "PASS" : "MISS", note.c_str());
 }
 
 std::string Fixed(double v, int digits) {
@@ -700,7 +736,19 @@ std::string Fixed(double v, int digits) {
   return buf;
 }
 
-void PrintTargets(const std::vector<Row>& rows, const Measurement& base) {
+// How far apart the two baselines are, in CPU seconds for a run that sent
+// `offered` frames: a floor under which differences between runs mean
+// nothing. The machine figure also has /proc/stat's 1/100 s resolution.
+double NoiseSeconds(const Measurement& a, const Measurement& b, uint64_t offered,
+                    bool machine) {
+  if (machine) return std::abs(a.busy - b.busy) + 0.02;
+  if (a.offered == 0 || b.offered == 0) return 0;
+  return std::abs(a.attributed / double(a.offered) - b.attributed / double(b.offered)) *
+         double(offered);
+}
+
+void PrintTargets(const std::vector<Row>& rows, const Measurement& base,
+                  const Measurement& base_start, const Measurement& base_end) {
   std::printf("\n%-62s %10s %10s  %s\n", "target", "tcpdump", "bpfcap", "verdict");
   for (const Row& r : rows) {
     if (!r.ok[0] || !r.ok[1]) continue;
@@ -721,9 +769,16 @@ void PrintTargets(const std::vector<Row>& rows, const Measurement& base) {
     for (bool machine : {true, false}) {
       const double td_cpu = PerPacketUs(td, base, machine);
       const double bc_cpu = PerPacketUs(bc, base, machine);
+      const uint64_t captured = std::max<uint64_t>(1, std::min(td.captured, bc.captured));
+      const double noise_us =
+          NoiseSeconds(base_start, base_end, std::max(td.offered, bc.offered), machine) /
+          double(captured) * 1e6;
       PrintVerdict(where + "bpfcap CPU us/pkt <= tcpdump's" +
                        (machine ? " (machine)" : " (attributed)"),
-                   Fixed(td_cpu, 3), Fixed(bc_cpu, 3), bc_cpu <= td_cpu);
+                   Fixed(td_cpu, 3), Fixed(bc_cpu, 3), bc_cpu <= td_cpu,
+                   std::abs(bc_cpu - td_cpu) < noise_us
+                       ? " (within the baselines' spread, +-" + Fixed(noise_us, 3) + ")"
+                       : "");
     }
   }
 }
@@ -799,6 +854,7 @@ int Main(int argc, char** argv) {
       r.output = o;
       for (Tool t : {Tool::kTcpdump, Tool::kBpfcap}) {
         if (g_stop.load()) break;
+        if (!c.run_tool[int(t)]) continue;
         r.ok[int(t)] = bench.Run(t, f, o, &r.m[int(t)], &error);
         if (!r.ok[int(t)]) {
           ++failures;
@@ -838,21 +894,23 @@ int Main(int argc, char** argv) {
                 "running,\nso the machine CPU figures below are mostly noise; the attributed "
                 "ones are not.\n", 100 * base.busy / (window * cpus));
   }
-  std::printf("\n%-5s %-13s %-8s %9s %9s %9s %9s %15s  %15s  %7s\n", "match", "output", "tool",
-              "offered", "matching", "captured", "dropped", "machine CPU", "attributed CPU",
-              "tool");
-  std::printf("%-5s %-13s %-8s %9s %9s %9s %9s %7s %7s  %7s %7s  %7s\n", "", "", "", "", "", "",
-              "", "+s", "us/pkt", "+s", "us/pkt", "us/pkt");
+  std::printf("\n%-5s %-13s %-8s %9s %9s %9s %9s %15s  %15s  %7s %6s\n", "match", "output",
+              "tool", "offered", "matching", "captured", "dropped", "machine CPU",
+              "attributed CPU", "tool", "wake");
+  std::printf("%-5s %-13s %-8s %9s %9s %9s %9s %7s %7s  %7s %7s  %7s %6s\n", "", "", "", "", "",
+              "", "", "+s", "us/pkt", "+s", "us/pkt", "us/pkt", "/s");
   for (const Row& r : rows) {
-    PrintRow(r, Tool::kTcpdump, base);
-    PrintRow(r, Tool::kBpfcap, base);
+    for (Tool t : {Tool::kTcpdump, Tool::kBpfcap}) {
+      if (c.run_tool[int(t)]) PrintRow(r, t, base, window);
+    }
   }
   std::printf("machine: busy CPU seconds of the whole machine (/proc/stat) above the baseline's "
               "mean, and that per\ncaptured packet. attributed: the same for the tool's "
               "process + the generator thread (which runs\nthe receive path and the kernel side "
               "of the capture) + ksoftirqd, above the baseline's cost per\nframe sent. tool: "
-              "the tool's process alone, per captured packet.\n");
-  PrintTargets(rows, base);
+              "the tool's process alone, per captured packet. wake: the tool's\nvoluntary "
+              "context switches per second (times it slept waiting for packets).\n");
+  if (c.run_tool[0] && c.run_tool[1]) PrintTargets(rows, base, base_start, base_end);
   return failures == 0 ? 0 : 1;
 }
 

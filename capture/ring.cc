@@ -399,6 +399,15 @@ bool Ring::WaitForBlock(int timeout_ms, ReadStatus* status) {
 
 ReadStatus Ring::Next(Packet* out, int timeout_ms) {
   if (fd_ < 0) return ReadStatus::kError;
+  // The common case, once per packet: the next packet of the block in hand.
+  // No clock reads and no atomic read-modify-write here; the slow path
+  // below consumes the interrupt.
+  while (packets_left_ > 0 && !interrupted_.load(std::memory_order_relaxed)) {
+    uint8_t* frame = next_packet_;
+    --packets_left_;
+    next_packet_ += reinterpret_cast<tpacket3_hdr*>(frame)->tp_next_offset;
+    if (Fill(frame, out)) return ReadStatus::kPacket;
+  }
   if (block_ != nullptr && packets_left_ == 0) ReleaseBlock();
   const int64_t deadline = timeout_ms < 0 ? -1 : NowMs() + timeout_ms;
   for (;;) {
