@@ -23,7 +23,9 @@
 namespace bpfcap::capture {
 namespace {
 
-constexpr uint32_t kDefaultBlockSize = 128 * 1024;  // holds a 64 KiB GSO frame
+// Holds a 64 KiB GSO frame; libpcap's size for the default snap length, so
+// that a busy capture wakes up as often as tcpdump's (once per block).
+constexpr uint32_t kDefaultBlockSize = 256 * 1024;
 constexpr uint32_t kVlanTagLen = 4;
 // Where the kernel puts the sockaddr_ll in a V3 frame, and where it ends.
 constexpr size_t kSllOffset = TPACKET_ALIGN(sizeof(tpacket3_hdr));

@@ -69,7 +69,7 @@ struct RingOptions {
   // The filter, compiled for LinkTypeFor(interface). nullopt: everything.
   std::optional<cbpf::Program> filter;
   // Ring geometry. block_size: bytes, a multiple of the page size; 0 picks
-  // the smallest power of two >= 128 KiB that holds a full-size frame.
+  // 256 KiB, as libpcap's blocks at the default snap length.
   // block_count: 0 derives it from buffer_kib (at least 2).
   uint32_t block_size = 0;
   uint32_t block_count = 0;
