@@ -631,6 +631,11 @@ class Bench {
     if (output == Output::kFile) argv.insert(argv.end(), {"-w", file});
     argv.push_back(filter.expr);
 
+    // The file goes whatever happens, Ctrl-C included.
+    struct Unlink {
+      const std::string& path;
+      ~Unlink() { unlink(path.c_str()); }
+    } unlink_file{file};
     ToolProcess proc;
     if (!proc.Start(argv, tool_cpu_, error)) return false;
     Sleep(kSettleSeconds);
@@ -647,7 +652,6 @@ class Bench {
     }
     if (output == Output::kFile) {
       const int64_t in_file = PacketsInFile(file, error);
-      unlink(file.c_str());
       if (in_file < 0) return false;
       m->captured = static_cast<uint64_t>(in_file);
     }
