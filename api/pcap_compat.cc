@@ -58,11 +58,8 @@ struct ExtraLinkName {
 constexpr ExtraLinkName kExtraLinkNames[] = {
     {6, "IEEE802", "Token ring"},
     {8, "SLIP", "SLIP"},
-    {9, "PPP", "PPP"},
     {10, "FDDI", "FDDI"},
-    {50, "PPP_SERIAL", "PPP over serial"},
     {51, "PPP_ETHER", "PPPoE"},
-    {104, "C_HDLC", "Cisco HDLC"},
     {105, "IEEE802_11", "802.11"},
     {117, "PFLOG", "OpenBSD pflog file"},
     {119, "PRISM_HEADER", "802.11 plus Prism header"},
@@ -72,8 +69,6 @@ constexpr ExtraLinkName kExtraLinkNames[] = {
     {192, "PPI", "Per-Packet Information"},
     {220, "USB_LINUX_MMAPPED", "USB with padded Linux header"},
     {227, "CAN_SOCKETCAN", "CAN-bus with SocketCAN headers"},
-    {228, "IPV4", "Raw IPv4"},
-    {229, "IPV6", "Raw IPv6"},
     {239, "NFLOG", "Linux netfilter log messages"},
     {253, "NETLINK", "Linux netlink"},
 };

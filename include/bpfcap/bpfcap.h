@@ -59,9 +59,14 @@ const char *bpfcap_version(void);
  * knows them all. */
 #define BPFCAP_DLT_NULL 0         /* BSD loopback */
 #define BPFCAP_DLT_EN10MB 1       /* Ethernet */
+#define BPFCAP_DLT_PPP 9          /* PPP */
 #define BPFCAP_DLT_RAW 12         /* raw IPv4 / IPv6 */
+#define BPFCAP_DLT_PPP_SERIAL 50  /* PPP over serial */
+#define BPFCAP_DLT_C_HDLC 104     /* Cisco HDLC */
 #define BPFCAP_DLT_LOOP 108       /* OpenBSD loopback */
 #define BPFCAP_DLT_LINUX_SLL 113  /* Linux cooked v1 */
+#define BPFCAP_DLT_IPV4 228       /* raw IPv4 */
+#define BPFCAP_DLT_IPV6 229       /* raw IPv6 */
 #define BPFCAP_DLT_LINUX_SLL2 276 /* Linux cooked v2 */
 
 /* Where the program will run. */
