@@ -67,7 +67,11 @@ TEST(PreloadTcpdump, LinkTypeAndSnaplenComeFromTheHandle) {
   REQUIRE_TCPDUMP();
   std::string got, want, err;
   // tcpdump -d with -y and -s opens a dead handle with that link type.
-  ASSERT_EQ(RunProgram({"tcpdump", "-y", "LINUX_SLL", "-s", "96", "-d", "udp port 53"}, ShimEnv(), &got, &err), 0)
+  ASSERT_EQ(RunProgram({"tcpdump", "-y", "LINUX_SLL", "-s", "96", "-d", "udp port 53"},
+                       ShimEnv({"BPFCAP_PRELOAD_VERBOSE=1"}), &got, &err),
+            0)
+      << err;
+  EXPECT_NE(err.find("bpfcap: compiled 'udp port 53' for LINUX_SLL (savefile, snaplen 96)"), std::string::npos)
       << err;
   ASSERT_EQ(RunProgram({BuildDir() + "/bpfcap", "-y", "LINUX_SLL", "-s", "96", "-d", "udp port 53"}, {}, &want, &err),
             0);
