@@ -77,6 +77,111 @@ $(BUILD)/bench/capture_bench: bench/capture_bench.cc $(BUILD)/tests/integration/
 	@echo "  LINK  $@"
 	$(Q)$(CXX) $(ALLCXX) -o $@ $^ -lpthread
 
+# ---- issue 6: the drop-in filter library (api/, include/bpfcap/) ----------
+# Public libraries go to $(BUILD)/lib/, apart from the internal archives:
+#   libbpfcap.so.0 + libbpfcap.a            native C API (include/bpfcap/bpfcap.h)
+#   libbpfcap_pcap.so.0 + libbpfcap_pcap.a  libpcap's filter API
+#   libbpfcap_preload.so                    LD_PRELOAD shim for pcap_compile
+#   bpfcap.pc, bpfcap_pcap.pc               pkg-config
+# Every object is position independent so the compiler can go into them.
+ALLCXX   += -fPIC
+API_VERSION := 0.1.0
+API_SOMAJOR := 0
+LIBDIR   := $(BUILD)/lib
+API_SO   := $(LIBDIR)/libbpfcap.so.$(API_VERSION) $(LIBDIR)/libbpfcap_pcap.so.$(API_VERSION)
+API_LIBS := $(API_SO) $(LIBDIR)/libbpfcap.a $(LIBDIR)/libbpfcap_pcap.a \
+            $(LIBDIR)/libbpfcap_preload.so $(LIBDIR)/bpfcap.pc $(LIBDIR)/bpfcap_pcap.pc
+API_OBJS := $(BUILD)/api/bpfcap.o $(BUILD)/api/pcap_compat.o $(BUILD)/api/preload.o
+# C test programs (tests/api/*.c): *.libpcap links the real libpcap,
+# *.bpfcap the same source against libbpfcap_pcap; native_c links libbpfcap.
+API_CTESTS := $(BUILD)/tests/api/compat_run.libpcap $(BUILD)/tests/api/compat_run.bpfcap \
+              $(BUILD)/tests/api/compat_fixed.libpcap $(BUILD)/tests/api/compat_fixed.bpfcap \
+              $(BUILD)/tests/api/native_c $(BUILD)/tests/api/native_c_static
+CC_T     := $(CC) -std=gnu11 -Wall -Wextra -Werror -Wno-deprecated-declarations $(CXXFLAGS) -Iinclude
+RPATH    := -Wl,-rpath,$(abspath $(LIBDIR))
+
+api: $(API_LIBS)
+all: api
+
+# name, soname, objects, version script
+define api_so
+	@mkdir -p $(LIBDIR)
+	@echo "  LINK  $@"
+	$(Q)$(CXX) $(ALLCXX) -shared -Wl,-soname,$(2) -Wl,--version-script=$(3) -Wl,-z,defs -o $@ $(1) \
+	  $(BUILD)/libbpfcap.a -ldl
+endef
+
+$(LIBDIR)/libbpfcap.so.$(API_VERSION): $(BUILD)/api/bpfcap.o $(BUILD)/libbpfcap.a api/bpfcap.map
+	$(call api_so,$<,libbpfcap.so.$(API_SOMAJOR),api/bpfcap.map)
+	$(Q)ln -sf libbpfcap.so.$(API_VERSION) $(LIBDIR)/libbpfcap.so.$(API_SOMAJOR)
+	$(Q)ln -sf libbpfcap.so.$(API_SOMAJOR) $(LIBDIR)/libbpfcap.so
+
+$(LIBDIR)/libbpfcap_pcap.so.$(API_VERSION): $(BUILD)/api/pcap_compat.o $(BUILD)/libbpfcap.a api/pcap_compat.map
+	$(call api_so,$<,libbpfcap_pcap.so.$(API_SOMAJOR),api/pcap_compat.map)
+	$(Q)ln -sf libbpfcap_pcap.so.$(API_VERSION) $(LIBDIR)/libbpfcap_pcap.so.$(API_SOMAJOR)
+	$(Q)ln -sf libbpfcap_pcap.so.$(API_SOMAJOR) $(LIBDIR)/libbpfcap_pcap.so
+
+# Not -z defs: libpcap's symbols come from the host program at run time.
+$(LIBDIR)/libbpfcap_preload.so: $(BUILD)/api/preload.o $(BUILD)/libbpfcap.a api/preload.map
+	@mkdir -p $(LIBDIR)
+	@echo "  LINK  $@"
+	$(Q)$(CXX) $(ALLCXX) -shared -Wl,--version-script=api/preload.map -o $@ $< $(BUILD)/libbpfcap.a -ldl
+
+# The static archives hold the compiler too, so users link one archive.
+$(LIBDIR)/libbpfcap.a: $(BUILD)/api/bpfcap.o $(LIB_OBJS)
+	@mkdir -p $(LIBDIR)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(LIBDIR)/libbpfcap_pcap.a: $(BUILD)/api/pcap_compat.o $(LIB_OBJS)
+	@mkdir -p $(LIBDIR)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIBDIR)/%.pc: api/%.pc.in
+	@mkdir -p $(LIBDIR)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(API_VERSION)|g' $< > $@
+
+$(BUILD)/tests/api/%.libpcap: tests/api/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC_T) -o $@ $< -lpcap
+$(BUILD)/tests/api/%.bpfcap: tests/api/%.c $(LIBDIR)/libbpfcap_pcap.so.$(API_VERSION)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC_T) -o $@ $< -L$(LIBDIR) -lbpfcap_pcap $(RPATH)
+$(BUILD)/tests/api/native_c: tests/api/native_c.c include/bpfcap/bpfcap.h $(LIBDIR)/libbpfcap.so.$(API_VERSION)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC_T) -o $@ $< -L$(LIBDIR) -lbpfcap $(RPATH) -lpthread
+$(BUILD)/tests/api/native_c_static: tests/api/native_c.c include/bpfcap/bpfcap.h $(LIBDIR)/libbpfcap.a
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC_T) -o $@ $< $(LIBDIR)/libbpfcap.a -lstdc++ -lm -lpthread
+
+# The GoogleTest suites in tests/api/ run these (found next to run_tests).
+$(BUILD)/run_tests: | $(API_LIBS) $(API_CTESTS) $(BUILD)/bpfcap
+
+install: install-lib
+install-lib: $(API_LIBS)
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/bpfcap \
+	  $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 0644 include/bpfcap/bpfcap.h $(DESTDIR)$(PREFIX)/include/bpfcap/bpfcap.h
+	for l in libbpfcap libbpfcap_pcap; do \
+	  install -m 0755 $(LIBDIR)/$$l.so.$(API_VERSION) $(DESTDIR)$(PREFIX)/lib/ && \
+	  ln -sf $$l.so.$(API_VERSION) $(DESTDIR)$(PREFIX)/lib/$$l.so.$(API_SOMAJOR) && \
+	  ln -sf $$l.so.$(API_SOMAJOR) $(DESTDIR)$(PREFIX)/lib/$$l.so && \
+	  install -m 0644 $(LIBDIR)/$$l.a $(DESTDIR)$(PREFIX)/lib/ || exit 1; \
+	done
+	install -m 0755 $(LIBDIR)/libbpfcap_preload.so $(DESTDIR)$(PREFIX)/lib/
+	for pc in bpfcap bpfcap_pcap; do \
+	  sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(API_VERSION)|g' api/$$pc.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc || exit 1; \
+	done
+	install -m 0644 man/libbpfcap.3 $(DESTDIR)$(PREFIX)/share/man/man3/libbpfcap.3
+	install -m 0644 man/bpfcap-filter.7 $(DESTDIR)$(PREFIX)/share/man/man7/bpfcap-filter.7
+
+.PHONY: api install-lib
+-include $(API_OBJS:.o=.d)
+# ---- end issue 6 ------------------------------------------------------------
+
 deps:
 	$(Q)scripts/install-deps.sh --if-missing
 
