@@ -34,13 +34,14 @@ LoopResult RunCaptureLoop(PacketSource& source, const LoopConfig& config,
     }
     if (st == ReadStatus::kPacket) {
       ++r.seen;
-      if (!KeepDirection(config.direction, pkt.direction)) continue;
-      if (config.filter != nullptr &&
-          cbpf::Run(*config.filter, pkt.data, pkt.len, pkt.caplen) == 0) {
-        continue;
+      const bool keep = KeepDirection(config.direction, pkt.direction) &&
+                        (config.filter == nullptr ||
+                         cbpf::Run(*config.filter, pkt.data, pkt.len, pkt.caplen) != 0);
+      if (keep) {
+        ++r.captured;
+        if (!on_packet(pkt, &r.error)) break;
       }
-      ++r.captured;
-      if (!on_packet(pkt, &r.error)) break;
+      if (r.seen % kTickPackets != 0) continue;
     }
     if (on_tick && !on_tick(&r.error)) break;
   }

@@ -40,8 +40,11 @@ struct LoopResult {
 
 // Handler for one packet; returns false (with *error set) to stop the loop.
 using PacketHandler = std::function<bool(const Packet&, std::string* error)>;
-// Called at least every timeout_ms while capturing (status line, -G rotation);
-// false (with *error set) stops the loop.
+// Called when the source has been idle for timeout_ms and once every
+// kTickPackets packets (status line): often enough for a once-a-second
+// display, and off the per-packet path. False (with *error set) stops the
+// loop.
+inline constexpr uint64_t kTickPackets = 1024;
 using TickHandler = std::function<bool(std::string* error)>;
 
 LoopResult RunCaptureLoop(PacketSource& source, const LoopConfig& config,

@@ -204,37 +204,25 @@ class Lowerer {
     if (link_.dlt == kDltCHdlc) {  // Cisco HDLC: plain, but OSI is 0xfefe as on LLC
       return EqAt(2, off, type == proto::kSapIsoNs ? (type << 8 | type) : type);
     }
-    if (link_.dlt == 113) {  // LINUX_SLL: protocol 4 is 802.2 LLC, 1 is Novell "raw 802.3"
-      const uint32_t llc = off + 2;
-      const int is_llc = EqAt(2, off, proto::kSllP8022);
-      switch (type) {
-        case proto::kSapIp:
-        case proto::kSapIsoNs:
-        case proto::kSapNetbeui:
-          return And(is_llc, EqAt(2, llc, type << 8 | type));
-        case proto::kSapIpx:
-          return Or(EqAt(2, off, proto::kEtherIpx),
-                    Or(EqAt(2, off, proto::kSllP8023),
-                       And(is_llc, Or(EqAt(1, llc, proto::kSapIpx),
-                                      Snap(llc, 0, proto::kEtherIpx)))));
-        case proto::kEtherAtalk:
-          return Or(EqAt(2, off, type), And(is_llc, Snap(llc, 0x080007, type)));
-        case proto::kEtherAarp:
-          return Or(EqAt(2, off, type), And(is_llc, Snap(llc, 0, type)));
-        default:
-          if (type > proto::kEtherMtu) return EqAt(2, off, type);
-          return And(is_llc, EqAt(1, llc, type));
-      }
-    }
-    // Ethernet: EtherType II above 1500, 802.3 length + 802.2 LLC below.
+    // Ethernet: EtherType II above 1500, an 802.3 length and 802.2 LLC below.
+    // LINUX_SLL: protocol 4 is 802.2 LLC, 1 Novell's "raw 802.3". The rest is
+    // the same on both, but for IPX, which each carries its own ways.
+    const bool sll = link_.dlt == 113;
     const uint32_t llc = off + 2;
-    const int is_llc = Not(TestK(Load(2, off), Cmp::kGt, proto::kEtherMtu));
+    const int is_llc = sll ? EqAt(2, off, proto::kSllP8022)
+                           : Not(TestK(Load(2, off), Cmp::kGt, proto::kEtherMtu));
     switch (type) {
       case proto::kSapIp:
       case proto::kSapIsoNs:
       case proto::kSapNetbeui:
         return And(is_llc, EqAt(2, llc, type << 8 | type));
       case proto::kSapIpx:
+        if (sll) {
+          return Or(EqAt(2, off, proto::kEtherIpx),
+                    Or(EqAt(2, off, proto::kSllP8023),
+                       And(is_llc, Or(EqAt(1, llc, proto::kSapIpx),
+                                      Snap(llc, 0, proto::kEtherIpx)))));
+        }
         return Or(EqAt(2, off, proto::kEtherIpx),
                   And(is_llc, Or(Or(Snap(llc, 0, proto::kEtherIpx), EqAt(1, llc, proto::kSapIpx)),
                                  EqAt(2, llc, 0xffff))));
@@ -278,7 +266,7 @@ class Lowerer {
   // "decnet host AREA.NODE": a DECnet Phase IV address (area * 1024 + node,
   // little-endian) in the routing header, which comes in four layouts:
   // short or long data packets, each with or without one byte of padding.
-  int DecnetHost(const Node* prim, const Node* id, Dir dir) {
+  int DecnetHost(const Node* id, Dir dir) {
     uint32_t area = 0, node = 0;
     if (id->kind == Kind::kIdNum) {
       node = id->num;
@@ -304,7 +292,6 @@ class Lowerer {
         {1, 0x07, 0x06, 17, 9},       // long data packet
         {2, 0xff07, 0x8106, 18, 10},  // long, padded
     };
-    (void)prim;
     const int link = LinkProto(proto::kEtherDecnet);
     return And(link, ByDir(dir, [&](bool src) {
       int any = kNone;
@@ -599,7 +586,7 @@ class Lowerer {
     const Node* id = n->lhs;
     if (q.proto == Proto::kDecnet &&
         (q.type == Type::kDefault || q.type == Type::kHost || q.type == Type::kNet)) {
-      return DecnetHost(n, id, q.dir);
+      return DecnetHost(id, q.dir);
     }
     switch (q.type) {
       case Type::kGateway:

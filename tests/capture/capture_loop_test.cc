@@ -112,6 +112,20 @@ TEST(CaptureLoop, InterruptFromTheHandlerEndsTheLoop) {
   EXPECT_TRUE(r.interrupted);
 }
 
+TEST(CaptureLoop, TicksEveryThousandPacketsNotEveryPacket) {
+  std::vector<std::vector<uint8_t>> frames(2 * kTickPackets + 5, Frame(0x0800));
+  VectorSource src(frames);
+  int ticks = 0;
+  LoopResult r = RunCaptureLoop(
+      src, LoopConfig{}, [](const Packet&, std::string*) { return true; },
+      [&](std::string*) {
+        ++ticks;
+        return true;
+      });
+  EXPECT_EQ(r.captured, frames.size());
+  EXPECT_EQ(ticks, 2);
+}
+
 TEST(CaptureLoop, HandlerFailureStopsWithItsError) {
   VectorSource src(Mixed());
   LoopResult r = RunCaptureLoop(src, LoopConfig{}, [](const Packet&, std::string* e) {

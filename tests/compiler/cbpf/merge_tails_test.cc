@@ -54,14 +54,16 @@ TEST(MergeTails, SharedProtocolTestsAsLibpcapHasThem) {
 }
 
 TEST(MergeTails, FallThroughIntoACopyGetsAJump) {
-  // Two copies of "ldb [1]; jeq #7 → ret 1 / ret 0", the first entered by
-  // falling through from "ldb [0]"... kept only if it pays.
+  // Two copies of "ldb [1]; add #3; jeq #7 → ret 1 / ret 0". The first is
+  // entered by falling through from "ldx #5": it goes, and a `ja` to the
+  // second (kept: jumps only go forward) takes its place.
   SymProgram s;
   for (int i = 0; i < 4; ++i) s.NewLabel();
-  const uint32_t second = 0, yes = 1, no = 2, other = 3;
+  const uint32_t fall = 0, second = 1, yes = 2, no = 3;
   s.Emit({BPF_LD | BPF_B | BPF_ABS, 0});
-  s.Emit({BPF_JMP | BPF_JEQ | BPF_K, 1, other, second});
-  s.Bind(other);
+  s.Emit({BPF_JMP | BPF_JEQ | BPF_K, 1, second, fall});
+  s.Bind(fall);
+  s.Emit({BPF_LDX | BPF_W | BPF_IMM, 5});
   s.Emit({BPF_LD | BPF_B | BPF_ABS, 1});
   s.Emit({BPF_ALU | BPF_ADD | BPF_K, 3});
   s.Emit({BPF_JMP | BPF_JEQ | BPF_K, 7, yes, no});
@@ -79,12 +81,14 @@ TEST(MergeTails, FallThroughIntoACopyGetsAJump) {
   ASSERT_TRUE(Assemble(s, &prog, &error)) << error;
   EXPECT_EQ(DumpAsm(prog),
             "(000) ldb      [0]\n"
-            "(001) jeq      #0x1             jt 2\tjf 2\n"
-            "(002) ldb      [1]\n"
-            "(003) add      #3\n"
-            "(004) jeq      #0x7             jt 5\tjf 6\n"
-            "(005) ret      #1\n"
-            "(006) ret      #0\n");
+            "(001) jeq      #0x1             jt 4\tjf 2\n"
+            "(002) ldx      #0x5\n"
+            "(003) ja       4\n"
+            "(004) ldb      [1]\n"
+            "(005) add      #3\n"
+            "(006) jeq      #0x7             jt 7\tjf 8\n"
+            "(007) ret      #1\n"
+            "(008) ret      #0\n");
 }
 
 // Random valid programs keep their verdict on random packets.
