@@ -15,7 +15,8 @@
 namespace bpfcap {
 namespace {
 
-enum LongOnly { kOptVersion = 256, kOptDump, kOptPcapng, kOptThreads, kOptTsPrecision, kOptTarget };
+enum LongOnly { kOptVersion = 256, kOptDump, kOptPcapng, kOptThreads, kOptTsPrecision, kOptTarget,
+               kOptImmediate };
 
 // tcpdump's letters, with tcpdump's meaning.
 constexpr char kShortOpts[] = ":dOy:s:F:hi:r:w:c:DLpQ:B:UlqtvnexXSZ:C:G:W:";
@@ -34,6 +35,7 @@ constexpr option kLongOpts[] = {
     {"list-data-link-types", no_argument, nullptr, 'L'},
     {"no-promiscuous-mode", no_argument, nullptr, 'p'},
     {"packet-buffered", no_argument, nullptr, 'U'},
+    {"immediate-mode", no_argument, nullptr, kOptImmediate},
     {"relinquish-privileges", required_argument, nullptr, 'Z'},
     {nullptr, 0, nullptr, 0},
 };
@@ -131,6 +133,7 @@ std::string ApplyOption(int c, const char* arg, CliOptions* o) {
     case 'p': o->promiscuous = false; return "";
     case 'U': o->packet_buffered = true; return "";
     case 'l': o->line_buffered = true; return "";
+    case kOptImmediate: o->immediate = true; return "";
     case 'q': o->quiet = true; return "";
     case 'v': ++o->verbose; return "";
     case 'n': ++o->numeric; return "";
@@ -309,6 +312,8 @@ std::string UsageText() {
          "  -B KiB         kernel ring buffer size\n"
          "  -U             flush the file after every packet\n"
          "  -l             line-buffered standard output\n"
+         "  --immediate-mode  hand each packet over at once (default when printing\n"
+         "                 to a terminal, with -l or -U)\n"
          "  -C MB, -G SECS, -W N   rotate the -w file by size or time, keep N files\n"
          "  -Z USER        drop privileges to USER after opening the capture\n"
          "  --threads N    spread the capture over N sockets (PACKET_FANOUT)\n"

@@ -55,6 +55,7 @@ struct CliOptions {
   uint32_t file_limit = 0;      // -W N: at most N files (with -C or -G)
   bool packet_buffered = false; // -U: flush the savefile after every packet
   bool line_buffered = false;   // -l: line-buffered stdout
+  bool immediate = false;       // --immediate-mode: deliver packets without batching
 
   // --- how packets are printed --------------------------------------------
   int numeric = 0;              // -n = 1, -nn = 2 (and more)

@@ -46,6 +46,19 @@ CaptureDirection ToRing(DirectionFilter d) {
   return CaptureDirection::kInOut;
 }
 
+// How long the kernel may hold a partly filled block. Packets printed on a
+// terminal, or with -l or -U, should appear as they arrive (tcpdump uses
+// immediate mode there too); otherwise batching saves a wake-up per block.
+// tcpdump's default buffer timeout is 1000 ms; a shorter one keeps Ctrl-C
+// prompt, since the ring delivers the held block before stopping.
+constexpr uint32_t kImmediateBlockMs = 20;
+constexpr uint32_t kBatchBlockMs = 200;
+
+bool WantsImmediate(const CliOptions& o) {
+  if (o.immediate || o.line_buffered || o.packet_buffered) return true;
+  return o.write_file.empty() && isatty(STDOUT_FILENO);
+}
+
 }  // namespace
 
 std::string DefaultInterface() {
@@ -72,6 +85,7 @@ LiveSource OpenLiveSource(const CliOptions& o, const std::string& expression,
   ro.promiscuous = o.promiscuous;
   ro.direction = ToRing(o.direction);
   if (o.buffer_kib > 0) ro.buffer_kib = o.buffer_kib;
+  ro.block_timeout_ms = WantsImmediate(o) ? kImmediateBlockMs : kBatchBlockMs;
   if (!expression.empty()) {
     CompileOptions c;
     c.dlt = dlt;

@@ -78,6 +78,9 @@ class PacketSource {
   virtual ReadStatus Next(Packet* out, int timeout_ms) = 0;
 
   // Async-signal-safe: makes a pending or the next Next() return kInterrupted.
+  // A live source first hands out what its kernel had already accepted (the
+  // AF_PACKET ring: its filled blocks and the one being filled, for at most
+  // the block timeout), so that Ctrl-C does not lose the last packets.
   virtual void Interrupt() = 0;
 
   // Kernel statistics; false (and nothing set) when the source has none.

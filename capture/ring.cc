@@ -350,6 +350,23 @@ void Ring::ReleaseBlock() {
   current_ = (current_ + 1) % block_count_;
 }
 
+// After Interrupt(): whether packets the kernel accepted before it are still
+// to be delivered. That is the blocks already handed to user space, and the
+// block the kernel is filling, which the block timer retires within
+// block_timeout_ms_; at most one ring's worth, and for at most the block
+// timeout (plus a margin), so that a flood cannot keep the capture going.
+bool Ring::Draining() {
+  if (drain_deadline_ms_ < 0) {
+    drain_deadline_ms_ = NowMs() + block_timeout_ms_ + 100;
+    drain_blocks_left_ = block_count_;
+  }
+  if (drain_blocks_left_ == 0 || NowMs() >= drain_deadline_ms_) return false;
+  auto* b = reinterpret_cast<tpacket_block_desc*>(map_ + size_t{current_} * block_size_);
+  if (__atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) return true;
+  // The kernel counts the packets of the block it is filling as it goes.
+  return __atomic_load_n(&b->hdr.bh1.num_pkts, __ATOMIC_RELAXED) != 0;
+}
+
 void Ring::Interrupt() {
   interrupted_.store(true);
   const uint64_t one = 1;
@@ -404,7 +421,7 @@ ReadStatus Ring::Next(Packet* out, int timeout_ms) {
   // The common case, once per packet: the next packet of the block in hand.
   // No clock reads and no atomic read-modify-write here; the slow path
   // below consumes the interrupt.
-  while (packets_left_ > 0 && !interrupted_.load(std::memory_order_relaxed)) {
+  while (packets_left_ > 0) {
     uint8_t* frame = next_packet_;
     --packets_left_;
     next_packet_ += reinterpret_cast<tpacket3_hdr*>(frame)->tp_next_offset;
@@ -413,11 +430,22 @@ ReadStatus Ring::Next(Packet* out, int timeout_ms) {
   if (block_ != nullptr && packets_left_ == 0) ReleaseBlock();
   const int64_t deadline = timeout_ms < 0 ? -1 : NowMs() + timeout_ms;
   for (;;) {
-    if (interrupted_.exchange(false)) {
+    if (interrupted_.load(std::memory_order_relaxed) && !Draining()) {
+      interrupted_.store(false);
+      drain_deadline_ms_ = -1;
       uint64_t count;
       while (read(wake_fd_, &count, sizeof(count)) > 0) {
       }
       return ReadStatus::kInterrupted;
+    }
+    if (block_ == nullptr && drain_deadline_ms_ >= 0) {
+      // Draining: the partly filled block retires within the block timeout.
+      auto* b = reinterpret_cast<tpacket_block_desc*>(map_ + size_t{current_} * block_size_);
+      if (!(__atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)) {
+        pollfd p{fd_, POLLIN, 0};
+        poll(&p, 1, static_cast<int>(std::clamp<int64_t>(drain_deadline_ms_ - NowMs(), 0, 5)));
+        continue;
+      }
     }
     if (block_ == nullptr) {
       auto* b = reinterpret_cast<tpacket_block_desc*>(map_ + size_t{current_} * block_size_);
@@ -437,6 +465,7 @@ ReadStatus Ring::Next(Packet* out, int timeout_ms) {
         continue;
       }
       block_ = b;
+      if (drain_deadline_ms_ >= 0) --drain_blocks_left_;
       packets_left_ = b->hdr.bh1.num_pkts;
       next_packet_ = reinterpret_cast<uint8_t*>(b) + b->hdr.bh1.offset_to_first_pkt;
     }

@@ -74,7 +74,9 @@ struct RingOptions {
   uint32_t block_size = 0;
   uint32_t block_count = 0;
   uint32_t buffer_kib = 2048;      // -B: ring size in KiB, as tcpdump's
-  uint32_t block_timeout_ms = 20;  // retire a partly filled block after this
+  // Retire a partly filled block after this: the longest a packet waits in
+  // the kernel, and (after Interrupt()) the longest the ring drains.
+  uint32_t block_timeout_ms = 20;
   // PACKET_FANOUT (hash by flow): sockets opened with the same non-zero
   // group share the interface's packets (--threads N).
   uint16_t fanout_group = 0;
@@ -125,11 +127,14 @@ class Ring : public PacketSource {
   bool Fill(uint8_t* frame, Packet* out);
   bool WaitForBlock(int timeout_ms, ReadStatus* status);
   void ReleaseBlock();
+  bool Draining();
   void Fail(const std::string& message);
 
   int fd_ = -1;
   int wake_fd_ = -1;                // eventfd written by Interrupt()
   std::atomic<bool> interrupted_{false};
+  int64_t drain_deadline_ms_ = -1;  // after Interrupt(): see Draining()
+  uint32_t drain_blocks_left_ = 0;
   static_assert(std::atomic<bool>::is_always_lock_free);
 
   std::string name_;
