@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <span>
 #include <vector>
 
 #include "compiler/cbpf/cbpf.h"
@@ -30,7 +31,7 @@ struct HeaderField {
   Insn replacement;
 };
 
-const HeaderField kHeaderFields[] = {
+const HeaderField kSll2Fields[] = {
     {kSll2Protocol, BPF_H, Stmt(BPF_LD | BPF_W | BPF_ABS, Ancillary(SKF_AD_PROTOCOL))},
     {kSll2Reserved, BPF_H, Stmt(BPF_LD | BPF_IMM, 0)},
     {kSll2Reserved, BPF_B, Stmt(BPF_LD | BPF_IMM, 0)},
@@ -40,14 +41,34 @@ const HeaderField kHeaderFields[] = {
     {kSll2PktType, BPF_B, Stmt(BPF_LD | BPF_W | BPF_ABS, Ancillary(SKF_AD_PKTTYPE))},
 };
 
+// The packet type is 16 bits here; PACKET_* values fit in its low byte.
+const HeaderField kSllFields[] = {
+    {kSllPktType, BPF_H, Stmt(BPF_LD | BPF_W | BPF_ABS, Ancillary(SKF_AD_PKTTYPE))},
+    {kSllPktType, BPF_B, Stmt(BPF_LD | BPF_IMM, 0)},
+    {kSllPktType + 1, BPF_B, Stmt(BPF_LD | BPF_W | BPF_ABS, Ancillary(SKF_AD_PKTTYPE))},
+    {kSllHatype, BPF_H, Stmt(BPF_LD | BPF_W | BPF_ABS, Ancillary(SKF_AD_HATYPE))},
+    {kSllProtocol, BPF_H, Stmt(BPF_LD | BPF_W | BPF_ABS, Ancillary(SKF_AD_PROTOCOL))},
+};
+
+struct CookedLayout {
+  uint32_t header_len;
+  std::span<const HeaderField> fields;
+};
+
+CookedLayout LayoutFor(int dlt) {
+  if (dlt == kDltLinuxSll) return {kSllHeaderLen, kSllFields};
+  return {kSll2HeaderLen, kSll2Fields};
+}
+
 std::string Describe(const Program& prog, size_t i, const char* why) {
   return cbpf::Image(prog[i], static_cast<uint32_t>(i)) + ": " + why;
 }
 
 // The replacement of prog[i] (one or two instructions), or false with
 // *reason set.
-bool AdaptOne(const Program& prog, size_t i, std::vector<Insn>* out,
-              std::string* reason) {
+bool AdaptOne(const Program& prog, size_t i, const CookedLayout& layout,
+              std::vector<Insn>* out, std::string* reason) {
+  const uint32_t hlen = layout.header_len;
   const Insn& in = prog[i];
   const uint16_t cls = BPF_CLASS(in.code);
   const uint16_t mode = BPF_MODE(in.code);
@@ -58,11 +79,11 @@ bool AdaptOne(const Program& prog, size_t i, std::vector<Insn>* out,
       out->push_back(in);
       return true;
     }
-    if (in.k >= kSll2HeaderLen) {
-      out->push_back(Insn{in.code, 0, 0, in.k - kSll2HeaderLen});
+    if (in.k >= hlen) {
+      out->push_back(Insn{in.code, 0, 0, in.k - hlen});
       return true;
     }
-    for (const HeaderField& f : kHeaderFields) {
+    for (const HeaderField& f : layout.fields) {
       if (f.offset == in.k && f.size == BPF_SIZE(in.code)) {
         out->push_back(f.replacement);
         return true;
@@ -72,24 +93,24 @@ bool AdaptOne(const Program& prog, size_t i, std::vector<Insn>* out,
     return false;
   }
   if (cls == BPF_LD && mode == BPF_IND) {
-    if (in.k < kSll2HeaderLen) {
+    if (in.k < hlen) {
       *reason = Describe(prog, i, "an indexed load that may reach into the cooked header");
       return false;
     }
-    out->push_back(Insn{in.code, 0, 0, in.k - kSll2HeaderLen});
+    out->push_back(Insn{in.code, 0, 0, in.k - hlen});
     return true;
   }
   if (cls == BPF_LDX && mode == BPF_MSH) {
-    if (in.k < kSll2HeaderLen) {
+    if (in.k < hlen) {
       *reason = Describe(prog, i, "the kernel has no exact equivalent of this cooked header field");
       return false;
     }
-    out->push_back(Insn{in.code, 0, 0, in.k - kSll2HeaderLen});
+    out->push_back(Insn{in.code, 0, 0, in.k - hlen});
     return true;
   }
   if (cls == BPF_LD && mode == BPF_LEN) {
     out->push_back(in);
-    out->push_back(Stmt(BPF_ALU | BPF_ADD | BPF_K, kSll2HeaderLen));
+    out->push_back(Stmt(BPF_ALU | BPF_ADD | BPF_K, hlen));
     return true;
   }
   if (cls == BPF_LDX && mode == BPF_LEN) {
@@ -102,12 +123,13 @@ bool AdaptOne(const Program& prog, size_t i, std::vector<Insn>* out,
 
 }  // namespace
 
-CookedAdaptation AdaptForCooked(const Program& prog) {
+CookedAdaptation AdaptForCooked(const Program& prog, int dlt) {
   CookedAdaptation result;
+  const CookedLayout layout = LayoutFor(dlt);
   std::vector<std::vector<Insn>> pieces(prog.size());
   std::vector<size_t> start(prog.size() + 1, 0);
   for (size_t i = 0; i < prog.size(); ++i) {
-    if (!AdaptOne(prog, i, &pieces[i], &result.reason)) return result;
+    if (!AdaptOne(prog, i, layout, &pieces[i], &result.reason)) return result;
     start[i + 1] = start[i] + pieces[i].size();
   }
   // Re-resolve jumps: a jump is always the only instruction of its piece.

@@ -4,10 +4,10 @@
 // capture engine reports, and produces what goes to SO_ATTACH_FILTER on an
 // AF_PACKET socket:
 //
-//   - AdaptForCooked(): a program compiled for LINUX_SLL2 (the "any" device
-//     and other cooked captures) rewritten for a SOCK_DGRAM packet socket,
-//     where the kernel runs the filter on the packet *without* the 20-byte
-//     cooked header: data offset 0 is the network header. Loads of header
+//   - AdaptForCooked(): a program compiled for LINUX_SLL2 or LINUX_SLL (the
+//     "any" device and other cooked captures) rewritten for a SOCK_DGRAM
+//     packet socket, where the kernel runs the filter on the packet *without*
+//     the 20- or 16-byte cooked header: data offset 0 is the network header. Loads of header
 //     fields the kernel knows become ancillary loads, loads past the header
 //     move down by its length. Programs that cannot be rewritten exactly are
 //     reported as such (with the reason); the caller then filters in user
@@ -46,12 +46,24 @@ inline constexpr uint32_t kSll2PktType = 10;   // 1 byte, PACKET_*
 inline constexpr uint32_t kSll2AddrLen = 11;   // 1 byte
 inline constexpr uint32_t kSll2Addr = 12;      // 8 bytes, zero padded
 
+// LINUX_SLL (v1), the header tcpdump -y LINUX_SLL asks for. Big-endian.
+inline constexpr uint32_t kSllHeaderLen = 16;
+inline constexpr uint32_t kSllPktType = 0;     // 2 bytes, PACKET_*
+inline constexpr uint32_t kSllHatype = 2;      // 2 bytes, ARPHRD_*
+inline constexpr uint32_t kSllAddrLen = 4;     // 2 bytes
+inline constexpr uint32_t kSllAddr = 6;        // 8 bytes, zero padded
+inline constexpr uint32_t kSllProtocol = 14;   // 2 bytes, EtherType
+
+inline constexpr int kDltLinuxSll = 113;
+inline constexpr int kDltLinuxSll2 = 276;
+
 struct CookedAdaptation {
   std::optional<cbpf::Program> program;  // nullopt: not adaptable
   std::string reason;  // why not, naming the instruction ("(003) ldb [11]: ...")
 };
 
-// Rewrites `prog` (written for LINUX_SLL2) for a SOCK_DGRAM packet socket:
+// Rewrites `prog` (written for `dlt`: LINUX_SLL2 or LINUX_SLL) for a
+// SOCK_DGRAM packet socket. For LINUX_SLL2:
 //   ldh [0]            → ld protocol       (SKF_AD_OFF + SKF_AD_PROTOCOL)
 //   ldh [2], ldb [2|3] → ld #0             (the reserved field)
 //   ld  [4]            → ld ifindex        (SKF_AD_IFINDEX)
@@ -60,13 +72,16 @@ struct CookedAdaptation {
 //   ld? [k], k >= 20   → ld? [k - 20]      (also [x + k] and ldxb 4*([k]&0xf))
 //   ld #len            → ld #len; add #20  (jumps are re-resolved)
 //   ld? [k], k >= SKF_LL_OFF → unchanged    (ancillary and negative offsets)
+// and for LINUX_SLL the same with its layout: ldh [0] and ldb [1] are the
+// packet type (ldb [0] is 0), ldh [2] the hardware type, ldh [14] the
+// protocol, and the header is 16 bytes.
 // Anything else touching the header (the address length and bytes, partial
 // or straddling loads, [x + k] with k < 20 which may reach into it, ldx len)
 // is not adaptable. Offsets past the header are plain data offsets because
 // the kernel's data pointer is at the network header for SOCK_DGRAM sockets
 // (packet(7)); that keeps loads on the JIT's direct path instead of the
 // SKF_NET_OFF helper and makes [x + k] exact for every X.
-CookedAdaptation AdaptForCooked(const cbpf::Program& prog);
+CookedAdaptation AdaptForCooked(const cbpf::Program& prog, int dlt = kDltLinuxSll2);
 
 // Which packets WithDirectionGuard lets through.
 enum class DirectionGuard : uint8_t {

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -76,11 +77,22 @@ LiveSource OpenLiveSource(const CliOptions& o, const std::string& expression,
                           std::string* error) {
   LiveSource live;
   live.interface = o.interface.empty() ? DefaultInterface() : o.interface;
-  const int dlt = LinkTypeFor(live.interface, error);
-  if (dlt <= 0) return live;  // LinkTypeFor: 0 with *error set
+  const std::vector<int> dlts = LinkTypesFor(live.interface, error);
+  if (dlts.empty()) return live;  // *error set
+  int dlt = dlts.front();
+  if (o.dlt_given) {
+    if (std::find(dlts.begin(), dlts.end(), o.dlt) == dlts.end()) {
+      const proto::LinkType* lt = proto::FindLinkType(o.dlt);
+      *error = (lt ? std::string(lt->name) : std::to_string(o.dlt)) +
+               " is not one of the DLTs supported by this device";
+      return live;
+    }
+    dlt = o.dlt;
+  }
 
   RingOptions ro;
   ro.interface = live.interface;
+  ro.link_type = dlt;
   ro.snaplen = o.snaplen;
   ro.promiscuous = o.promiscuous;
   ro.direction = ToRing(o.direction);
@@ -122,12 +134,15 @@ bool ListInterfacesText(std::string* out, std::string* error) {
 
 bool ListLinkTypesText(const std::string& interface, std::string* out, std::string* error) {
   const std::string name = interface.empty() ? DefaultInterface() : interface;
-  const int dlt = LinkTypeFor(name, error);
-  if (dlt <= 0) return false;
-  const proto::LinkType* lt = proto::FindLinkType(dlt);
+  std::vector<int> dlts = LinkTypesFor(name, error);
+  if (dlts.empty()) return false;
+  std::sort(dlts.begin(), dlts.end());  // tcpdump lists LINUX_SLL first
   *out = "Data link types for " + name + " (use option -y to set):\n";
-  *out += "  " + std::string(lt ? lt->name : "?") + " (" +
-          std::string(lt ? lt->description : "?") + ")\n";
+  for (int dlt : dlts) {
+    const proto::LinkType* lt = proto::FindLinkType(dlt);
+    *out += "  " + std::string(lt ? lt->name : "?") + " (" +
+            std::string(lt ? lt->description : "?") + ")\n";
+  }
   return true;
 }
 

@@ -19,6 +19,7 @@
 
 #include "capture/interfaces.h"
 #include "compiler/cbpf/cbpf.h"
+#include "compiler/proto/linktypes.h"
 
 namespace bpfcap::capture {
 namespace {
@@ -91,6 +92,13 @@ int LinkTypeFor(const std::string& interface, std::string* error) {
   return IsEthernetLike(hatype) ? kDltEn10mb : kDltLinuxSll2;
 }
 
+std::vector<int> LinkTypesFor(const std::string& interface, std::string* error) {
+  const int dlt = LinkTypeFor(interface, error);
+  if (dlt == 0) return {};
+  if (dlt == kDltLinuxSll2) return {kDltLinuxSll2, kDltLinuxSll};
+  return {dlt};
+}
+
 std::unique_ptr<Ring> Ring::Open(const RingOptions& options, std::string* error) {
   std::unique_ptr<Ring> ring(new Ring());
   if (!ring->Setup(options)) {
@@ -131,6 +139,16 @@ bool Ring::Setup(const RingOptions& options) {
     cooked_ = true;
   }
   link_type_ = cooked_ ? kDltLinuxSll2 : kDltEn10mb;
+  if (options.link_type != 0 && options.link_type != link_type_) {
+    if (!cooked_ || options.link_type != kDltLinuxSll) {
+      const proto::LinkType* lt = proto::FindLinkType(options.link_type);
+      Fail((lt ? std::string(lt->name) : std::to_string(options.link_type)) +
+           " is not one of the DLTs supported by this device");
+      return false;
+    }
+    link_type_ = options.link_type;
+  }
+  cooked_len_ = link_type_ == kDltLinuxSll ? kSllHeaderLen : kSll2HeaderLen;
 
   // Protocol 0: the kernel delivers nothing to this socket until bind()
   // names a protocol, so nothing is queued before the filter is in place.
@@ -168,7 +186,7 @@ bool Ring::Setup(const RingOptions& options) {
   }
   // Headroom for what we write in front of the packet: the VLAN tag we put
   // back, and for cooked sockets the SLL2 header too.
-  const unsigned reserve = kVlanTagLen + (cooked_ ? kSll2HeaderLen : 0);
+  const unsigned reserve = kVlanTagLen + (cooked_ ? kSll2HeaderLen : 0);  // the longer one
   if (setsockopt(fd_, SOL_PACKET, PACKET_RESERVE, &reserve, sizeof(reserve)) != 0) {
     Fail(name_ + ": " + Errno("PACKET_RESERVE", errno));
     return false;
@@ -272,7 +290,7 @@ bool Ring::InstallFilter(const std::optional<cbpf::Program>& prog) {
   cbpf::Program kernel;  // empty: accept everything
   if (prog && !prog->empty()) {
     if (cooked_) {
-      CookedAdaptation adapted = AdaptForCooked(*prog);
+      CookedAdaptation adapted = AdaptForCooked(*prog, link_type_);
       if (adapted.program) {
         kernel = std::move(*adapted.program);
       } else {
@@ -500,7 +518,7 @@ bool Ring::Fill(uint8_t* frame, Packet* out) {
   uint8_t* data = frame + h->tp_mac;
   uint32_t caplen = h->tp_snaplen;
   uint32_t len = h->tp_len;
-  const uint32_t headroom = (cooked_ ? kSll2HeaderLen : 0) + (vlan ? kVlanTagLen : 0);
+  const uint32_t headroom = (cooked_ ? cooked_len_ : 0) + (vlan ? kVlanTagLen : 0);
   if (data - headroom < frame + kFrameHeaderEnd) {
     // PACKET_RESERVE guarantees the room; keep working if a kernel doesn't.
     scratch_.assign(headroom, 0);
@@ -513,16 +531,24 @@ bool Ring::Fill(uint8_t* frame, Packet* out) {
     uint8_t addr[8] = {};
     std::memcpy(addr, sll->sll_addr, halen);
     const uint16_t protocol = ntohs(sll->sll_protocol);
-    PutBe16(p + kSll2Protocol, vlan ? tpid : protocol);
-    PutBe16(p + kSll2Reserved, 0);
-    PutBe32(p + kSll2Ifindex, static_cast<uint32_t>(ifindex));
-    PutBe16(p + kSll2Hatype, sll->sll_hatype);
-    p[kSll2PktType] = sll->sll_pkttype;
-    p[kSll2AddrLen] = sll->sll_halen;
-    std::memcpy(p + kSll2Addr, addr, sizeof(addr));
+    if (link_type_ == kDltLinuxSll) {
+      PutBe16(p + kSllPktType, sll->sll_pkttype);
+      PutBe16(p + kSllHatype, sll->sll_hatype);
+      PutBe16(p + kSllAddrLen, sll->sll_halen);
+      std::memcpy(p + kSllAddr, addr, sizeof(addr));
+      PutBe16(p + kSllProtocol, vlan ? tpid : protocol);
+    } else {
+      PutBe16(p + kSll2Protocol, vlan ? tpid : protocol);
+      PutBe16(p + kSll2Reserved, 0);
+      PutBe32(p + kSll2Ifindex, static_cast<uint32_t>(ifindex));
+      PutBe16(p + kSll2Hatype, sll->sll_hatype);
+      p[kSll2PktType] = sll->sll_pkttype;
+      p[kSll2AddrLen] = sll->sll_halen;
+      std::memcpy(p + kSll2Addr, addr, sizeof(addr));
+    }
     if (vlan) {  // the tag follows the header, the EtherType follows the tag
-      PutBe16(p + kSll2HeaderLen, tci);
-      PutBe16(p + kSll2HeaderLen + 2, protocol);
+      PutBe16(p + cooked_len_, tci);
+      PutBe16(p + cooked_len_ + 2, protocol);
     }
     data = p;
     caplen += headroom;

@@ -52,7 +52,6 @@ struct tpacket_block_desc;
 namespace bpfcap::capture {
 
 inline constexpr int kDltEn10mb = 1;
-inline constexpr int kDltLinuxSll2 = 276;
 
 // tcpdump -Q.
 enum class CaptureDirection : uint8_t {
@@ -66,7 +65,10 @@ struct RingOptions {
   uint32_t snaplen = 262144;       // -s; bytes kept of each packet
   bool promiscuous = true;         // -p turns it off; ignored for "any"
   CaptureDirection direction = CaptureDirection::kInOut;  // -Q
-  // The filter, compiled for LinkTypeFor(interface). nullopt: everything.
+  // The link type to report: 0 for LinkTypeFor(interface), else one of
+  // LinkTypesFor(interface) (-y; "any" can give LINUX_SLL instead of SLL2).
+  int link_type = 0;
+  // The filter, compiled for that link type. nullopt: everything.
   std::optional<cbpf::Program> filter;
   // Ring geometry. block_size: bytes, a multiple of the page size; 0 picks
   // 256 KiB, as libpcap's blocks at the default snap length.
@@ -85,6 +87,10 @@ struct RingOptions {
 // The DLT_ number a ring on `interface` will report, so the caller can
 // compile the filter before Open(). 0 with *error set on failure.
 int LinkTypeFor(const std::string& interface, std::string* error);
+// Every link type a ring on `interface` can report, LinkTypeFor()'s first:
+// EN10MB for Ethernet-like devices; LINUX_SLL2 and LINUX_SLL for "any" and
+// other cooked ones. Empty with *error set on failure.
+std::vector<int> LinkTypesFor(const std::string& interface, std::string* error);
 
 class Ring : public PacketSource {
  public:
@@ -140,7 +146,8 @@ class Ring : public PacketSource {
   std::string name_;
   int ifindex_ = 0;
   int loopback_ifindex_ = 0;
-  bool cooked_ = false;             // SOCK_DGRAM + SLL2 header
+  bool cooked_ = false;             // SOCK_DGRAM + SLL2 or SLL header
+  uint32_t cooked_len_ = 0;         // that header's length
   int link_type_ = kDltEn10mb;
   uint32_t snaplen_ = 262144;
   CaptureDirection direction_ = CaptureDirection::kInOut;

@@ -110,6 +110,55 @@ TEST(KernelFilterAdapt, CompiledExpressions) {
   }
 }
 
+// LINUX_SLL (v1): 16-byte header, 16-bit packet type first, protocol last.
+const AdaptCase kAdaptSllCases[] = {
+    {"ip and inbound",
+     "(000) ld       [proto]\n"
+     "(001) jeq      #0x800           jt 2\tjf 5\n"
+     "(002) ld       [type]\n"
+     "(003) jeq      #0x4             jt 5\tjf 4\n"
+     "(004) ret      #262144\n"
+     "(005) ret      #0\n"},
+    {"udp dst port 53",
+     "(000) ld       [proto]\n"
+     "(001) jeq      #0x86dd          jt 2\tjf 6\n"
+     "(002) ldb      [6]\n"
+     "(003) jeq      #0x11            jt 4\tjf 15\n"
+     "(004) ldh      [42]\n"
+     "(005) jeq      #0x35            jt 14\tjf 15\n"
+     "(006) jeq      #0x800           jt 7\tjf 15\n"
+     "(007) ldb      [9]\n"
+     "(008) jeq      #0x11            jt 9\tjf 15\n"
+     "(009) ldh      [6]\n"
+     "(010) jset     #0x1fff          jt 15\tjf 11\n"
+     "(011) ldxb     4*([0]&0xf)\n"
+     "(012) ldh      [x + 2]\n"
+     "(013) jeq      #0x35            jt 14\tjf 15\n"
+     "(014) ret      #262144\n"
+     "(015) ret      #0\n"},
+    {"link[1] == 4 and link[0] == 0 and link[2:2] == 1",
+     "(000) ld       [type]\n"
+     "(001) jeq      #0x4             jt 2\tjf 7\n"
+     "(002) ld       #0x0\n"
+     "(003) jeq      #0x0             jt 4\tjf 7\n"
+     "(004) ld       [hatype]\n"
+     "(005) jeq      #0x1             jt 6\tjf 7\n"
+     "(006) ret      #262144\n"
+     "(007) ret      #0\n"},
+    {"link[4:2] == 6",
+     "not adaptable: (000) ldh      [4]: the kernel has no exact equivalent of this "
+     "cooked header field\n"},
+};
+
+TEST(KernelFilterAdapt, CompiledForLinuxSllV1) {
+  for (const AdaptCase& c : kAdaptSllCases) {
+    CookedAdaptation a = AdaptForCooked(MustCompile(c.expr, kDltLinuxSll), kDltLinuxSll);
+    EXPECT_EQ(a.program ? cbpf::DumpAsm(*a.program) : "not adaptable: " + a.reason + "\n",
+              c.expected)
+        << c.expr;
+  }
+}
+
 TEST(KernelFilterAdapt, AncillaryLoadsStayAsTheyAre) {
   const Program prog = {Stmt(BPF_LD | BPF_W | BPF_ABS, cbpf::kSkfAdOff + 4),
                         Stmt(BPF_LD | BPF_B | BPF_ABS, static_cast<uint32_t>(SKF_NET_OFF) + 9),

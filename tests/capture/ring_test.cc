@@ -440,6 +440,33 @@ TEST_F(RingTest, AnyDeviceGivesSll2Headers) {
   EXPECT_EQ(got[1].ifindex, 1);
 }
 
+// -y LINUX_SLL on "any": the 16-byte v1 header, the filter still in the kernel.
+TEST_F(RingTest, AnyDeviceGivesSllV1HeadersWhenAsked) {
+  RingOptions o = TestOptions("any");
+  o.link_type = kDltLinuxSll;
+  o.filter = MustCompile("udp port 7072 and inbound", kDltLinuxSll);
+  auto ring = OpenIn(*net_, kA, o);
+  ASSERT_NE(ring, nullptr);
+  EXPECT_EQ(ring->LinkType(), kDltLinuxSll);
+  EXPECT_TRUE(ring->FilterInKernel()) << ring->UserFilterReason();
+  ASSERT_TRUE(net_->SendUdp4(kB, 40072, 7072, "v1"));
+  ASSERT_TRUE(net_->SendUdp4(kA, 40072, 7072, "outbound, filtered out"));
+  const std::vector<Captured> got = Drain(*ring);
+  ASSERT_EQ(got.size(), 1u);
+  const bpfcap::test::Mac mac_b = net_->mac(kB);
+  std::vector<uint8_t> header = {0, 0 /*host*/, 0, 1 /*ether*/, 0, 6};
+  header.insert(header.end(), mac_b.begin(), mac_b.end());
+  header.insert(header.end(), {0, 0, 0x08, 0x00});
+  EXPECT_EQ(std::vector<uint8_t>(got[0].data.begin(), got[0].data.begin() + 16), header);
+  EXPECT_EQ(std::string(got[0].data.begin() + 16 + 28, got[0].data.end()), "v1");
+  // An Ethernet device has no cooked link types.
+  RingOptions eth = TestOptions(net_->ifname(kA));
+  eth.link_type = kDltLinuxSll;
+  std::string error;
+  EXPECT_EQ(OpenIn(*net_, kA, eth, &error), nullptr);
+  EXPECT_EQ(error, "LINUX_SLL is not one of the DLTs supported by this device");
+}
+
 TEST_F(RingTest, AnyDevicePutsVlanTagAfterTheCookedHeader) {
   auto ring = OpenIn(*net_, kA, TestOptions("any"));
   ASSERT_NE(ring, nullptr);

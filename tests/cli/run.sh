@@ -365,6 +365,36 @@ live_checks() {
     fi
   fi
 
+  # -L lists both cooked link types of "any"; -y picks one, or is refused.
+  "${ns[@]}" "$BPFCAP" -i any -L >"$TMP/out" 2>"$TMP/err"
+  st=$?
+  if [ "$st" -ne 0 ] || [ "$(cat "$TMP/out")" != "Data link types for any (use option -y to set):
+  LINUX_SLL (Linux cooked v1)
+  LINUX_SLL2 (Linux cooked v2)" ]; then
+    fail "-L lists LINUX_SLL and LINUX_SLL2 for any" "exit $st" "$(cat "$TMP/out" "$TMP/err")"
+  else
+    pass
+  fi
+  "${ns[@]}" "$BPFCAP" -i veth-a -y LINUX_SLL -c 1 udp >"$TMP/out" 2>"$TMP/err"
+  st=$?
+  if [ "$st" -ne 1 ] || [ -s "$TMP/out" ] ||
+     [ "$(cat "$TMP/err")" != "bpfcap: LINUX_SLL is not one of the DLTs supported by this device" ]; then
+    fail "-y with a link type the device lacks: one line, exit 1" "exit $st" "$(cat "$TMP/err")"
+  else
+    pass
+  fi
+  "${ns[@]}" timeout 10 "$BPFCAP" -i any -y LINUX_SLL -c 2 -w "$TMP/sll.pcap" 'udp dst port 7777' 2>/dev/null &
+  pid=$!
+  sleep 0.5
+  "${traffic[@]}"
+  wait "$pid"
+  if [ "$(tcpdump -r "$TMP/sll.pcap" 2>&1 | grep -c 'link-type LINUX_SLL (Linux cooked v1)')" -ne 1 ] ||
+     [ "$(tcpdump -nn -r "$TMP/sll.pcap" 2>/dev/null | grep -c '\.7777: UDP')" -ne 2 ]; then
+    fail "-i any -y LINUX_SLL writes cooked v1 that tcpdump reads" "$(tcpdump -nn -r "$TMP/sll.pcap" 2>&1)"
+  else
+    pass
+  fi
+
   # Without privileges: one clear line, exit 1.
   if command -v setpriv >/dev/null 2>&1; then
     "${ns[@]}" setpriv --reuid=nobody --regid=nogroup --clear-groups \
