@@ -22,11 +22,7 @@ constexpr uint8_t kTypeEchoReply = 0, kTypeUnreach = 3, kTypeRedirect = 5,
                   kTypeTimestamp = 13, kTypeTimestampReply = 14;
 
 // Types whose whole text is a fixed name.
-struct SimpleType {
-  uint8_t type;
-  std::string_view text;
-};
-constexpr SimpleType kSimpleTypes[] = {
+constexpr NamedType kSimpleTypes[] = {
     {4, "source quench"},         {10, "router solicitation"},
     {15, "information request"},  {16, "information reply"},
     {17, "address mask request"},
@@ -171,20 +167,9 @@ void PrintIcmp(Ctx& c, const IpInfo& ip, Bytes b) {
       out->append(" seq ");
       AppendDec(out, b.U16(6));
       break;
-    default: {
-      bool found = false;
-      for (const SimpleType& t : kSimpleTypes) {
-        if (t.type == type) {
-          out->append(t.text);
-          found = true;
-        }
-      }
-      if (!found) {
-        out->append("type-#");
-        AppendDec(out, type);
-      }
+    default:
+      AppendTypeName(out, kSimpleTypes, type, "type-#");
       break;
-    }
   }
   if (!ok) {
     out->resize(mark);

@@ -16,11 +16,7 @@ namespace bpfcap::capture::print {
 namespace {
 
 // Types printed as just their name (and ", length N").
-struct SimpleType {
-  uint8_t type;
-  std::string_view text;
-};
-constexpr SimpleType kSimpleTypes[] = {
+constexpr NamedType kSimpleTypes[] = {
     {133, "router solicitation"},
     {134, "router advertisement"},
     {141, "inverse neighbor solicitation"},
@@ -215,20 +211,9 @@ void PrintIcmp6(Ctx& c, const IpInfo& ip, Bytes b) {
         out->append(" group record(s)");
       }
       break;
-    default: {
-      bool found = false;
-      for (const SimpleType& t : kSimpleTypes) {
-        if (t.type == type) {
-          out->append(t.text);
-          found = true;
-        }
-      }
-      if (!found) {
-        out->append("icmp6 type ");
-        AppendDec(out, type);
-      }
+    default:
+      AppendTypeName(out, kSimpleTypes, type, "icmp6 type ");
       break;
-    }
   }
   if (!ok) {
     MarkTruncated(c, "icmp6");

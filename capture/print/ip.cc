@@ -180,6 +180,14 @@ void AppendAddr(Ctx& c, const IpInfo& ip, bool src) {
   }
 }
 
+void AppendAddrsNoPorts(Ctx& c, const IpInfo& ip) {
+  if (ip.ports_only) return;
+  AppendAddr(c, ip, true);
+  c.out->append(" > ");
+  AppendAddr(c, ip, false);
+  c.out->append(": ");
+}
+
 void AppendAddrPort(Ctx& c, const IpInfo& ip, bool src, uint16_t port, bool udp) {
   if (!ip.ports_only) {
     AppendAddr(c, ip, src);

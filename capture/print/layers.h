@@ -15,6 +15,7 @@
 
 #include <array>
 #include <climits>
+#include <span>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -107,6 +108,24 @@ inline void MarkTruncated(Ctx& c, std::string_view proto) {
   c.truncated = true;
 }
 
+// A message type whose whole text is a fixed name (ICMP, ICMPv6).
+struct NamedType {
+  uint8_t type;
+  std::string_view text;
+};
+// Appends the name of `type` from `names`, or `unknown` and the number.
+inline void AppendTypeName(std::string* out, std::span<const NamedType> names, uint8_t type,
+                           std::string_view unknown) {
+  for (const NamedType& t : names) {
+    if (t.type == type) {
+      out->append(t.text);
+      return;
+    }
+  }
+  out->append(unknown);
+  out->append(std::to_string(type));
+}
+
 // Link layers (link.cc). Return the link header length, for -x.
 size_t PrintLink(Ctx& c, int dlt, Bytes b, uint32_t length);
 // An EtherType payload (IPv4, IPv6, ARP, VLAN); false when the type is not
@@ -136,6 +155,9 @@ struct IpInfo {
 };
 void AppendAddrPort(Ctx& c, const IpInfo& ip, bool src, uint16_t port, bool udp);
 void AppendAddr(Ctx& c, const IpInfo& ip, bool src);
+// "src > dst: " for a transport header too short for its ports (nothing
+// when the addresses were printed already: IpInfo::ports_only).
+void AppendAddrsNoPorts(Ctx& c, const IpInfo& ip);
 // RFC 1071 checksums (checksum.cc): the value a sender would store, with
 // the 2 bytes at `zero_at` counted as zero (kNoField: none). A packet whose
 // stored field is right gives 0 with kNoField.

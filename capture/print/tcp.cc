@@ -155,12 +155,7 @@ bool HttpPort(uint16_t port) { return port == 80 || port == 8080; }
 void PrintTcp(Ctx& c, const IpInfo& ip, Bytes b) {
   std::string* out = c.out;
   if (!b.Has(0, 4)) {
-    if (!ip.ports_only) {
-      AppendAddr(c, ip, true);
-      out->append(" > ");
-      AppendAddr(c, ip, false);
-      out->append(": ");
-    }
+    AppendAddrsNoPorts(c, ip);
     out->append("[|tcp]");
     c.truncated = true;
     return;

@@ -38,12 +38,7 @@ void AppendChecksum(Ctx& c, const IpInfo& ip, Bytes b, uint16_t ulen) {
 void PrintUdp(Ctx& c, const IpInfo& ip, Bytes b) {
   std::string* out = c.out;
   if (!b.Has(0, 4)) {
-    if (!ip.ports_only) {
-      AppendAddr(c, ip, true);
-      out->append(" > ");
-      AppendAddr(c, ip, false);
-      out->append(": ");
-    }
+    AppendAddrsNoPorts(c, ip);
     MarkTruncated(c, "udp");
     return;
   }

@@ -19,21 +19,8 @@ using testing::ReadAll;
 using testing::ReadResult;
 using testing::SamplePackets;
 using testing::TempDir;
-
-struct Variant {
-  SavefileFormat format;
-  bool nanosecond;
-  const char* name;
-};
-
-constexpr Variant kVariants[] = {
-    {SavefileFormat::kPcap, false, "PcapMicro"},
-    {SavefileFormat::kPcap, true, "PcapNano"},
-    {SavefileFormat::kPcapng, false, "PcapngMicro"},
-    {SavefileFormat::kPcapng, true, "PcapngNano"},
-};
-
-void PrintTo(const Variant& v, std::ostream* os) { *os << v.name; }
+using testing::Variant;
+using testing::kVariants;
 
 void ReadLibpcapDump(bool nanosecond) {
   TempDir dir;
@@ -180,7 +167,7 @@ TEST_P(PcapInterop, TsharkReadsOurFile) {
 }
 
 INSTANTIATE_TEST_SUITE_P(SavefileFormats, PcapInterop, ::testing::ValuesIn(kVariants),
-                         [](const ::testing::TestParamInfo<Variant>& i) { return std::string(i.param.name); });
+                         testing::VariantName);
 
 }  // namespace
 }  // namespace bpfcap::capture

@@ -23,21 +23,8 @@ using testing::ReadAll;
 using testing::ReadResult;
 using testing::SamplePackets;
 using testing::TempDir;
-
-struct Variant {
-  SavefileFormat format;
-  bool nanosecond;
-  const char* name;
-};
-
-constexpr Variant kVariants[] = {
-    {SavefileFormat::kPcap, false, "PcapMicro"},
-    {SavefileFormat::kPcap, true, "PcapNano"},
-    {SavefileFormat::kPcapng, false, "PcapngMicro"},
-    {SavefileFormat::kPcapng, true, "PcapngNano"},
-};
-
-void PrintTo(const Variant& v, std::ostream* os) { *os << v.name; }
+using testing::Variant;
+using testing::kVariants;
 
 // What a reader should return for `p` written in variant `v`.
 OwnedPacket Expected(OwnedPacket p, const Variant& v) {
@@ -201,7 +188,7 @@ TEST_P(SavefileRoundTrip, InterruptStopsOneNext) {
 }
 
 INSTANTIATE_TEST_SUITE_P(SavefileFormats, SavefileRoundTrip, ::testing::ValuesIn(kVariants),
-                         [](const ::testing::TestParamInfo<Variant>& i) { return std::string(i.param.name); });
+                         testing::VariantName);
 
 TEST(SavefileWriter, PcapHeaderBytes) {
   TempDir dir;

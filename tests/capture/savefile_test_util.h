@@ -1,6 +1,6 @@
 // Helpers shared by the savefile tests: sample packets, owned copies of what
 // a reader returned, temporary directories, in-memory files, and running a
-// command to collect its output.
+// command to collect its output, and the savefile variants.
 #pragma once
 
 #include <fcntl.h>
@@ -8,10 +8,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -218,5 +221,22 @@ inline OwnedPacket AtMicroseconds(OwnedPacket p) {
   p.ts_nsec = p.ts_nsec / 1000 * 1000;
   return p;
 }
+
+// The four savefile flavours the parameterized tests run over.
+struct Variant {
+  SavefileFormat format;
+  bool nanosecond;
+  const char* name;
+};
+
+inline constexpr Variant kVariants[] = {
+    {SavefileFormat::kPcap, false, "PcapMicro"},
+    {SavefileFormat::kPcap, true, "PcapNano"},
+    {SavefileFormat::kPcapng, false, "PcapngMicro"},
+    {SavefileFormat::kPcapng, true, "PcapngNano"},
+};
+
+inline void PrintTo(const Variant& v, std::ostream* os) { *os << v.name; }
+inline std::string VariantName(const ::testing::TestParamInfo<Variant>& i) { return i.param.name; }
 
 }  // namespace bpfcap::capture::testing
