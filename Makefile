@@ -204,6 +204,11 @@ check-asan: deps
 
 test: check
 
+# docs/support.md: every libpcap link type and keyword against bpfcap,
+# regenerated from the compile matrix (make check fails when it is stale).
+support-table: $(BUILD)/run_tests
+	$(Q)UPDATE_SUPPORT=1 $(BUILD)/run_tests --gtest_filter=SupportTable.CommittedTableIsCurrent
+
 # A capture on a private test network (two namespaces, a veth pair), shown.
 demo: deps $(BUILD)/bpfcap
 	$(Q)scripts/demo.sh $(BUILD)/bpfcap
@@ -225,6 +230,6 @@ bench-capture: deps $(BUILD)/bench/capture_bench $(BUILD)/bpfcap
 clean:
 	rm -rf build
 
-.PHONY: all deps check check-diff check-asan test demo bench bench-capture clean install
+.PHONY: all deps check check-diff check-asan test support-table demo bench bench-capture clean install
 .SECONDARY:
 -include $(LIB_OBJS:.o=.d) $(CAP_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d)

@@ -118,8 +118,12 @@ std::string ApplyOption(int c, const char* arg, CliOptions* o) {
     case kOptVersion: o->version = true; return "";
     case 'F': o->filter_file = arg; return "";
     case 'y': {
+      if (std::string_view(arg) == "help") {
+        o->list_known_linktypes = true;
+        return "";
+      }
       const proto::LinkType* lt = proto::FindLinkType(std::string_view(arg));
-      if (lt == nullptr) return "unknown link type " + Quoted(arg);
+      if (lt == nullptr) return "unknown link type " + Quoted(arg) + " ('-y help' lists them)";
       o->dlt = lt->dlt;
       o->dlt_given = true;
       return "";
@@ -282,13 +286,25 @@ bool LoadExpression(const CliOptions& opts, std::string* expr, std::string* erro
   return true;
 }
 
+std::string KnownLinkTypesText() {
+  std::string out = "Link types bpfcap compiles for (use option -y to set):\n";
+  for (const proto::LinkType& l : proto::AllLinkTypes()) {
+    if (l.name.empty()) {
+      out += "  " + std::to_string(l.dlt) + " (no libpcap name: -y " + std::to_string(l.dlt) + ")\n";
+    } else {
+      out += "  " + std::string(l.name) + " (" + std::string(l.description) + ")\n";
+    }
+  }
+  return out;
+}
+
 std::string UsageText() {
   return "Usage: bpfcap [-i IFACE | -r FILE] [-w FILE] [-c N] [-nn] [-e] [-x|-X] [-s SNAPLEN]\n"
          "              [-p] [-Q in|out|inout] [-B KiB] [-U] [-C MB] [-G SECS] [-W N]\n"
          "              [--pcapng] [--threads N] [EXPRESSION...]\n"
          "       bpfcap -d|-dd|-ddd [-O] [-y LINKTYPE] [-s SNAPLEN] [-F FILE]\n"
          "              [--dump=STAGE] [EXPRESSION...]\n"
-         "       bpfcap -D | -L [-i IFACE]\n"
+         "       bpfcap -D | -L [-i IFACE] | -y help\n"
          "\n"
          "Capture packets that match a pcap-filter(7) expression, filtered in the\n"
          "kernel; or compile the expression to classic BPF and print it.\n"
@@ -326,7 +342,8 @@ std::string UsageText() {
          "  -ddd           print it as decimal numbers (tcpdump -ddd)\n"
          "  -O             do not optimize the program\n"
          "  -y LINKTYPE    link type: EN10MB (default), RAW, LINUX_SLL, ...;\n"
-         "                 any case, with or without DLT_, or a DLT number\n"
+         "                 any case, with or without DLT_, or a DLT number;\n"
+         "                 '-y help' lists them\n"
          "  -s SNAPLEN     value returned on accept; 0 means 262144 (default)\n"
          "  -F FILE        read the expression from FILE ('#' starts a comment)\n"
          "  --target=T     cbpf (default), ebpf (socket filter) or xdp: with -d,\n"

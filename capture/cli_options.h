@@ -44,6 +44,7 @@ struct CliOptions {
   int64_t count = -1;           // -c N: stop after N packets; -1 = no limit
   bool list_interfaces = false; // -D
   bool list_linktypes = false;  // -L
+  bool list_known_linktypes = false;  // -y help: every link type bpfcap compiles for
   bool promiscuous = true;      // -p turns it off
   DirectionFilter direction = DirectionFilter::kInOut;  // -Q in|out|inout
   uint32_t buffer_kib = 0;      // -B KiB; 0 = the engine's default
@@ -70,7 +71,7 @@ struct CliOptions {
   // True when the command asks for a capture (not just a dump or a list).
   bool Captures() const {
     return dump_level == 0 && stage == DumpStage::kNone && !list_interfaces &&
-           !list_linktypes && !help && !version;
+           !list_linktypes && !list_known_linktypes && !help && !version;
   }
 };
 
@@ -96,5 +97,10 @@ bool LoadExpression(const CliOptions& opts, std::string* expr, std::string* erro
 
 // The usage text printed by --help.
 std::string UsageText();
+
+// "bpfcap -y help": every link type the compiler knows, one per line, as
+// tcpdump -L prints an interface's ("  NAME (description)"); DLT numbers
+// libpcap has no name for are listed by number.
+std::string KnownLinkTypesText();
 
 }  // namespace bpfcap

@@ -76,6 +76,7 @@ int Run(int argc, char* argv[]) {
   const CliOptions& o = p.options;
   if (o.help) return PrintOut(UsageText());
   if (o.version) return PrintOut(std::string(kVersion) + "\n");
+  if (o.list_known_linktypes) return PrintOut(KnownLinkTypesText());
   if (o.dump_level > 0 || o.stage != DumpStage::kNone) return CompileAndPrint(o);
   if (o.list_interfaces || o.list_linktypes) {
     std::string text, error;

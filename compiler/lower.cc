@@ -43,8 +43,10 @@ class Lowerer {
   Lowerer(const ast::Ast& ast, const proto::LinkType& link, const CompileOptions& opts,
           const NameResolver& names, ir::Program* prog, Diag* diag)
       : ast_(ast), link_(link), opts_(opts), names_(names), prog_(prog), v_(prog->values), diag_(diag),
-        encap_{link.type_kind == proto::TypeKind::kPppProtocol ? Encap::Mode::kPpp
-                                                               : Encap::Mode::kLink,
+        encap_{link.type_kind == proto::TypeKind::kPppProtocol ||
+                       link.type_kind == proto::TypeKind::kPppBsdos
+                   ? Encap::Mode::kPpp
+                   : Encap::Mode::kLink,
                link.type_off, link.nl_off, 0} {}
 
   bool Run() {
@@ -170,22 +172,35 @@ class Lowerer {
       return And(MaskedEq(1, encap_.label_off + 2, 0x01, 0x01), MaskedEq(1, nl(), 0xf0, version));
     }
     if (encap_.mode == Encap::Mode::kPpp) {
+      if (type == proto::kEtherIp && link_.type_kind == proto::TypeKind::kPppBsdos && !pppoe_) {
+        // BSD/OS also names Van Jacobson compressed TCP/IP as IPv4.
+        return Or(EqAt(2, encap_.type_off, proto::kPppIp),
+                  Or(EqAt(2, encap_.type_off, proto::kPppVjCompressed),
+                     EqAt(2, encap_.type_off, proto::kPppVjUncompressed)));
+      }
       uint32_t ppp = type;
       for (const proto::EtherToPpp& m : proto::kEtherToPpp) {
         if (m.ether == type) ppp = m.ppp;
       }
       return EqAt(2, encap_.type_off, ppp);
     }
+    const uint32_t off = encap_.type_off;
     switch (link_.type_kind) {
+      case proto::TypeKind::kNone:
+        return Fail(current_, proto::DisplayName(link_) + " frames have no protocol field: only len, less, "
+                                  "greater, link[...], inbound, outbound and ifindex apply to them");
       case proto::TypeKind::kIpVersion:
-        if (type == proto::kEtherIp) return MaskedEq(1, 0, 0xf0, 0x40);
-        if (type == proto::kEtherIp6) return MaskedEq(1, 0, 0xf0, 0x60);
+        if (type == proto::kEtherIp) return MaskedEq(1, link_.type_off, 0xf0, 0x40);
+        if (type == proto::kEtherIp6) return MaskedEq(1, link_.type_off, 0xf0, 0x60);
         return False();
       case proto::TypeKind::kFixedIpv4:
         return type == proto::kEtherIp ? True() : False();
       case proto::TypeKind::kFixedIpv6:
         return type == proto::kEtherIp6 ? True() : False();
+      case proto::TypeKind::kLocalTalk:
+        return type == proto::kEtherAtalk ? True() : False();
       case proto::TypeKind::kPppProtocol:  // handled as kPpp above
+      case proto::TypeKind::kPppBsdos:
         return False();
       case proto::TypeKind::kAfHostOrder:
       case proto::TypeKind::kAfNetworkOrder: {
@@ -196,18 +211,31 @@ class Lowerer {
         if (link_.type_kind == proto::TypeKind::kAfHostOrder) af = htonl(af);  // as stored on this host
         return EqAt(4, link_.type_off, af);
       }
+      case proto::TypeKind::kMagic:
+        return MaskedEq(4, 0, link_.magic_mask, link_.magic_value);
+      case proto::TypeKind::kValueMap: {
+        int any = kNone;
+        for (const proto::LinkValue& v : proto::LinkValues()) {
+          if (v.dlt != link_.dlt || v.ethertype != type) continue;
+          const int t = EqAt(link_.type_size, off, v.value);
+          any = any == kNone ? t : Or(any, t);
+        }
+        return any == kNone ? False() : any;
+      }
+      case proto::TypeKind::kEtherTypePlain:
+        return EqAt(2, off, type);
+      case proto::TypeKind::kCiscoHdlc:  // plain, but OSI is 0xfefe as on LLC
+        return EqAt(2, off, type == proto::kSapIsoNs ? (type << 8 | type) : type);
+      case proto::TypeKind::kLlc:
+        return LlcProto(off, type);
       case proto::TypeKind::kEtherType:
+      case proto::TypeKind::kSll:
         break;
-    }
-    const uint32_t off = encap_.type_off;
-    if (link_.dlt == 276) return EqAt(2, off, type);  // LINUX_SLL2: plain compare
-    if (link_.dlt == kDltCHdlc) {  // Cisco HDLC: plain, but OSI is 0xfefe as on LLC
-      return EqAt(2, off, type == proto::kSapIsoNs ? (type << 8 | type) : type);
     }
     // Ethernet: EtherType II above 1500, an 802.3 length and 802.2 LLC below.
     // LINUX_SLL: protocol 4 is 802.2 LLC, 1 Novell's "raw 802.3". The rest is
     // the same on both, but for IPX, which each carries its own ways.
-    const bool sll = link_.dlt == 113;
+    const bool sll = link_.type_kind == proto::TypeKind::kSll;
     const uint32_t llc = off + 2;
     const int is_llc = sll ? EqAt(2, off, proto::kSllP8022)
                            : Not(TestK(Load(2, off), Cmp::kGt, proto::kEtherMtu));
@@ -233,6 +261,25 @@ class Lowerer {
       default:
         if (type <= proto::kEtherMtu) return And(is_llc, EqAt(1, llc, type));
         return EqAt(2, off, type);
+    }
+  }
+
+  // Links whose payload always starts with an 802.2 LLC header (RFC 1483
+  // ATM, IP over Fibre Channel): SAPs are compared there, EtherTypes in the
+  // SNAP header after it (without checking the SNAP bytes, as libpcap).
+  int LlcProto(uint32_t llc, uint32_t type) {
+    switch (type) {
+      case proto::kSapIp:
+      case proto::kSapIsoNs:
+      case proto::kSapNetbeui:
+        return EqAt(2, llc, type << 8 | type);
+      case proto::kSapIpx:
+        return EqAt(1, llc, type);
+      case proto::kEtherAtalk:
+        return Snap(llc, 0x080007, type);
+      default:
+        if (type <= proto::kEtherMtu) return EqAt(1, llc, type);
+        return EqAt(2, llc + 6, type);
     }
   }
 
@@ -307,8 +354,7 @@ class Lowerer {
   // OSI over 802.2: "iso", "clnp", "isis", "l1", ...; `pdu` narrows IS-IS to
   // one PDU type ("isis proto N").
   int OsiProto(const proto::OsiInfo& osi, std::optional<uint32_t> pdu) {
-    int c = LinkProto(proto::kSapIsoNs);
-    if (osi.nlpid) c = And(c, EqAt(1, Nlpid(), osi.nlpid));
+    int c = osi.nlpid ? IsoNlpid(osi.nlpid) : LinkProto(proto::kSapIsoNs);
     int pdus = kNone;
     for (uint8_t t : osi.pdus) {
       if (t == 0) break;
@@ -319,6 +365,15 @@ class Lowerer {
     return pdus == kNone ? c : And(c, pdus);
   }
   static constexpr int kNone = -2;
+  // "iso proto N": an OSI packet with NLPID N; Frame Relay carries the
+  // NLPID in its own header, after the control byte.
+  int IsoNlpid(uint32_t nlpid) {
+    if (link_.iso_frelay && encap_.mode == Encap::Mode::kLink) {
+      return EqAt(2, link_.type_off, kFrelayUi << 8 | (nlpid & 0xff));
+    }
+    return And(LinkProto(proto::kSapIsoNs), EqAt(1, Nlpid(), nlpid));
+  }
+  static constexpr uint32_t kFrelayUi = 0x03;  // Q.922 unnumbered information
   // Where the OSI NLPID is (inside PPPoE, right after the PPP protocol).
   uint32_t Nlpid() const { return nl() + (pppoe_ ? 0 : link_.osi_off); }
   uint32_t IsisPdu() const { return nl() + (pppoe_ ? 4 : link_.osi_pdu_off); }
@@ -499,7 +554,7 @@ class Lowerer {
     if (!HasEtherAddrs())
       return Fail(n, "ethernet addresses supported only on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel");
     if (q.type != Type::kDefault && q.type != Type::kHost) return Fail(n, "illegal qualifier for an ethernet address");
-    return ByDir(q.dir, [&](bool src) { return MacAt(src ? 6 : 0, mac); });
+    return ByDir(q.dir, [&](bool src) { return MacAt(src ? link_.mac_src_off : link_.mac_dst_off, mac); });
   }
 
   // --- ports --------------------------------------------------------------
@@ -708,7 +763,7 @@ class Lowerer {
       case Proto::kIp6: return Ip6Proto(num);
       case Proto::kDefault: return Or(IpProto(num), Ip6Proto(num));
       case Proto::kIso:  // "iso proto N": the NLPID
-        return And(LinkProto(proto::kSapIsoNs), EqAt(1, Nlpid(), num));
+        return IsoNlpid(num);
       case Proto::kIsis: return OsiProto(*proto::Osi(Proto::kIsis), num);
       default: return Fail(n, "'" + std::string(ast::ProtoName(p)) + " proto' is bogus");
     }
@@ -763,10 +818,11 @@ class Lowerer {
     switch (n->quals.proto) {
       case Proto::kDefault:
       case Proto::kLink: {
+        if (link_.arcnet_dst_off && encap_.mode == Encap::Mode::kLink) return EqAt(1, link_.arcnet_dst_off, 0);
         if (!HasEtherAddrs()) return Fail(n, "not a broadcast link");
         std::array<uint8_t, 6> all;
         all.fill(0xff);
-        return MacAt(0, all);
+        return MacAt(link_.mac_dst_off, all);
       }
       case Proto::kIp: {
         if (opts_.netmask == kNetmaskUnknown)
@@ -784,9 +840,11 @@ class Lowerer {
     switch (n->quals.proto) {
       case Proto::kDefault:
       case Proto::kLink:
+        // ARCNET has no multicast: libpcap tests for its broadcast address.
+        if (link_.arcnet_dst_off && encap_.mode == Encap::Mode::kLink) return EqAt(1, link_.arcnet_dst_off, 0);
         if (!HasEtherAddrs())
           return Fail(n, "link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel");
-        return TestK(Load(1, 0), Cmp::kSet, 1);
+        return TestK(Load(1, link_.mac_dst_off), Cmp::kSet, 1);
       case Proto::kIp:
         return And(LinkProto(proto::kEtherIp), TestK(Load(1, nl() + proto::kIpOffDst), Cmp::kGe, 224));
       case Proto::kIp6:
@@ -932,6 +990,7 @@ class Lowerer {
     uint32_t base = 0;
     switch (p) {
       case Proto::kLink:
+        base = link_.link_off;
         break;
       case Proto::kIp:
       case Proto::kIp6:
@@ -1020,8 +1079,10 @@ class Lowerer {
       case Kind::kMulticast: return Multicast(n);
       case Kind::kVlan: return Vlan(n);
       case Kind::kLlc: return Llc(n);
-      case Kind::kInbound: return Not(PacketTypeIsOutgoing());
-      case Kind::kOutbound: return PacketTypeIsOutgoing();
+      case Kind::kInbound:
+        return DirectionTest(link_.direction.in_value, link_.direction.in_negated);
+      case Kind::kOutbound:
+        return DirectionTest(link_.direction.out_value, link_.direction.out_negated);
       case Kind::kIfIndex:
         return link_.ifindex_size ? EqAt(link_.ifindex_size, link_.ifindex_off, n->num)
                                   : EqAt(4, cbpf::kSkfAdOff + cbpf::kAdIfIndex, n->num);
@@ -1039,8 +1100,8 @@ class Lowerer {
   // primitives see everything 4 bytes further on.
   int Vlan(const Node* n) {
     current_ = n;
-    if (link_.dlt != kDltEn10mb) {
-      return Fail(n, "'vlan' needs Ethernet frames; " + std::string(link_.name) + " has no VLAN tags");
+    if (!link_.vlan) {
+      return Fail(n, "'vlan' needs Ethernet frames; " + proto::DisplayName(link_) + " has no VLAN tags");
     }
     if (encap_.mode == Encap::Mode::kMpls) return Fail(n, "no VLAN match after MPLS");
     if (encap_.mode == Encap::Mode::kPpp) return Fail(n, "no VLAN match inside PPPoE");
@@ -1074,12 +1135,12 @@ class Lowerer {
     int c;
     if (encap_.mode == Encap::Mode::kMpls) {
       c = MaskedEq(1, encap_.label_off + 2, 0x01, 0x00);  // the previous label was not the last
-    } else if (encap_.mode == Encap::Mode::kPpp && (link_.dlt == kDltPpp || pppoe_)) {
+    } else if (encap_.mode == Encap::Mode::kPpp && (link_.mpls || pppoe_)) {
       c = EqAt(2, encap_.type_off, proto::kPppMplsUnicast);
-    } else if (link_.dlt == kDltEn10mb || link_.dlt == kDltCHdlc) {
+    } else if (link_.mpls && encap_.mode == Encap::Mode::kLink) {
       c = LinkProto(proto::kEtherMpls);
     } else {
-      return Fail(n, "'mpls' needs Ethernet frames; " + std::string(link_.name) + " carries no MPLS");
+      return Fail(n, "'mpls' needs Ethernet frames; " + proto::DisplayName(link_) + " carries no MPLS");
     }
     if (n->lhs) c = And(c, MaskedEq(4, nl(), 0xfffff000, n->lhs->num << 12));
     encap_.mode = Encap::Mode::kMpls;
@@ -1106,8 +1167,6 @@ class Lowerer {
   }
 
   static constexpr int kDltEn10mb = 1;
-  static constexpr int kDltPpp = 9;
-  static constexpr int kDltCHdlc = 104;
 
   static bool HasVlan(const Node* n) {
     if (n == nullptr) return false;
@@ -1133,7 +1192,9 @@ class Lowerer {
         {"dm", 0xef, 0x0f},    {"sabme", 0xef, 0x6f}, {"test", 0xef, 0xe3},   // P/F bit masked
         {"xid", 0xef, 0xaf},   {"frmr", 0xef, 0x87},
     };
-    if (link_.dlt != kDltEn10mb) return Fail(n, "'llc' not supported on " + std::string(link_.name));
+    if (link_.llc == proto::LinkType::Llc::kNone) {
+      return Fail(n, "'llc' not supported on " + proto::DisplayName(link_));
+    }
     if (encap_.mode == Encap::Mode::kPpp) return Fail(n, "'llc' not supported inside PPPoE");
     const LlcKind* kind = nullptr;
     if (!n->text.empty()) {
@@ -1142,20 +1203,29 @@ class Lowerer {
       }
       if (!kind) return Fail(n, "unknown LLC type name '" + std::string(n->text) + "'");
     }
-    const uint32_t llc = nl();
-    int c = And(Not(TestK(Load(2, encap_.type_off), Cmp::kGt, proto::kEtherMtu)),
-                Not(EqAt(2, llc, 0xffff)));
+    // Every frame of an LLC-encapsulated link is an LLC frame.
+    const bool always = link_.llc == proto::LinkType::Llc::kAlways;
+    const uint32_t llc = always ? link_.type_off : nl();
+    int c = always ? True()
+                   : And(Not(TestK(Load(2, encap_.type_off), Cmp::kGt, proto::kEtherMtu)),
+                         Not(EqAt(2, llc, 0xffff)));
     if (kind) c = And(c, MaskedEq(1, llc + 2, kind->mask, kind->value));
     return c;
   }
 
-  // PACKET_OUTGOING in the cooked header's packet type, or in the kernel's
-  // ancillary packet type where the link header has none (which libpcap's
-  // bpf_filter, reading a savefile, cannot see: the test then rejects).
-  int PacketTypeIsOutgoing() {
-    constexpr uint32_t kPacketOutgoing = 4;
-    if (link_.pkttype_size) return EqAt(link_.pkttype_size, link_.pkttype_off, kPacketOutgoing);
-    return EqAt(2, cbpf::kSkfAdOff + cbpf::kAdPktType, kPacketOutgoing);
+  // "inbound"/"outbound": a direction field of the link header compared
+  // with `value` (LinkType::direction), or, where the header has none, the
+  // kernel's ancillary packet type compared with PACKET_OUTGOING (which
+  // libpcap's bpf_filter, reading a savefile, cannot see: the test then
+  // rejects).
+  int DirectionTest(uint32_t value, bool negated) {
+    int t;
+    if (link_.pkttype_size) {
+      t = MaskedEq(link_.pkttype_size, link_.pkttype_off, link_.direction.mask, value);
+    } else {
+      t = EqAt(2, cbpf::kSkfAdOff + cbpf::kAdPktType, value);
+    }
+    return negated ? Not(t) : t;
   }
 
   // Where the link layer's protocol field and the network layer are, given

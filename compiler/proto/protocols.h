@@ -97,6 +97,11 @@ inline constexpr EtherToPpp kEtherToPpp[] = {
 };
 // "mpls" over PPP (the keyword only: "ether proto 0x8847" stays 0x8847).
 inline constexpr uint32_t kPppMplsUnicast = 0x0281;
+// PPP protocol numbers for IPv4: plain, and Van Jacobson compressed and
+// uncompressed TCP/IP (BSD/OS PPP names all three "ip").
+inline constexpr uint32_t kPppIp = 0x0021;
+inline constexpr uint32_t kPppVjCompressed = 0x002d;
+inline constexpr uint32_t kPppVjUncompressed = 0x002f;
 
 // LINUX_SLL protocol values below 1536 that are not EtherTypes.
 inline constexpr uint32_t kSllP8023 = 0x0001;  // Novell "raw 802.3" (IPX without LLC)

@@ -90,6 +90,21 @@ check_stderr_is() {
 }
 
 # check_same NAME ARGS1... -- ARGS2...: both succeed with identical stdout.
+# check_golden_text NAME FILE ARGS...: exit 0, stdout equal to
+# $GOLDEN_DIR/FILE (UPDATE_GOLDEN rewrites it).
+check_golden_text() {
+  local name=$1 file=$GOLDEN_DIR/$2
+  shift 2
+  ok_run "$name" "$@" || return
+  if [ -n "${UPDATE_GOLDEN:-}" ] && ! cmp -s "$TMP/out" "$file"; then
+    cp "$TMP/out" "$file"
+    echo "cli: updated ${file#"$GOLDEN_DIR"/}" >&2
+  fi
+  if cmp -s "$file" "$TMP/out"; then pass; else
+    fail "$name" "$(diff -u "$file" "$TMP/out")"
+  fi
+}
+
 check_same() {
   local name=$1 a=() b=()
   shift
@@ -188,7 +203,18 @@ cli_checks() {
   check_same "-y takes DLT_" -d -y DLT_EN10MB ip --vs -d ip
   check_same "-y takes numbers" -d -y 1 ip --vs -d ip
   check_error "bad -y" 2 -d -y NO_SUCH_LINK ip
-  check_stderr_is "bad -y message" "bpfcap: unknown link type 'NO_SUCH_LINK'; see 'bpfcap --help'"
+  check_stderr_is "bad -y message" \
+    "bpfcap: unknown link type 'NO_SUCH_LINK' ('-y help' lists them); see 'bpfcap --help'"
+  check_golden_text "-y help lists every link type" linktypes/list.txt -y help
+  check_same "-L -y help is -y help" -L -y help --vs -y help
+  # Every link type listed (by name, or by number where libpcap has no
+  # name) compiles the link-agnostic primitives.
+  local lt bad=""
+  for lt in $("$BPFCAP" -y help | sed -n 's/^  \([A-Z0-9_]*\) (.*/\1/p'); do
+    run -d -y "$lt" 'len > 100 or link[0] = 1 or inbound'
+    [ "$status" -eq 0 ] || bad="$bad $lt"
+  done
+  if [ -z "$bad" ]; then pass; else fail "-d -y NAME for every listed link type" "  failed:$bad"; fi
   check_same "-s 0 is 262144" -d -s 0 ip --vs -d ip
   check_error "bad -s" 2 -d -s 300000 ip
   check_error "non-numeric -s" 2 -d -s big ip
