@@ -255,12 +255,12 @@ int bpfcap_link_type_from_name(const char* name) {
 
 const char* bpfcap_link_type_name(int link_type) {
   const bpfcap::proto::LinkType* lt = bpfcap::proto::FindLinkType(link_type);
-  return lt ? lt->name.data() : nullptr;  // string literals: NUL-terminated
+  return lt && !lt->name.empty() ? lt->name.data() : nullptr;  // string literals: NUL-terminated
 }
 
 const char* bpfcap_link_type_description(int link_type) {
   const bpfcap::proto::LinkType* lt = bpfcap::proto::FindLinkType(link_type);
-  return lt ? lt->description.data() : nullptr;
+  return lt && !lt->description.empty() ? lt->description.data() : nullptr;
 }
 
 }  // extern "C"

@@ -91,6 +91,7 @@ void SetError(pcap_t* p, const std::string& message) {
 std::string SupportedLinkTypes() {
   std::string names;
   for (const bpfcap::proto::LinkType& lt : bpfcap::proto::AllLinkTypes()) {
+    if (lt.name.empty()) continue;
     if (!names.empty()) names += ", ";
     names += lt.name;
   }
@@ -302,7 +303,7 @@ int pcap_datalink_name_to_val(const char* name) {
   if (!name) return -1;
   const std::string_view n(name);
   for (const bpfcap::proto::LinkType& lt : bpfcap::proto::AllLinkTypes()) {
-    if (EqualsIgnoreCase(lt.name, n)) return lt.dlt;
+    if (!lt.name.empty() && EqualsIgnoreCase(lt.name, n)) return lt.dlt;
   }
   for (const ExtraLinkName& e : kExtraLinkNames) {
     if (EqualsIgnoreCase(e.name, n)) return e.dlt;
@@ -311,7 +312,9 @@ int pcap_datalink_name_to_val(const char* name) {
 }
 
 const char* pcap_datalink_val_to_name(int dlt) {
-  if (const bpfcap::proto::LinkType* lt = bpfcap::proto::FindLinkType(dlt)) return lt->name.data();
+  // (DLTs libpcap has no name for have an empty one in the table)
+  const bpfcap::proto::LinkType* lt = bpfcap::proto::FindLinkType(dlt);
+  if (lt && !lt->name.empty()) return lt->name.data();
   for (const ExtraLinkName& e : kExtraLinkNames) {
     if (e.dlt == dlt) return e.name;
   }
@@ -319,9 +322,8 @@ const char* pcap_datalink_val_to_name(int dlt) {
 }
 
 const char* pcap_datalink_val_to_description(int dlt) {
-  if (const bpfcap::proto::LinkType* lt = bpfcap::proto::FindLinkType(dlt)) {
-    return lt->description.data();
-  }
+  const bpfcap::proto::LinkType* lt = bpfcap::proto::FindLinkType(dlt);
+  if (lt && !lt->description.empty()) return lt->description.data();
   for (const ExtraLinkName& e : kExtraLinkNames) {
     if (e.dlt == dlt) return e.description;
   }

@@ -1020,8 +1020,17 @@ class Lowerer {
                   "] is beyond the largest possible IP packet (65535 bytes)", Diag::Code::kRange);
       return std::nullopt;
     }
+    // libpcap loads proto[k] as [x + base] with x = k, which no packet
+    // satisfies when the sum passes 2^32 (bpf_filter does not wrap it):
+    // such a constant index is a load past the end of every packet.
+    // (Each index gets its own such offset, so that two of them are not
+    // taken for the same value, which libpcap would not know either.)
+    if (var == ir::kNoValue && base + k < base) {
+      return v_.Load(size, ir::kNoValue, kBeyondAnyPacket | (k & ~kBeyondAnyPacket));
+    }
     return v_.Load(size, var, base + k);
   }
+  static constexpr uint32_t kBeyondAnyPacket = 0xfff00000;  // past every capture (caplen < 2^20)
 
   int Relation(const Node* n) {
     std::vector<int> checks;

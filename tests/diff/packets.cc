@@ -699,16 +699,16 @@ void PutRaw(Rng& rng, Frame& f) {
   f.MarkHeaderEnd();
 }
 
-// DLT_PPP / DLT_PPP_SERIAL: address, control, PPP protocol, payload.
-void PutPpp(Rng& rng, Frame& f) {
+// A PPP protocol number and its payload.
+void PutPppProtocol(Rng& rng, Frame& f) {
   static constexpr uint16_t kProtos[] = {0x0021, 0x0021, 0x0021, 0x0057, 0x0057, 0x0057,
                                          0x0281, 0x0023, 0x0027, 0x0029, 0x002b, 0x8864,
-                                         0x0031, 0xc021};
-  f.Put8(0xff), f.Put8(0x03);
+                                         0x0031, 0xc021, 0x002d, 0x002f};
   f.Hot();
   const uint16_t p = rng.Chance(92) ? rng.Pick(kProtos) : rng.U16();
   f.Put16(p);
   switch (p) {
+    case 0x002f:  // VJ uncompressed TCP/IP: an IPv4 header
     case 0x0021: return PutNetwork(rng, f, rng.Chance(95) ? Net::kIpv4 : Net::kIpv6);
     case 0x0057: return PutNetwork(rng, f, rng.Chance(95) ? Net::kIpv6 : Net::kIpv4);
     case 0x0281:
@@ -728,6 +728,12 @@ void PutPpp(Rng& rng, Frame& f) {
     default:
       return PutNetwork(rng, f, rng.Chance(60) ? Net::kRandom : PickIpNet(rng));
   }
+}
+
+// DLT_PPP / DLT_PPP_SERIAL: address, control, PPP protocol, payload.
+void PutPpp(Rng& rng, Frame& f) {
+  f.Put8(0xff), f.Put8(0x03);
+  PutPppProtocol(rng, f);
 }
 
 // DLT_C_HDLC: address (unicast 0x0f or broadcast 0x8f), control, EtherType.
@@ -777,6 +783,252 @@ void PutAfHeader(Rng& rng, Frame& f, bool big_endian) {
   PutNetwork(rng, f, net);
 }
 
+// --- The rest of libpcap's link types: real headers where the format is
+// public, and the offsets libpcap reads filled with values it tests for.
+
+// `n` bytes, mostly zeros (reserved fields), sometimes random.
+void PutFiller(Rng& rng, Frame& f, uint32_t n) {
+  const bool random = rng.Chance(30);
+  for (uint32_t i = 0; i < n; ++i) f.Put8(random ? rng.Byte() : 0);
+}
+
+// The payload for an EtherType (IPv4, IPv6, ARP, RARP, anything else).
+void PutByEtherType(Rng& rng, Frame& f, uint16_t type) {
+  switch (type) {
+    case 0x0800: return PutNetwork(rng, f, rng.Chance(95) ? Net::kIpv4 : Net::kIpv6);
+    case 0x86dd: return PutNetwork(rng, f, rng.Chance(95) ? Net::kIpv6 : Net::kIpv4);
+    case 0x0806: return PutArp(rng, f, false);
+    case 0x8035: return PutArp(rng, f, true);
+    default: return PutNetwork(rng, f, rng.Chance(60) ? Net::kRandom : PickIpNet(rng));
+  }
+}
+
+uint16_t PickEtherType(Rng& rng) {
+  static constexpr uint16_t kTypes[] = {0x0800, 0x0800, 0x0800, 0x86dd, 0x86dd, 0x86dd, 0x0806,
+                                        0x8035, 0x809b, 0x80f3, 0x6003, 0x8137, 0x00fe, 0x0042};
+  return rng.Chance(85) ? rng.Pick(kTypes) : rng.Chance(50) ? rng.Pick(kEtherTypePool) : rng.U16();
+}
+
+// An 802.2 header carrying a network layer: SNAP with an EtherType
+// (AppleTalk with Apple's OUI), or one of the SAPs libpcap tests.
+void PutLlcNetwork(Rng& rng, Frame& f) {
+  if (rng.Chance(35)) return PutLlc(rng, f);
+  f.Hot();
+  f.Put8(0xaa), f.Put8(0xaa), f.Put8(0x03);
+  const uint16_t type = rng.Chance(90) ? PickEtherType(rng) : 0x8864;
+  f.Hot();
+  if (type == 0x809b && rng.Chance(70)) {
+    f.Put8(0x08), f.Put8(0x00), f.Put8(0x07);
+  } else {
+    f.Put8(0), f.Put8(0), f.Put8(0);
+  }
+  f.Hot();
+  f.Put16(type);
+  if (type == 0x8864) {  // PPPoE session, then PPP
+    f.Put16(0x1100), f.Put16(rng.Chance(50) ? 1 : rng.U16()), f.Put16(0);
+    return PutPppProtocol(rng, f);
+  }
+  PutByEtherType(rng, f, type);
+}
+
+// ARCNET: source, destination (0 = broadcast), [Linux: 2-byte offset],
+// protocol id, split flag, sequence number; then the payload.
+void PutArcnet(Rng& rng, Frame& f, bool linux_header) {
+  static constexpr uint8_t kIds[] = {0xd4, 0xd4, 0xf0, 0xc4, 0xc4, 0xd5, 0xf1, 0xd6, 0xdd, 0xcd, 0xe8};
+  f.Put8(rng.Byte());
+  f.Hot();
+  f.Put8(rng.Chance(30) ? 0 : rng.Byte());
+  if (linux_header) f.Put16(0);
+  f.Hot();
+  const uint8_t id = rng.Chance(92) ? rng.Pick(kIds) : rng.Byte();
+  f.Put8(id);
+  f.Put8(0), f.Put16(rng.U16());  // split flag, sequence
+  switch (id) {
+    case 0xd4: case 0xf0: return PutNetwork(rng, f, Net::kIpv4);
+    case 0xc4: return PutNetwork(rng, f, Net::kIpv6);
+    case 0xd5: case 0xf1: return PutArp(rng, f, false);
+    case 0xd6: return PutArp(rng, f, true);
+    default: return PutNetwork(rng, f, Net::kRandom);
+  }
+}
+
+// SLIP (BSD): direction (0 in, 1 out), then the compressed-header area up to
+// `hdr` bytes; libpcap reads the IP version from the first byte.
+void PutSlip(Rng& rng, Frame& f, uint32_t hdr) {
+  static constexpr uint8_t kFirst[] = {0x00, 0x00, 0x01, 0x01, 0x45, 0x60, 0x4f};
+  f.Hot();
+  f.Put8(rng.Chance(90) ? rng.Pick(kFirst) : rng.Byte());
+  PutFiller(rng, f, hdr - 1);
+  PutNetwork(rng, f, PickIpNet(rng));
+}
+
+// BSD/OS PPP: a 24-byte header with the PPP protocol at offset 5.
+void PutPppBsdos(Rng& rng, Frame& f) {
+  f.Put8(rng.Chance(50) ? 0 : 1);
+  PutFiller(rng, f, 4);
+  PutPppProtocol(rng, f);  // (payload moved past the header below)
+  // The header is 24 bytes: open a gap after the protocol field.
+  f.b.insert(f.b.begin() + 7, 17, 0);
+  for (uint32_t& h : f.hot) {
+    if (h >= 7) h += 17;
+  }
+  f.header_end = f.header_end >= 7 ? f.header_end + 17 : f.header_end;
+}
+
+// Symantec firewall: 44 bytes, the EtherType at 6.
+void PutSymantec(Rng& rng, Frame& f) {
+  PutFiller(rng, f, 6);
+  const uint16_t type = PickEtherType(rng);
+  f.Hot();
+  f.Put16(type);
+  PutFiller(rng, f, 36);
+  PutByEtherType(rng, f, type);
+}
+
+// Frame Relay (Q.922 address, UI control, NLPID); libpcap reads the network
+// layer from offset 0, so most of its IP tests look at the address bytes.
+void PutFrelay(Rng& rng, Frame& f) {
+  static constexpr uint8_t kNlpid[] = {0xcc, 0xcc, 0x8e, 0x8e, 0x81, 0x82, 0x83, 0x83, 0x80};
+  f.Hot();
+  f.Put16(rng.Chance(50) ? 0x0401 : rng.U16());
+  f.Hot();
+  f.Put8(rng.Chance(90) ? 0x03 : rng.Byte());
+  f.Hot();
+  const uint8_t nlpid = rng.Chance(92) ? rng.Pick(kNlpid) : rng.Byte();
+  f.Put8(nlpid);
+  if (nlpid == 0xcc) return PutNetwork(rng, f, Net::kIpv4);
+  if (nlpid == 0x8e) return PutNetwork(rng, f, Net::kIpv6);
+  if (nlpid == 0x83) {  // IS-IS: length, version, id length, PDU type
+    static constexpr uint8_t kPdu[] = {15, 16, 17, 18, 20, 24, 25, 26, 27};
+    f.Put8(27), f.Put8(1), f.Put8(0);
+    f.Hot();
+    f.Put8(rng.Pick(kPdu));
+    f.MarkHeaderEnd();
+    return f.PutRandom(rng, rng.Below(20));
+  }
+  PutNetwork(rng, f, rng.Chance(50) ? Net::kRandom : PickIpNet(rng));
+}
+
+// OpenBSD enc: address family (host order), SPI, flags.
+void PutEnc(Rng& rng, Frame& f) {
+  static constexpr uint32_t kAf[] = {2, 2, 2, 10, 10, 10, 24, 0};
+  const uint32_t af = rng.Chance(90) ? rng.Pick(kAf) : rng.U32();
+  f.Hot();
+  f.Put32Le(af);
+  f.Put32(rng.U32()), f.Put32(0);
+  PutNetwork(rng, f, af == 2 ? Net::kIpv4 : af == 10 ? Net::kIpv6 : PickIpNet(rng));
+}
+
+// LocalTalk LLAP: destination, source, type (1 short / 2 long DDP).
+void PutLocalTalk(Rng& rng, Frame& f) {
+  f.Put8(rng.Byte()), f.Put8(rng.Byte());
+  f.Hot();
+  f.Put8(static_cast<uint8_t>(rng.Chance(80) ? rng.Range(1, 2) : rng.Byte()));
+  PutNetwork(rng, f, rng.Chance(50) ? Net::kRandom : PickIpNet(rng));
+}
+
+// RFC 2625 IP over Fibre Channel: network header (destination and source
+// as NAA + 48-bit address), then LLC/SNAP.
+void PutIpOverFc(Rng& rng, Frame& f) {
+  f.Put16(0x1000);
+  f.Hot();
+  f.Put(PickMac(rng));
+  f.Put16(0x1000);
+  f.Hot();
+  f.Put(PickMac(rng));
+  PutLlcNetwork(rng, f);
+}
+
+// Apple IP over IEEE 1394: destination and source EUI-64, EtherType.
+void PutAppleFirewire(Rng& rng, Frame& f) {
+  f.PutRandom(rng, 16);
+  const uint16_t type = PickEtherType(rng);
+  f.Hot();
+  f.Put16(type);
+  PutByEtherType(rng, f, type);
+}
+
+// BACnet MS/TP: preamble 0x55 0xff, frame type, addresses, length, CRC.
+void PutBacnet(Rng& rng, Frame& f) {
+  f.Hot();
+  f.Put8(rng.Chance(85) ? 0x55 : rng.Byte());
+  f.Hot();
+  f.Put8(rng.Chance(85) ? 0xff : rng.Byte());
+  f.Put8(static_cast<uint8_t>(rng.Below(8)));
+  f.Put8(rng.Byte()), f.Put8(rng.Byte());
+  f.Put16(0), f.Put8(rng.Byte());
+  PutNetwork(rng, f, rng.Chance(50) ? Net::kRandom : PickIpNet(rng));
+}
+
+// pppd with direction flag: direction (0 in, 1 out), control, protocol.
+void PutPppPppd(Rng& rng, Frame& f) {
+  f.Hot();
+  f.Put8(static_cast<uint8_t>(rng.Chance(90) ? rng.Below(2) : rng.Byte()));
+  f.Put8(0x03);
+  PutPppProtocol(rng, f);
+}
+
+// PPPoE session header, then PPP.
+void PutPppEther(Rng& rng, Frame& f) {
+  f.Put8(0x11), f.Put8(0);
+  f.Hot();
+  f.Put16(rng.Chance(50) ? 1 : rng.U16());
+  f.Put16(0);
+  PutPppProtocol(rng, f);
+}
+
+// Solaris ipnet: version, family (2 IPv4, 26 IPv6), direction (1 out,
+// 2 in), length, interface and zone ids.
+void PutIpnet(Rng& rng, Frame& f) {
+  static constexpr uint8_t kFamily[] = {2, 2, 2, 26, 26, 26, 0, 24};
+  f.Put8(1);
+  f.Hot();
+  const uint8_t family = rng.Chance(92) ? rng.Pick(kFamily) : rng.Byte();
+  f.Put8(family);
+  f.Hot();
+  f.Put16(static_cast<uint16_t>(rng.Chance(90) ? rng.Range(1, 2) : rng.U16()));
+  f.Put32(0), f.Put32(1), f.Put32(1), f.Put32(0), f.Put32(0);
+  PutNetwork(rng, f, family == 2 ? Net::kIpv4 : family == 26 ? Net::kIpv6 : PickIpNet(rng));
+}
+
+// Hilscher netANALYZER: a 4-byte status header (transparent mode: then the
+// preamble and SFD), then the Ethernet frame.
+void PutNetAnalyzer(Rng& rng, Frame& f, bool transparent) {
+  f.Put32(rng.U32());
+  if (transparent) {
+    for (int i = 0; i < 7; ++i) f.Put8(0x55);
+    f.Put8(0xd5);
+  }
+  PutEthernet(rng, f);
+}
+
+// Juniper: "MGC" cookie, flags (bit 0: inbound), then the PIC's own header
+// up to where libpcap expects the network layer (`nl`; the ES, VP, ...
+// types have none it can find, so the payload just follows).
+void PutJuniper(Rng& rng, Frame& f, uint32_t nl, bool ether) {
+  f.Hot();
+  f.Put8('M');
+  f.Hot();
+  f.Put8(rng.Chance(90) ? 'G' : rng.Byte());
+  f.Put8('C');
+  f.Hot();
+  f.Put8(static_cast<uint8_t>(rng.Chance(90) ? rng.Below(4) : rng.Byte()));
+  if (ether && nl >= 18) {
+    PutFiller(rng, f, nl - 18);
+    return PutEthernet(rng, f);
+  }
+  if (nl > 4 && nl < 64) PutFiller(rng, f, nl - 4);
+  PutNetwork(rng, f, PickIpNet(rng));
+}
+
+// Link types without a protocol field libpcap can test: bytes of many
+// lengths, for len, link[...] and the direction tests.
+void PutOpaque(Rng& rng, Frame& f) {
+  f.Hot();
+  f.PutRandom(rng, rng.Below(rng.Chance(50) ? 40 : 200));
+  f.MarkHeaderEnd();
+}
+
 Frame BuildFrame(Rng& rng, int dlt) {
   Frame f;
   switch (dlt) {
@@ -791,6 +1043,33 @@ Frame BuildFrame(Rng& rng, int dlt) {
     case 228: PutNetwork(rng, f, rng.Chance(95) ? Net::kIpv4 : Net::kRandom); break;
     case 229: PutNetwork(rng, f, rng.Chance(95) ? Net::kIpv6 : Net::kRandom); break;
     case 108: PutAfHeader(rng, f, true); break;
+    case 7: PutArcnet(rng, f, false); break;
+    case 129: PutArcnet(rng, f, true); break;
+    case 8: PutSlip(rng, f, 16); break;
+    case 15: PutSlip(rng, f, 24); break;
+    case 11:
+    case 19: PutLlcNetwork(rng, f); break;
+    case 16: PutPppBsdos(rng, f); break;
+    case 51: PutPppEther(rng, f); break;
+    case 99: PutSymantec(rng, f); break;
+    case 107: PutFrelay(rng, f); break;
+    case 109: PutEnc(rng, f); break;
+    case 112: PutCiscoHdlc(rng, f); break;
+    case 114: PutLocalTalk(rng, f); break;
+    case 122: PutIpOverFc(rng, f); break;
+    case 138: PutAppleFirewire(rng, f); break;
+    case 165: PutBacnet(rng, f); break;
+    case 166: PutPppPppd(rng, f); break;
+    case 226: PutIpnet(rng, f); break;
+    case 240: PutNetAnalyzer(rng, f, false); break;
+    case 241: PutNetAnalyzer(rng, f, true); break;
+    case 178: PutJuniper(rng, f, 32, true); break;
+    case 179: PutJuniper(rng, f, 4, false); break;
+    case 137: PutJuniper(rng, f, 4, false); break;
+    case 133: PutJuniper(rng, f, 12, false); break;
+    case 132: PutJuniper(rng, f, 4, false); break;
+    case 143:
+    case 189: PutOpaque(rng, f); break;
     default: break;
   }
   if (f.header_end == 0) f.header_end = f.size();
@@ -836,11 +1115,28 @@ void Emit(std::vector<Packet>& out, const std::vector<uint8_t>& b, uint32_t capl
 }  // namespace
 
 std::span<const DiffLinkType> DiffLinkTypes() {
+  // Minor link types: fewer packets and a subset of the corpus (diff_test.cc:
+  // the link-level expressions and every kMinorStride-th other one).
+  constexpr size_t kMinor = kPacketsPerMinorLinkType;
   static constexpr DiffLinkType kTypes[] = {
       {1, "EN10MB", 262144},       {12, "RAW", 65535},  {113, "LINUX_SLL", 262144},
       {276, "LINUX_SLL2", 262144}, {0, "NULL", 262144}, {108, "LOOP", 96},
       {9, "PPP", 262144},          {50, "PPP_SERIAL", 262144}, {104, "C_HDLC", 262144},
       {228, "IPV4", 262144},       {229, "IPV6", 65535},
+      {7, "ARCNET", 262144, kMinor},            {129, "ARCNET_LINUX", 262144, kMinor},
+      {8, "SLIP", 262144, kMinor},              {15, "SLIP_BSDOS", 262144, kMinor},
+      {11, "ATM_RFC1483", 262144, kMinor},      {19, "ATM_CLIP", 262144, kMinor},
+      {16, "PPP_BSDOS", 262144, kMinor},        {51, "PPP_ETHER", 262144, kMinor},
+      {166, "PPP_PPPD", 262144, kMinor},        {99, "SYMANTEC_FIREWALL", 262144, kMinor},
+      {107, "FRELAY", 262144, kMinor},          {109, "ENC", 262144, kMinor},
+      {112, "112", 262144, kMinor},             {114, "LTALK", 262144, kMinor},
+      {122, "IP_OVER_FC", 262144, kMinor},      {138, "APPLE_IP_OVER_IEEE1394", 262144, kMinor},
+      {165, "BACNET_MS_TP", 262144, kMinor},    {226, "IPNET", 262144, kMinor},
+      {240, "NETANALYZER", 262144, kMinor},     {241, "NETANALYZER_TRANSPARENT", 262144, kMinor},
+      {178, "JUNIPER_ETHER", 262144, kMinor},   {179, "JUNIPER_PPP", 262144, kMinor},
+      {137, "JUNIPER_ATM1", 262144, kMinor},    {133, "JUNIPER_GGSN", 262144, kMinor},
+      {132, "JUNIPER_ES", 262144, kMinor},      {143, "DOCSIS", 262144, kMinor},
+      {189, "USB_LINUX", 262144, kMinor},
   };
   return kTypes;
 }

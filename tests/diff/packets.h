@@ -34,17 +34,22 @@ struct Packet {
 };
 
 // A link type the suite runs, with the snap length it compiles for.
+inline constexpr size_t kPacketsPerLinkType = 24000;
+inline constexpr size_t kPacketsPerMinorLinkType = 1200;
+
 struct DiffLinkType {
   int dlt;
   std::string_view name;  // pcap_datalink_val_to_name spelling
   uint32_t snaplen;
+  size_t packets = kPacketsPerLinkType;  // fewer: a minor link type, run on a corpus subset
+  bool minor() const { return packets < kPacketsPerLinkType; }
 };
 
 // EN10MB, RAW, LINUX_SLL, LINUX_SLL2, NULL, LOOP, PPP, PPP_SERIAL, C_HDLC,
-// IPV4, IPV6.
+// IPV4, IPV6; then the minor ones: ARCNET, SLIP, the ATM, PPP and Frame
+// Relay variants, ENC, IPNET, LocalTalk, IP over FC and FireWire, BACnet,
+// netANALYZER, five Juniper types and two without a protocol field.
 std::span<const DiffLinkType> DiffLinkTypes();
-
-inline constexpr size_t kPacketsPerLinkType = 24000;
 inline constexpr uint64_t kDefaultSeed = 0x62706663617021;  // "bpfcap!"
 
 // `count` frames for `dlt`. Same arguments, same frames.
