@@ -3,6 +3,7 @@
 #include "compiler/ir.h"
 
 #include "compiler/cbpf/insn.h"
+#include "compiler/proto/protocols.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -15,6 +16,7 @@ size_t Values::Hash::operator()(const Value& v) const {
   h ^= (uint64_t(v.op) << 8 | v.size) + 0x632BE59BD9B4E019ull + (h << 6) + (h >> 2);
   h ^= v.k + 0x85EBCA77C2B2AE63ull + (h << 6) + (h >> 2);
   h ^= (uint64_t(v.a) << 32 | v.b) + 0xC2B2AE3D27D4EB4Full + (h << 6) + (h >> 2);
+  h ^= v.k2 + 0x165667B19E3779F9ull + (h << 6) + (h >> 2);
   return size_t(h);
 }
 
@@ -36,6 +38,10 @@ ValueId Values::Binary(ast::BinOp op, ValueId a, ValueId b) {
   return Intern(Value{ValueKind::kBinary, op, 0, 0, a, b});
 }
 ValueId Values::Neg(ValueId a) { return Intern(Value{ValueKind::kNeg, {}, 0, 0, a, kNoValue}); }
+ValueId Values::ProtoChain(uint8_t ip_version, uint32_t nl_off, ValueId first_type,
+                           ValueId first_off, uint32_t proto) {
+  return Intern(Value{ValueKind::kProtoChain, {}, ip_version, proto, first_type, first_off, nl_off});
+}
 
 bool Values::ReadsPacket(ValueId id) const {
   const Value& v = values_[id];
@@ -43,7 +49,8 @@ bool Values::ReadsPacket(ValueId id) const {
     case ValueKind::kConst:
     case ValueKind::kLen: return false;
     case ValueKind::kLoad:
-    case ValueKind::kIpHdrLen: return true;
+    case ValueKind::kIpHdrLen:
+    case ValueKind::kProtoChain: return true;
     case ValueKind::kBinary: return ReadsPacket(v.a) || ReadsPacket(v.b);
     case ValueKind::kNeg: return ReadsPacket(v.a);
   }
@@ -68,6 +75,8 @@ bool Values::FailsOnEveryPacket(ValueId id) const {
       }
       return FailsOnEveryPacket(v.a) || FailsOnEveryPacket(v.b);
     case ValueKind::kNeg: return FailsOnEveryPacket(v.a);
+    case ValueKind::kProtoChain:
+      return FailsOnEveryPacket(v.a) || FailsOnEveryPacket(v.b) || v.k2 >= kNeverInPacket;
   }
   return false;
 }
@@ -194,6 +203,9 @@ std::string ValueToString(const Values& vals, ValueId id) {
     case ValueKind::kBinary:
       return "(" + ValueToString(vals, v.a) + " " + kBinOps[int(v.op)] + " " + ValueToString(vals, v.b) + ")";
     case ValueKind::kNeg: return "-" + ValueToString(vals, v.a);
+    case ValueKind::kProtoChain:
+      return "protochain" + std::to_string(v.size) + "[" + std::to_string(v.k2) + "](" +
+             ValueToString(vals, v.a) + ", " + ValueToString(vals, v.b) + ", " + Hex(v.k) + ")";
   }
   return "?";
 }
@@ -227,6 +239,38 @@ std::string ToDot(const Program& p) {
   return out + "}\n";
 }
 
+bool EvalProtoChain(const Value& v, uint32_t type, uint32_t off, const uint8_t* pkt,
+                    uint32_t caplen, uint32_t* out) {
+  auto byte = [&](uint32_t rel, uint32_t* b) {
+    const uint64_t at = uint64_t{v.k2} + rel;
+    if (at >= caplen) return false;
+    *b = pkt[at];
+    return true;
+  };
+  for (uint32_t step = 0;; ++step) {
+    if (type == v.k) {
+      *out = 1;
+      return true;
+    }
+    const proto::ChainHeader* h = nullptr;
+    for (const proto::ChainHeader& c : proto::kChainHeaders) {
+      if (c.type == type && proto::Walks(c, uint8_t(v.size))) h = &c;
+    }
+    if (h == nullptr) {
+      *out = 0;
+      return true;
+    }
+    uint32_t next, len;
+    if (!byte(off, &next) || !byte(off + 1, &len)) return false;
+    if (step == kProtoChainDepth) {  // the bound: libpcap would go on
+      *out = 0;
+      return true;
+    }
+    off = (h->from_ip_start ? 0 : off) + (len + h->len_bias) * h->unit;
+    type = next;
+  }
+}
+
 namespace {
 
 // Evaluates a value; false if a load falls outside the captured data or a
@@ -256,6 +300,12 @@ bool EvalValue(const Values& vals, ValueId id, const uint8_t* pkt, uint32_t wire
       if (!EvalValue(vals, v.a, pkt, wirelen, caplen, &a)) return false;
       *out = 0u - a;
       return true;
+    }
+    case ValueKind::kProtoChain: {
+      uint32_t type, off;
+      if (!EvalValue(vals, v.a, pkt, wirelen, caplen, &type)) return false;
+      if (!EvalValue(vals, v.b, pkt, wirelen, caplen, &off)) return false;
+      return EvalProtoChain(v, type, off, pkt, caplen, out);
     }
     case ValueKind::kBinary: {
       uint32_t a, b;

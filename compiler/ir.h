@@ -35,7 +35,29 @@ enum class ValueKind : uint8_t {
   kIpHdrLen,  // 4 * (P[k] & 0x0f): an IPv4 header length (cBPF's ldx msh)
   kBinary,    // op(a, b), 32-bit unsigned, wrapping
   kNeg,       // -a
+  kProtoChain,  // 1 if the IP header chain holds protocol k, else 0 (see below)
 };
+
+// kProtoChain: "ip protochain P" / "ip6 protochain P". The value walks the
+// header chain of the IP packet whose network header is at offset k2, with
+// libpcap's rules, and is 1 when a header of type k (the protocol) is found,
+// 0 when not. a is the first header's type (the IP protocol or the IPv6 next
+// header field), b its offset from k2 (the IPv4 header length, or 40), size
+// the IP version (4 or 6). At a header of type T: T == k ends the walk
+// (found); a type that proto::kChainHeaders walks for this IP version leads
+// to the next header (its type in the header's first byte, its offset from
+// the header's length byte); any other type ends the walk (not found).
+// libpcap loops until one of these ends the walk, and never ends it on some
+// AH chains (an AH header pointing back at itself). bpfcap's programs must
+// jump forward only (the kernel refuses loops in socket filters), so the walk
+// is unrolled: it walks past at most kProtoChainDepth headers. When the
+// header reached then is one to walk past too, the walk still reads its
+// first two bytes, as libpcap's next step would (a packet cut short there is
+// rejected alike), and then ends: not found. So the verdict is libpcap's on
+// every packet where libpcap walks past at most kProtoChainDepth headers. A
+// load past the end of the captured data rejects the packet, as every load
+// does.
+inline constexpr uint32_t kProtoChainDepth = 8;
 
 // Fixed load offsets from here up are past the end of every packet in
 // libpcap's bpf_filter; in the kernel they name ancillary data (SKF_AD_OFF).
@@ -51,6 +73,7 @@ struct Value {
   uint32_t k = 0;
   ValueId a = kNoValue;
   ValueId b = kNoValue;
+  uint32_t k2 = 0;  // kProtoChain: the network header's offset
   friend bool operator==(const Value&, const Value&) = default;
 };
 
@@ -63,6 +86,8 @@ class Values {
   ValueId IpHdrLen(uint32_t off);
   ValueId Binary(ast::BinOp op, ValueId a, ValueId b);
   ValueId Neg(ValueId a);
+  ValueId ProtoChain(uint8_t ip_version, uint32_t nl_off, ValueId first_type, ValueId first_off,
+                     uint32_t proto);
 
   const Value& operator[](ValueId id) const { return values_[id]; }
   size_t size() const { return values_.size(); }
@@ -149,6 +174,11 @@ class Program {
 std::string Dump(const Program& p);
 std::string ToDot(const Program& p);
 std::string ValueToString(const Values& v, ValueId id);
+
+// The kProtoChain walk on a packet: 1 or 0 into *out, false when a load
+// falls outside the captured data. The reference the back ends follow.
+bool EvalProtoChain(const Value& v, uint32_t first_type, uint32_t first_off, const uint8_t* pkt,
+                    uint32_t caplen, uint32_t* out);
 
 // Evaluates the program on a packet the way its cBPF translation would
 // (libpcap semantics): for the optimizer's self-check and tests.

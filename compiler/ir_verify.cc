@@ -35,6 +35,12 @@ std::string CheckValue(const Values& vals, ValueId id, ValueId limit) {
       return child(v.b);
     case ValueKind::kNeg:
       return child(v.a);
+    case ValueKind::kProtoChain:
+      if (v.size != 4 && v.size != 6) {
+        return "protochain v" + std::to_string(id) + " is for IP version " + std::to_string(v.size);
+      }
+      if (std::string e = child(v.a); !e.empty()) return e;
+      return child(v.b);
   }
   return "value v" + std::to_string(id) + " has an unknown kind";
 }

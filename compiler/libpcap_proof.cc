@@ -98,6 +98,12 @@ std::optional<uint32_t> LibpcapFold(ast::BinOp op, std::optional<uint32_t> a,
 }
 
 bool LibpcapProvesRejectsAll(const ir::Program& p) {
+  // libpcap does not optimize a program that walks a protochain (its loop
+  // jumps backwards), so it never refuses one. (Lowering makes the value
+  // even where a link type makes the test constant.)
+  for (size_t i = 0; i < p.values.size(); ++i) {
+    if (p.values[ir::ValueId(i)].kind == ir::ValueKind::kProtoChain) return false;
+  }
   if (ir::IsLeaf(p.entry)) return p.entry == ir::kReject;
   // As libpcap's optimizer moves each edge past the tests it decides, the
   // proof threads every edge with that edge's facts (those known on every

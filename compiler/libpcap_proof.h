@@ -14,6 +14,7 @@
 //     folding knows constants, x*0 = x&0 = 0, and 0 op x = 0 for
 //     * / % & << >> (but not x-x, and no ranges or bit masks).
 // bpfcap's program for an expression it accepts may still be `ret #0`.
+// libpcap does not optimize at all when the expression has a protochain.
 #pragma once
 
 #include <optional>

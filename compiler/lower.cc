@@ -650,7 +650,7 @@ class Lowerer {
         return Fail(n, "'gateway' is not supported (nor by libpcap with IPv6); write "
                        "'ether host ROUTER-MAC and not host ROUTER'");
       case Type::kProtoChain:
-        return Fail(n, "'protochain' is not supported by bpfcap yet");
+        return ProtoChainQual(n, id);
       case Type::kProto:
         return ProtoQual(n, id);
       case Type::kPort:
@@ -767,6 +767,35 @@ class Lowerer {
       case Proto::kIsis: return OsiProto(*proto::Osi(Proto::kIsis), num);
       default: return Fail(n, "'" + std::string(ast::ProtoName(p)) + " proto' is bogus");
     }
+  }
+
+  // "ip protochain P", "ip6 protochain P", "protochain P" (IPv4, then IPv6):
+  // the IP header chain holds a header of type P (ir.h, kProtoChain).
+  int ProtoChainQual(const Node* n, const Node* id) {
+    const Proto p = n->quals.proto;
+    if (p != Proto::kDefault && p != Proto::kIp && p != Proto::kIp6) {
+      return Fail(n, "'" + std::string(ast::ProtoName(p)) + " protochain' is bogus: only ip and ip6 have a header chain");
+    }
+    uint32_t num;
+    if (id->kind == Kind::kIdNum) {
+      num = id->num;
+    } else if (id->kind == Kind::kIdName) {
+      const int r = names_.Protocol(id->text);
+      if (r < 0) return Fail(id, "unknown ip proto '" + std::string(id->text) + "'", Diag::Code::kUnknownName);
+      num = uint32_t(r);
+    } else {
+      return Fail(id, "'" + Text(id) + "' is not a protocol number or name");
+    }
+    auto chain = [&](uint8_t version) {
+      const bool v4 = version == 4;
+      const ValueId first_type = Load(1, nl() + (v4 ? proto::kIpOffProto : proto::kIp6OffNext));
+      const ValueId first_off = v4 ? IpHdrLen() : v_.Const(proto::kIp6HdrLen);
+      return And(LinkProto(v4 ? proto::kEtherIp : proto::kEtherIp6),
+                 TestK(v_.ProtoChain(version, nl(), first_type, first_off, num), Cmp::kEq, 1));
+    };
+    if (p == Proto::kIp) return chain(4);
+    if (p == Proto::kIp6) return chain(6);
+    return Or(chain(4), chain(6));
   }
 
   int PortQual(const Node* n, const Node* id) {

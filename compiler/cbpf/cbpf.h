@@ -28,6 +28,22 @@ bool Validate(const Program& prog, std::string* error,
 uint32_t Run(const Program& prog, const uint8_t* pkt, uint32_t wirelen,
              uint32_t caplen, uint64_t* executed = nullptr);
 
+// Runs a program of libpcap's own that may jump backwards: libpcap 1.10's
+// bpf_filter sign-extends the offset of `ja`, and its code for "protochain"
+// loops over the header chain with it. Such a loop never ends on some
+// packets, so the run stops after `max_steps` instructions, or before
+// backward jump number max_backward_jumps + 1 (stopped, result 0). For tests
+// that compare with libpcap; bpfcap's programs never loop.
+struct LoopingRun {
+  uint32_t result = 0;
+  uint64_t executed = 0;
+  uint32_t backward_jumps = 0;  // taken
+  bool stopped = false;         // a limit reached
+};
+LoopingRun RunWithBackwardJumps(const Program& prog, const uint8_t* pkt, uint32_t wirelen,
+                                uint32_t caplen, uint64_t max_steps,
+                                uint32_t max_backward_jumps = UINT32_MAX);
+
 // Worst case over all paths of the number of instructions executed (the
 // longest path through the DAG, counting each instruction once).
 uint64_t LongestPath(const Program& prog);

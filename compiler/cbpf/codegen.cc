@@ -2,6 +2,8 @@
 
 #include "compiler/cbpf/codegen.h"
 
+#include "compiler/proto/protocols.h"
+
 #include <algorithm>
 #include <utility>
 #include <vector>
@@ -108,6 +110,7 @@ class Generator {
       case ValueKind::kNeg: return EvalCost(v.a) + 1;
       case ValueKind::kBinary:
         return EvalCost(v.a) + 1 + (v_.IsConst(v.b) ? 0 : EvalCost(v.b) + 1);
+      case ValueKind::kProtoChain: return 16 * ir::kProtoChainDepth;
     }
     return 1;
   }
@@ -221,6 +224,7 @@ class Generator {
       case ValueKind::kIpHdrLen: return true;
       case ValueKind::kNeg: return UsesX(v.a);
       case ValueKind::kBinary: return !v_.IsConst(v.b) || UsesX(v.a);
+      case ValueKind::kProtoChain: return true;
     }
     return true;
   }
@@ -306,8 +310,96 @@ class Generator {
           Emit(BPF_ALU | AluCode(v.op) | BPF_X);
         }
         break;
+      case ValueKind::kProtoChain: {
+        // 1 or 0 into A (the walk's value used in arithmetic; a test of it
+        // jumps straight to its successors, see EmitBlock).
+        const uint32_t found = out_->NewLabel(), missing = out_->NewLabel(), done = out_->NewLabel();
+        if (!EmitProtoChain(v, found, missing)) return false;
+        out_->Bind(found);
+        Emit(BPF_LD | BPF_W | BPF_IMM, 1);
+        out_->Emit(SymInsn{BPF_JMP | BPF_JA, 0, done, kNoLabel});
+        out_->Bind(missing);
+        Emit(BPF_LD | BPF_W | BPF_IMM, 0);
+        out_->Bind(done);
+        state_ = RegState{};
+        break;
+      }
     }
     state_.a = id;
+    return true;
+  }
+
+  // The protochain walk (ir.h), unrolled: jumps to `found` or `missing`
+  // with A and X clobbered. Each step tests the type in A, then, for a
+  // header it walks past, loads the next type and computes the next offset
+  // into X (rows of proto::kChainHeaders that step alike share the code;
+  // M[s] is the scratch word above those in use):
+  //        jeq #proto       found
+  //        jeq #0           ext       ; one per walked type
+  //        jeq #51          ah, else missing
+  //   ext: ldb [x + nl + 1]; add #1; mul #8; add x; ja next
+  //   ah:  ldb [x + nl + 1]; add #2; mul #4
+  //   next: st M[s]; ldb [x + nl]; ldx M[s]      ; the next offset and type
+  //        ... the next step
+  // and after the last step, a walked type only reads ldb [x + nl + 1].
+  bool EmitProtoChain(const ir::Value& v, uint32_t found, uint32_t missing) {
+    if (!EvalPair(v.a, v.b)) return false;
+    if (depth_ >= int(kMemWords)) return Fail("expression too complex: more than 16 nested operations");
+    const uint32_t slot = uint32_t(depth_);
+    const uint8_t version = v.size;
+    // The walked rows, grouped by how they step.
+    std::vector<const proto::ChainHeader*> rows;
+    for (const proto::ChainHeader& h : proto::kChainHeaders) {
+      if (proto::Walks(h, version)) rows.push_back(&h);
+    }
+    for (uint32_t step = 0;; ++step) {
+      uint32_t next = out_->NewLabel();
+      out_->Emit(SymInsn{BPF_JMP | BPF_JEQ | BPF_K, v.k, found, next});
+      if (step == ir::kProtoChainDepth) {
+        // The bound: a header to walk past is still read as far as libpcap
+        // would before its next step (ir.h), then the walk ends.
+        const uint32_t probe = out_->NewLabel();
+        for (size_t i = 0; i < rows.size(); ++i) {
+          out_->Bind(next);
+          next = out_->NewLabel();
+          out_->Emit(SymInsn{BPF_JMP | BPF_JEQ | BPF_K, rows[i]->type, probe,
+                             i + 1 == rows.size() ? missing : next});
+        }
+        out_->Bind(probe);
+        Emit(BPF_LD | BPF_B | BPF_IND, v.k2 + 1);
+        out_->Emit(SymInsn{BPF_JMP | BPF_JA, 0, missing, kNoLabel});
+        break;
+      }
+      // Dispatch on the type, one label per group of rows that step alike.
+      std::vector<uint32_t> group_label(rows.size());
+      for (size_t i = 0; i < rows.size(); ++i) {
+        group_label[i] = i > 0 && proto::SameStep(*rows[i - 1], *rows[i]) ? group_label[i - 1]
+                                                                            : out_->NewLabel();
+        out_->Bind(next);
+        next = out_->NewLabel();
+        out_->Emit(SymInsn{BPF_JMP | BPF_JEQ | BPF_K, rows[i]->type, group_label[i],
+                           i + 1 == rows.size() ? missing : next});
+      }
+      const uint32_t step_done = out_->NewLabel();
+      for (size_t i = 0; i < rows.size(); ++i) {
+        if (i > 0 && group_label[i] == group_label[i - 1]) continue;
+        const proto::ChainHeader& h = *rows[i];
+        out_->Bind(group_label[i]);
+        Emit(BPF_LD | BPF_B | BPF_IND, v.k2 + 1);
+        Emit(BPF_ALU | BPF_ADD | BPF_K, h.len_bias);
+        Emit(BPF_ALU | BPF_MUL | BPF_K, h.unit);
+        if (!h.from_ip_start) Emit(BPF_ALU | BPF_ADD | BPF_X);
+        // Every group but the last jumps over the ones after it.
+        bool later = false;
+        for (size_t j = i + 1; j < rows.size(); ++j) later |= group_label[j] != group_label[i];
+        if (later) out_->Emit(SymInsn{BPF_JMP | BPF_JA, 0, step_done, kNoLabel});
+      }
+      out_->Bind(step_done);
+      Emit(BPF_ST, slot);
+      Emit(BPF_LD | BPF_B | BPF_IND, v.k2);
+      Emit(BPF_LDX | BPF_W | BPF_MEM, slot);
+    }
+    state_ = RegState{};
     return true;
   }
 
@@ -375,6 +467,7 @@ class Generator {
       case ValueKind::kBinary:
         return v.op != ast::BinOp::kDiv && v.op != ast::BinOp::kMod && OnlyLoads(v.a) &&
                OnlyLoads(v.b);
+      case ValueKind::kProtoChain: return false;
     }
     return false;
   }
@@ -386,6 +479,21 @@ class Generator {
       return true;
     }
     if (b.t == b.f && EmitProbe(b)) return true;
+    if (v_[t.lhs].kind == ValueKind::kProtoChain && v_.IsConst(t.rhs)) {
+      // The walk jumps straight to the successor its outcome (1 or 0) picks.
+      auto successor = [&](uint32_t r) {
+        const uint32_t k = v_[t.rhs].k;
+        bool taken = false;
+        switch (t.cmp) {
+          case ir::Cmp::kEq: taken = r == k; break;
+          case ir::Cmp::kGt: taken = r > k; break;
+          case ir::Cmp::kGe: taken = r >= k; break;
+          case ir::Cmp::kSet: taken = (r & k) != 0; break;
+        }
+        return Target(taken ? b.t : b.f);
+      };
+      return EmitProtoChain(v_[t.lhs], successor(1), successor(0));
+    }
     uint16_t code = BPF_JMP | JmpCode(t.cmp);
     uint32_t k = 0;
     if (v_.IsConst(t.rhs)) {

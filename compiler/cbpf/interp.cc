@@ -147,14 +147,28 @@ uint64_t JumpOffset(const Insn& insn, const Machine& m) {
   return taken ? insn.jt : insn.jf;
 }
 
+// How a run may go backwards (RunWithBackwardJumps); the default is
+// forward only, without a bound.
+struct Loops {
+  bool allowed = false;
+  uint64_t max_steps = UINT64_MAX;
+  uint32_t max_backward_jumps = UINT32_MAX;
+  uint32_t backward_jumps = 0;
+  bool stopped = false;
+};
+
 // Runs `prog`, counting executed instructions into *count. The opcode table
 // gates every instruction, so the decoding below by class, mode and op only
 // ever sees the kernel's opcodes.
-uint32_t Execute(const Program& prog, const PacketView& p, uint64_t* count) {
+uint32_t Execute(const Program& prog, const PacketView& p, uint64_t* count, Loops* loops) {
   Machine m;
   const size_t n = prog.size();
   size_t pc = 0;
   while (pc < n) {  // a jump past the end leaves the loop: reject
+    if (*count >= loops->max_steps) {
+      loops->stopped = true;
+      return 0;
+    }
     const Insn& insn = prog[pc++];
     ++*count;
     if (FindOpcode(insn.code) == nullptr) return 0;
@@ -181,6 +195,17 @@ uint32_t Execute(const Program& prog, const PacketView& p, uint64_t* count) {
         }
         break;
       case BPF_JMP:
+        if (loops->allowed && insn.code == (BPF_JMP | BPF_JA) && int32_t(insn.k) < 0) {
+          const uint64_t back = uint64_t{0} - uint64_t(int64_t(int32_t(insn.k)));
+          if (back > pc) return 0;  // before the start
+          if (loops->backward_jumps == loops->max_backward_jumps) {
+            loops->stopped = true;
+            return 0;
+          }
+          pc -= back;
+          ++loops->backward_jumps;
+          break;
+        }
         pc += JumpOffset(insn, m);
         break;
     }
@@ -193,9 +218,24 @@ uint32_t Execute(const Program& prog, const PacketView& p, uint64_t* count) {
 uint32_t Run(const Program& prog, const uint8_t* pkt, uint32_t wirelen,
              uint32_t caplen, uint64_t* executed) {
   uint64_t count = 0;
-  uint32_t result = Execute(prog, PacketView{pkt, caplen, wirelen}, &count);
+  Loops forward_only;
+  uint32_t result = Execute(prog, PacketView{pkt, caplen, wirelen}, &count, &forward_only);
   if (executed != nullptr) *executed = count;
   return result;
+}
+
+LoopingRun RunWithBackwardJumps(const Program& prog, const uint8_t* pkt, uint32_t wirelen,
+                                uint32_t caplen, uint64_t max_steps,
+                                uint32_t max_backward_jumps) {
+  LoopingRun r;
+  Loops loops;
+  loops.allowed = true;
+  loops.max_steps = max_steps;
+  loops.max_backward_jumps = max_backward_jumps;
+  r.result = Execute(prog, PacketView{pkt, caplen, wirelen}, &r.executed, &loops);
+  r.backward_jumps = loops.backward_jumps;
+  r.stopped = loops.stopped;
+  return r;
 }
 
 uint64_t LongestPath(const Program& prog) {

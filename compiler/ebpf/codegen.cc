@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "compiler/proto/protocols.h"
+
 namespace bpfcap::ebpf {
 namespace {
 
@@ -135,6 +137,8 @@ class Generator {
         if (AlwaysFails(v.a) || AlwaysFails(v.b)) return true;
         return (v.op == ast::BinOp::kDiv || v.op == ast::BinOp::kMod) && v_.IsConst(v.b) &&
                v_[v.b].k == 0;
+      case ValueKind::kProtoChain:
+        return AlwaysFails(v.a) || AlwaysFails(v.b) || v.k2 >= ir::kNeverInPacket;
     }
     return false;
   }
@@ -271,7 +275,83 @@ class Generator {
         return true;
       case ValueKind::kBinary:
         return EvalBinary(v, d, dst);
+      case ValueKind::kProtoChain:
+        return EvalProtoChain(v, d, dst);
     }
+    return true;
+  }
+
+  // The protochain walk (ir.h), unrolled, into dst as 1 or 0. The offset of
+  // the current header and the next header's type live in two spill slots;
+  // dst holds the current type. Per step:
+  //        if dst == proto goto found
+  //        if dst == 0 goto ext            ; one per walked type
+  //        if dst == 51 goto ah
+  //        goto missing
+  //   ext: dst = P[off + nl]; next = dst; dst = P[off + nl + 1];
+  //        dst = (dst + 1) * 8 + off; off = dst; dst = next; goto step
+  //   ah:  ... dst = (dst + 2) * 4 ...
+  bool EvalProtoChain(const ir::Value& v, int d, Reg dst) {
+    if (spills_ + 2 > kMaxSpills) return Fail("expression too complex for eBPF: more than 48 nested operations");
+    if (!Eval(v.b, d)) return false;
+    const int16_t off_slot = static_cast<int16_t>(kSpillBase - 8 * spills_++);
+    Emit(StoreMem(Size::kDw, Reg::kR10, off_slot, dst));
+    if (!Eval(v.a, d)) return false;
+    const int16_t next_slot = static_cast<int16_t>(kSpillBase - 8 * spills_++);
+    std::vector<const proto::ChainHeader*> rows;
+    for (const proto::ChainHeader& h : proto::kChainHeaders) {
+      if (proto::Walks(h, v.size)) rows.push_back(&h);
+    }
+    const Label found = out_->NewLabel(), missing = out_->NewLabel(), done = out_->NewLabel();
+    for (uint32_t step = 0;; ++step) {
+      Emit(Jmp32Imm(JmpOp::kJeq, dst, static_cast<int32_t>(v.k), found));
+      if (step == ir::kProtoChainDepth) {
+        // The bound: a header to walk past is still read as far as libpcap
+        // would before its next step (ir.h), then the walk ends.
+        const Label probe = out_->NewLabel();
+        for (const proto::ChainHeader* h : rows) Emit(Jmp32Imm(JmpOp::kJeq, dst, h->type, probe));
+        Emit(Ja(missing));
+        out_->Bind(probe);
+        Emit(LoadMem(Size::kDw, dst, Reg::kR10, off_slot));
+        EmitLoadVar(1, dst, v.k2 + 1, dst);
+        Emit(Ja(missing));
+        break;
+      }
+      std::vector<Label> group(rows.size());
+      for (size_t i = 0; i < rows.size(); ++i) {
+        group[i] = i > 0 && proto::SameStep(*rows[i - 1], *rows[i]) ? group[i - 1] : out_->NewLabel();
+        Emit(Jmp32Imm(JmpOp::kJeq, dst, rows[i]->type, group[i]));
+      }
+      Emit(Ja(missing));
+      const Label step_done = out_->NewLabel();
+      for (size_t i = 0; i < rows.size(); ++i) {
+        if (i > 0 && group[i] == group[i - 1]) continue;
+        const proto::ChainHeader& h = *rows[i];
+        out_->Bind(group[i]);
+        Emit(LoadMem(Size::kDw, dst, Reg::kR10, off_slot));
+        EmitLoadVar(1, dst, v.k2, dst);
+        Emit(StoreMem(Size::kDw, Reg::kR10, next_slot, dst));
+        Emit(LoadMem(Size::kDw, dst, Reg::kR10, off_slot));
+        EmitLoadVar(1, dst, v.k2 + 1, dst);
+        Emit(Alu32Imm(AluOp::kAdd, dst, h.len_bias));
+        Emit(Alu32Imm(AluOp::kMul, dst, h.unit));
+        if (!h.from_ip_start) {
+          Emit(LoadMem(Size::kDw, Reg::kR0, Reg::kR10, off_slot));
+          Emit(Alu32Reg(AluOp::kAdd, dst, Reg::kR0));
+        }
+        Emit(StoreMem(Size::kDw, Reg::kR10, off_slot, dst));
+        Emit(LoadMem(Size::kDw, dst, Reg::kR10, next_slot));
+        Emit(Ja(step_done));
+      }
+      out_->Bind(step_done);
+    }
+    out_->Bind(found);
+    Emit(Mov32Imm(dst, 1));
+    Emit(Ja(done));
+    out_->Bind(missing);
+    Emit(Mov32Imm(dst, 0));
+    out_->Bind(done);
+    spills_ -= 2;
     return true;
   }
 

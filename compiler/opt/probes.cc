@@ -61,7 +61,8 @@ bool OnlyFixedLoads(const ir::Values& v, ValueId id) {
     case ValueKind::kConst:
     case ValueKind::kLen: return true;
     case ValueKind::kLoad: return x.a == ir::kNoValue && x.k < ir::kNeverInPacket;
-    case ValueKind::kIpHdrLen: return false;
+    case ValueKind::kIpHdrLen:
+    case ValueKind::kProtoChain: return false;
     case ValueKind::kNeg: return OnlyFixedLoads(v, x.a);
     case ValueKind::kBinary:
       if (x.op == ast::BinOp::kDiv || x.op == ast::BinOp::kMod) return false;

@@ -26,6 +26,36 @@ inline constexpr uint32_t kEtherMtu = 1500;  // type fields up to this are 802.3
 
 inline constexpr uint8_t kIpProtoFragment6 = 44;  // IPv6 fragment header
 
+// The headers "protochain" walks past (ir.h, ValueKind::kProtoChain), as
+// libpcap 1.10 does. Each has its next header type in its first byte and a
+// length L in its second; the next header starts at
+//     base + (L + len_bias) * unit
+// where base is the header's own offset, or the start of the IP header when
+// from_ip_start (libpcap's arithmetic for AH: RFC 4302 measures from the AH
+// header, but bpfcap keeps libpcap's verdicts). Rows that step alike are
+// adjacent, so that back ends can share one step between them.
+struct ChainHeader {
+  uint8_t type;
+  bool ipv4;           // walked in "ip protochain"
+  bool ipv6;           // walked in "ip6 protochain"
+  bool from_ip_start;
+  uint8_t len_bias;
+  uint8_t unit;
+};
+inline constexpr ChainHeader kChainHeaders[] = {
+    {0, false, true, false, 1, 8},   // IPv6 hop-by-hop options (RFC 8200)
+    {60, false, true, false, 1, 8},  // IPv6 destination options
+    {43, false, true, false, 1, 8},  // IPv6 routing
+    {44, false, true, false, 1, 8},  // IPv6 fragment (L is reserved: 8 bytes)
+    {51, true, true, true, 2, 4},    // AH (RFC 4302)
+};
+inline constexpr bool SameStep(const ChainHeader& a, const ChainHeader& b) {
+  return a.from_ip_start == b.from_ip_start && a.len_bias == b.len_bias && a.unit == b.unit;
+}
+inline constexpr bool Walks(const ChainHeader& h, uint8_t ip_version) {
+  return ip_version == 4 ? h.ipv4 : h.ipv6;
+}
+
 // What a protocol keyword means above the link layer.
 struct ProtoInfo {
   ast::Proto proto;

@@ -290,6 +290,21 @@ void PutIgmp(Rng& rng, Frame& f) {
   f.PutRandom(rng, rng.Below(12));
 }
 
+// An AH header: next header, length L (the header is (L + 2) * 4 bytes:
+// mostly 4, the 96-bit ICV), reserved, SPI, sequence, ICV. libpcap's
+// protochain looks for the next header (L + 2) * 4 bytes from the start of
+// the IP header rather than of the AH header, so varied lengths make it land
+// on varied bytes, some of which send it round in a loop.
+void PutAh(Rng& rng, Frame& f, uint8_t next) {
+  const uint32_t len = rng.Chance(70) ? 4 : rng.Range(1, 9);
+  f.Hot();
+  f.Put8(next);
+  f.Hot();
+  f.Put8(static_cast<uint8_t>(len)), f.Put16(0);
+  f.Put32(rng.Chance(50) ? 0x100 : rng.U32()), f.Put32(rng.U32());
+  f.PutRandom(rng, 4 * (len + 2) - 12);
+}
+
 // PIM, VRRP/CARP, AH, ESP, GRE and the rest: a plausible fixed header.
 void PutOther(Rng& rng, Frame& f, uint8_t proto) {
   switch (proto) {
@@ -306,11 +321,16 @@ void PutOther(Rng& rng, Frame& f, uint8_t proto) {
       f.Put8(1), f.Put8(0), f.Put8(1), f.Put16(rng.U16());
       f.Put(PickV4(rng));
       break;
-    case 51:  // AH: next header, length, reserved, SPI, sequence, ICV
-      f.Hot();
-      f.Put8(rng.Pick(kIpProtoPool)), f.Put8(4), f.Put16(0);
-      f.Put32(rng.Chance(50) ? 0x100 : rng.U32()), f.Put32(rng.U32()), f.PutRandom(rng, 12);
+    case 51: {  // AH: next header, length, reserved, SPI, sequence, ICV
+      // Sometimes a chain of AH headers (up to 10, for "protochain", which
+      // walks them; see PutAh), else one.
+      const uint32_t n = rng.Chance(80) ? 1 : rng.Range(2, 10);
+      for (uint32_t i = 0; i < n; ++i) {
+        const uint8_t next = i + 1 < n ? 51 : rng.Pick(kIpProtoPool);
+        PutAh(rng, f, next);
+      }
       break;
+    }
     case 50:  // ESP: SPI, sequence
       f.Hot();
       f.Put32(rng.Chance(50) ? 0x100 : rng.U32()), f.Put32(rng.U32());
@@ -413,8 +433,9 @@ void PutIpv6(Rng& rng, Frame& f, int depth) {
   f.Put(PickV6(rng));
   f.Hot();
   f.Put(PickV6(rng));
-  // Extension header chain before the transport.
-  uint32_t n_ext = rng.Chance(65) ? 0 : rng.Range(1, 3);
+  // Extension header chain before the transport: mostly none or a few, and
+  // sometimes long (up to 11, past the 8 that "protochain" walks).
+  uint32_t n_ext = rng.Chance(65) ? 0 : rng.Chance(85) ? rng.Range(1, 3) : rng.Range(4, 11);
   for (uint32_t i = 0; i < n_ext; ++i) {
     static constexpr uint8_t kExt[] = {0, 43, 44, 60, 0, 44, 51};
     uint8_t ext = (i == 0 && rng.Chance(40)) ? 0 : rng.Pick(kExt);
@@ -430,7 +451,8 @@ void PutIpv6(Rng& rng, Frame& f, int depth) {
       f.Put16(off_m);
       f.Put32(rng.U32());
     } else if (ext == 51) {  // AH: length in 4-octet units minus 2
-      f.Put8(4), f.Put16(0), f.Put32(rng.U32()), f.Put32(rng.U32()), f.PutRandom(rng, 12);
+      f.b.pop_back();  // PutAh writes the next header too
+      PutAh(rng, f, 0);
     } else {
       uint32_t len8 = rng.Below(3);
       f.Put8(static_cast<uint8_t>(len8));
@@ -495,7 +517,8 @@ Net PickIpNet(Rng& rng) {
 void PutLlc(Rng& rng, Frame& f) {
   static constexpr std::array<uint8_t, 3> kLlc[] = {
       {0xaa, 0xaa, 0x03}, {0x42, 0x42, 0x03}, {0xe0, 0xe0, 0x03}, {0xfe, 0xfe, 0x03},
-      {0xf0, 0xf0, 0x03}, {0xff, 0xff, 0x00}, {0x06, 0x06, 0x03}, {0xaa, 0xaa, 0x03}};
+      {0xf0, 0xf0, 0x03}, {0xff, 0xff, 0x00}, {0x06, 0x06, 0x03}, {0xaa, 0xaa, 0x03},
+      {0xfe, 0xfe, 0x03}};
   f.Hot();
   if (rng.Chance(90)) {
     f.Put(rng.Pick(kLlc));
@@ -507,7 +530,7 @@ void PutLlc(Rng& rng, Frame& f) {
     f.Hot();
     f.Put16(rng.Chance(60) ? 0x0800 : rng.Chance(50) ? 0x809b : 0x80f3);
   } else if (f.b[f.size() - 3] == 0xfe) {  // OSI: NLPID, length, version, id length, PDU type
-    static constexpr uint8_t kNlpid[] = {0x81, 0x82, 0x83, 0x83, 0x83, 0x00};
+    static constexpr uint8_t kNlpid[] = {0x81, 0x81, 0x82, 0x83, 0x83, 0x83, 0x00};
     static constexpr uint8_t kPdu[] = {15, 16, 17, 18, 20, 24, 25, 26, 27, 19};
     f.Hot();
     f.Put8(rng.Pick(kNlpid));
