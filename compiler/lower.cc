@@ -774,7 +774,7 @@ class Lowerer {
   int ProtoChainQual(const Node* n, const Node* id) {
     const Proto p = n->quals.proto;
     if (p != Proto::kDefault && p != Proto::kIp && p != Proto::kIp6) {
-      return Fail(n, "'" + std::string(ast::ProtoName(p)) + " protochain' is bogus: only ip and ip6 have a header chain");
+      return Fail(n, "'protochain' walks IP header chains: only 'ip' or 'ip6' may come before it");
     }
     uint32_t num;
     if (id->kind == Kind::kIdNum) {
