@@ -118,7 +118,13 @@ TEST_F(CompatRun, Verdicts) {
     if (lt.minor()) continue;  // the differential suite covers those
     const std::string pcap = TempPath(std::string(lt.name) + ".pcap");
     ASSERT_TRUE(WritePcap(pcap, lt.dlt, difftest::GeneratePackets(lt.dlt, difftest::kDefaultSeed, kPackets)));
-    ASSERT_TRUE(WriteLines(exprs_, SupportedExpressions(lt.dlt, lt.snaplen)));
+    // Without "protochain": libpcap's bpf_filter never returns on some of
+    // the generated AH chains (diff_test.cc runs those with a bound).
+    std::vector<std::string> exprs;
+    for (const std::string& e : SupportedExpressions(lt.dlt, lt.snaplen)) {
+      if (e.find("protochain") == std::string::npos) exprs.push_back(e);
+    }
+    ASSERT_TRUE(WriteLines(exprs_, exprs));
     const std::vector<std::string> args = {"verdicts", std::to_string(lt.dlt),
                                            std::to_string(lt.snaplen), "0", pcap, exprs_};
     std::vector<std::string> lp_argv = {Bin("compat_run.libpcap")}, bp_argv = {Bin("compat_run.bpfcap")};
