@@ -204,11 +204,8 @@ uint32_t bpfcap_program_run(const bpfcap_program* program, const uint8_t* packet
 uint32_t bpfcap_run(const bpfcap_insn* insns, size_t length, const uint8_t* packet,
                     uint32_t wirelen, uint32_t caplen) {
   if (!insns || length == 0 || (!packet && caplen != 0)) return 0;
-  try {
-    return bpfcap::cbpf::Run(CopyInsns(insns, length), packet, wirelen, caplen);
-  } catch (...) {
-    return 0;
-  }
+  return bpfcap::cbpf::Run({reinterpret_cast<const bpfcap::cbpf::Insn*>(insns), length}, packet,
+                           wirelen, caplen);
 }
 
 int bpfcap_validate(const bpfcap_insn* insns, size_t length, char* errbuf, size_t errbuf_size) {

@@ -150,9 +150,8 @@ uint64_t JumpOffset(const Insn& insn, const Machine& m) {
 // Runs `prog`, counting executed instructions into *count. The opcode table
 // gates every instruction, so the decoding below by class, mode and op only
 // ever sees the kernel's opcodes.
-uint32_t Execute(const Program& prog, const PacketView& p, uint64_t* count) {
+uint32_t Execute(const Insn* prog, size_t n, const PacketView& p, uint64_t* count) {
   Machine m;
-  const size_t n = prog.size();
   size_t pc = 0;
   while (pc < n) {  // a jump past the end leaves the loop: reject
     const Insn& insn = prog[pc++];
@@ -190,12 +189,18 @@ uint32_t Execute(const Program& prog, const PacketView& p, uint64_t* count) {
 
 }  // namespace
 
-uint32_t Run(const Program& prog, const uint8_t* pkt, uint32_t wirelen,
+uint32_t Run(std::span<const Insn> prog, const uint8_t* pkt, uint32_t wirelen,
              uint32_t caplen, uint64_t* executed) {
   uint64_t count = 0;
-  uint32_t result = Execute(prog, PacketView{pkt, caplen, wirelen}, &count);
+  uint32_t result = Execute(prog.data(), prog.size(), PacketView{pkt, caplen, wirelen}, &count);
   if (executed != nullptr) *executed = count;
   return result;
+}
+
+uint32_t RunUnbounded(const Insn* prog, const uint8_t* pkt, uint32_t wirelen,
+                      uint32_t caplen) {
+  uint64_t count = 0;
+  return Execute(prog, kMaxUnboundedExtent, PacketView{pkt, caplen, wirelen}, &count);
 }
 
 uint64_t LongestPath(const Program& prog) {
