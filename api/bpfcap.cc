@@ -1,5 +1,10 @@
-// The native C API (include/bpfcap/bpfcap.h) over bpfcap::Compile and the
-// cBPF back end services.
+// The native C API (include/bpfcap/bpfcap.h) over bpfcap::Compile,
+// bpfcap::CompileEbpf and the back ends' services.
+//
+// An eBPF program's handle holds the eBPF instructions and, for
+// bpfcap_program_run, the classic program generated from the same IR
+// (CompileEbpf's want_classic): user space cannot run eBPF, and the kernel
+// gives the eBPF program the classic one's verdicts (the equivalence test).
 //
 // A bpfcap_program owns everything its accessors hand out (instructions,
 // message strings), so returned pointers live as long as the handle. The
@@ -20,11 +25,16 @@
 #include "compiler/cbpf/insn.h"
 #include "compiler/compile.h"
 #include "compiler/diag.h"
+#include "compiler/ebpf/insn.h"
+#include "compiler/ebpf/print.h"
 #include "compiler/proto/linktypes.h"
 
 static_assert(sizeof(bpfcap_insn) == sizeof(bpfcap::cbpf::Insn));
 static_assert(offsetof(bpfcap_insn, k) == offsetof(bpfcap::cbpf::Insn, k));
 static_assert(std::is_trivially_copyable_v<bpfcap_insn>);
+static_assert(sizeof(bpfcap_ebpf_insn) == sizeof(bpfcap::ebpf::Insn));
+static_assert(offsetof(bpfcap_ebpf_insn, off) == offsetof(bpfcap::ebpf::Insn, off));
+static_assert(offsetof(bpfcap_ebpf_insn, imm) == offsetof(bpfcap::ebpf::Insn, imm));
 
 struct bpfcap_program {
   bpfcap_error_code code = BPFCAP_OK;
@@ -32,7 +42,10 @@ struct bpfcap_program {
   std::string message;  // the message without position
   std::string token;
   unsigned column = 0;
-  bpfcap::cbpf::Program insns;
+  bpfcap_target target = BPFCAP_TARGET_CBPF;
+  bpfcap::cbpf::Program insns;   // classic targets: the program; eBPF: what run() runs
+  bpfcap::ebpf::Program ebpf;    // eBPF targets
+  uint32_t snaplen = 0;
 };
 
 namespace {
@@ -72,12 +85,8 @@ void SetDiag(bpfcap_program* p, const bpfcap::Diag& d, std::string_view expr) {
   }
 }
 
-const char* TargetName(bpfcap_target t) {
-  switch (t) {
-    case BPFCAP_TARGET_EBPF_SOCKET: return "the eBPF socket filter target";
-    case BPFCAP_TARGET_XDP: return "the XDP target";
-    default: return "this target";
-  }
+bool IsEbpf(bpfcap_target t) {
+  return t == BPFCAP_TARGET_EBPF_SOCKET || t == BPFCAP_TARGET_XDP;
 }
 
 bpfcap::cbpf::Program CopyInsns(const bpfcap_insn* insns, size_t length) {
@@ -99,7 +108,13 @@ extern "C" {
 const char* bpfcap_version(void) { return BPFCAP_VERSION_STRING; }
 
 int bpfcap_target_available(bpfcap_target target) {
-  return target == BPFCAP_TARGET_CBPF || target == BPFCAP_TARGET_CBPF_SOCKET;
+  switch (target) {
+    case BPFCAP_TARGET_CBPF:
+    case BPFCAP_TARGET_CBPF_SOCKET:
+    case BPFCAP_TARGET_EBPF_SOCKET:
+    case BPFCAP_TARGET_XDP: return 1;
+  }
+  return 0;
 }
 
 void bpfcap_options_init(bpfcap_options* options) {
@@ -122,14 +137,10 @@ bpfcap_program* bpfcap_compile(const char* expression, const bpfcap_options* opt
       SetPlainError(p, BPFCAP_ERROR_INVALID_ARGUMENT, "no expression (NULL)");
       return p;
     }
+    p->target = opts.target;
     if (!bpfcap_target_available(opts.target)) {
-      if (opts.target == BPFCAP_TARGET_EBPF_SOCKET || opts.target == BPFCAP_TARGET_XDP) {
-        SetPlainError(p, BPFCAP_ERROR_UNSUPPORTED,
-                      std::string(TargetName(opts.target)) + " is not available in this build");
-      } else {
-        SetPlainError(p, BPFCAP_ERROR_INVALID_ARGUMENT,
-                      "unknown target " + std::to_string(static_cast<int>(opts.target)));
-      }
+      SetPlainError(p, BPFCAP_ERROR_INVALID_ARGUMENT,
+                    "unknown target " + std::to_string(static_cast<int>(opts.target)));
       return p;
     }
     if (opts.snaplen == 0) {
@@ -146,8 +157,24 @@ bpfcap_program* bpfcap_compile(const char* expression, const bpfcap_options* opt
     copts.snaplen = opts.snaplen;
     copts.netmask = opts.netmask;
     copts.optimize = opts.optimize != 0;
-    copts.for_kernel = opts.target == BPFCAP_TARGET_CBPF_SOCKET;
+    copts.for_kernel =
+        opts.target == BPFCAP_TARGET_CBPF_SOCKET || opts.target == BPFCAP_TARGET_EBPF_SOCKET;
+    p->snaplen = opts.snaplen;
     const std::string_view expr(expression);
+    if (IsEbpf(opts.target)) {
+      const bpfcap::ebpf::Target t = opts.target == BPFCAP_TARGET_XDP
+                                         ? bpfcap::ebpf::Target::kXdp
+                                         : bpfcap::ebpf::Target::kSocketFilter;
+      bpfcap::EbpfCompileResult r =
+          bpfcap::CompileEbpf(expr, copts, t, bpfcap::DumpStage::kNone, /*want_classic=*/true);
+      if (!r.diag.ok()) {
+        SetDiag(p, r.diag, expr);
+      } else {
+        p->ebpf = std::move(r.program);
+        p->insns = std::move(r.classic);
+      }
+      return p;
+    }
     bpfcap::CompileResult r = bpfcap::Compile(expr, copts);
     if (!r.diag.ok()) {
       SetDiag(p, r.diag, expr);
@@ -186,18 +213,35 @@ const char* bpfcap_program_error_token(const bpfcap_program* program) {
   return program ? program->token.c_str() : "";
 }
 
+bpfcap_target bpfcap_program_target(const bpfcap_program* program) {
+  return program ? program->target : BPFCAP_TARGET_CBPF;
+}
+
 size_t bpfcap_program_length(const bpfcap_program* program) {
-  return bpfcap_program_ok(program) ? program->insns.size() : 0;
+  if (!bpfcap_program_ok(program) || IsEbpf(program->target)) return 0;
+  return program->insns.size();
 }
 
 const bpfcap_insn* bpfcap_program_insns(const bpfcap_program* program) {
-  if (!bpfcap_program_ok(program)) return nullptr;
+  if (!bpfcap_program_ok(program) || IsEbpf(program->target)) return nullptr;
   return reinterpret_cast<const bpfcap_insn*>(program->insns.data());
+}
+
+size_t bpfcap_program_ebpf_length(const bpfcap_program* program) {
+  if (!bpfcap_program_ok(program) || !IsEbpf(program->target)) return 0;
+  return program->ebpf.size();
+}
+
+const bpfcap_ebpf_insn* bpfcap_program_ebpf_insns(const bpfcap_program* program) {
+  if (!bpfcap_program_ok(program) || !IsEbpf(program->target)) return nullptr;
+  return reinterpret_cast<const bpfcap_ebpf_insn*>(program->ebpf.data());
 }
 
 uint32_t bpfcap_program_run(const bpfcap_program* program, const uint8_t* packet,
                             uint32_t wirelen, uint32_t caplen) {
   if (!bpfcap_program_ok(program) || (!packet && caplen != 0)) return 0;
+  // eBPF targets: the classic program of the same IR. Its accept value is
+  // the snap length for XDP too (the XDP program returns XDP_PASS there).
   return bpfcap::cbpf::Run(program->insns, packet, wirelen, caplen);
 }
 
@@ -229,6 +273,9 @@ int bpfcap_validate(const bpfcap_insn* insns, size_t length, char* errbuf, size_
 char* bpfcap_program_dump(const bpfcap_program* program, bpfcap_dump_format format) {
   if (!bpfcap_program_ok(program)) return nullptr;
   try {
+    if (IsEbpf(program->target)) {
+      return format == BPFCAP_DUMP_ASM ? CopyString(bpfcap::ebpf::Dump(program->ebpf)) : nullptr;
+    }
     switch (format) {
       case BPFCAP_DUMP_ASM: return CopyString(bpfcap::cbpf::DumpAsm(program->insns));
       case BPFCAP_DUMP_C: return CopyString(bpfcap::cbpf::DumpC(program->insns));
