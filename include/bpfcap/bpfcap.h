@@ -94,8 +94,9 @@ typedef enum bpfcap_target {
   BPFCAP_TARGET_EBPF_SOCKET = 2,
   /* eBPF BPF_PROG_TYPE_XDP program on Ethernet frames as the driver receives
    * them: returns XDP_PASS (2) to accept and XDP_DROP (1) to reject. Only
-   * link type EN10MB; XDP sees received packets only, so "inbound",
-   * "outbound" and "ifindex" are refused (BPFCAP_ERROR_SEMANTIC). */
+   * link type EN10MB; XDP sees received packets only and has no packet
+   * type, so "inbound" and "outbound" are refused (BPFCAP_ERROR_SEMANTIC);
+   * "ifindex" is the receiving interface. */
   BPFCAP_TARGET_XDP = 3
 } bpfcap_target;
 
@@ -196,7 +197,7 @@ typedef struct bpfcap_ebpf_insn {
 size_t bpfcap_program_ebpf_length(const bpfcap_program *program);
 /* The eBPF instructions (bpfcap_program_ebpf_length() slots), for
  * bpf(BPF_PROG_LOAD) with program type BPF_PROG_TYPE_SOCKET_FILTER or
- * BPF_PROG_TYPE_XDP and license "GPL" not required; NULL for an error or a
+ * BPF_PROG_TYPE_XDP (they call no GPL-only helper); NULL for an error or a
  * classic target. Valid until the handle is freed. */
 const bpfcap_ebpf_insn *bpfcap_program_ebpf_insns(const bpfcap_program *program);
 
