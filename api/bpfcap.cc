@@ -85,6 +85,20 @@ void SetDiag(bpfcap_program* p, const bpfcap::Diag& d, std::string_view expr) {
   }
 }
 
+// A target as the number a C caller stored: C lets any int into the enum,
+// and reading an out-of-range value as the enum is undefined in C++.
+static_assert(sizeof(bpfcap_target) == sizeof(int));
+int TargetNumber(const bpfcap_target* t) {
+  int n;
+  std::memcpy(&n, t, sizeof n);
+  return n;
+}
+
+bool KnownTarget(int n) {
+  return n == BPFCAP_TARGET_CBPF || n == BPFCAP_TARGET_CBPF_SOCKET ||
+         n == BPFCAP_TARGET_EBPF_SOCKET || n == BPFCAP_TARGET_XDP;
+}
+
 bool IsEbpf(bpfcap_target t) {
   return t == BPFCAP_TARGET_EBPF_SOCKET || t == BPFCAP_TARGET_XDP;
 }
@@ -108,13 +122,7 @@ extern "C" {
 const char* bpfcap_version(void) { return BPFCAP_VERSION_STRING; }
 
 int bpfcap_target_available(bpfcap_target target) {
-  switch (target) {
-    case BPFCAP_TARGET_CBPF:
-    case BPFCAP_TARGET_CBPF_SOCKET:
-    case BPFCAP_TARGET_EBPF_SOCKET:
-    case BPFCAP_TARGET_XDP: return 1;
-  }
-  return 0;
+  return KnownTarget(TargetNumber(&target)) ? 1 : 0;
 }
 
 void bpfcap_options_init(bpfcap_options* options) {
@@ -137,12 +145,12 @@ bpfcap_program* bpfcap_compile(const char* expression, const bpfcap_options* opt
       SetPlainError(p, BPFCAP_ERROR_INVALID_ARGUMENT, "no expression (NULL)");
       return p;
     }
-    p->target = opts.target;
-    if (!bpfcap_target_available(opts.target)) {
-      SetPlainError(p, BPFCAP_ERROR_INVALID_ARGUMENT,
-                    "unknown target " + std::to_string(static_cast<int>(opts.target)));
+    const int target = TargetNumber(&opts.target);
+    if (!KnownTarget(target)) {
+      SetPlainError(p, BPFCAP_ERROR_INVALID_ARGUMENT, "unknown target " + std::to_string(target));
       return p;
     }
+    p->target = opts.target;
     if (opts.snaplen == 0) {
       SetPlainError(p, BPFCAP_ERROR_INVALID_ARGUMENT, "snaplen of 0 rejects all packets");
       return p;
@@ -271,12 +279,16 @@ int bpfcap_validate(const bpfcap_insn* insns, size_t length, char* errbuf, size_
 }
 
 char* bpfcap_program_dump(const bpfcap_program* program, bpfcap_dump_format format) {
+  // Any int may come from C (see TargetNumber).
+  static_assert(sizeof(bpfcap_dump_format) == sizeof(int));
+  int fmt;
+  std::memcpy(&fmt, &format, sizeof fmt);
   if (!bpfcap_program_ok(program)) return nullptr;
   try {
     if (IsEbpf(program->target)) {
-      return format == BPFCAP_DUMP_ASM ? CopyString(bpfcap::ebpf::Dump(program->ebpf)) : nullptr;
+      return fmt == BPFCAP_DUMP_ASM ? CopyString(bpfcap::ebpf::Dump(program->ebpf)) : nullptr;
     }
-    switch (format) {
+    switch (fmt) {
       case BPFCAP_DUMP_ASM: return CopyString(bpfcap::cbpf::DumpAsm(program->insns));
       case BPFCAP_DUMP_C: return CopyString(bpfcap::cbpf::DumpC(program->insns));
       case BPFCAP_DUMP_DECIMAL: return CopyString(bpfcap::cbpf::DumpDecimal(program->insns));
