@@ -156,6 +156,17 @@ $(BUILD)/tests/api/native_c_static: tests/api/native_c.c include/bpfcap/bpfcap.h
 	@echo "  CC    $@"
 	$(Q)$(CC_T) -o $@ $< $(LIBDIR)/libbpfcap.a -lstdc++ -lm -lpthread
 
+# bpf_filter per call, linked both ways (bench/bpf_filter_bench.c; make bench).
+BENCH_C  := $(BUILD)/bench/bpf_filter_bench.libpcap $(BUILD)/bench/bpf_filter_bench.bpfcap
+$(BUILD)/bench/%.libpcap: bench/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC_T) -o $@ $< -lpcap
+$(BUILD)/bench/%.bpfcap: bench/%.c $(LIBDIR)/libbpfcap_pcap.so.$(API_VERSION)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $@"
+	$(Q)$(CC_T) -o $@ $< -L$(LIBDIR) -lbpfcap_pcap $(RPATH)
+
 # The GoogleTest suites in tests/api/ run these (found next to run_tests).
 $(BUILD)/run_tests: | $(API_LIBS) $(API_CTESTS) $(BUILD)/bpfcap
 
@@ -220,8 +231,8 @@ install: $(BUILD)/bpfcap
 	install -m 0755 $(BUILD)/bpfcap $(DESTDIR)$(PREFIX)/bin/bpfcap
 	install -m 0644 man/bpfcap.1 $(DESTDIR)$(PREFIX)/share/man/man1/bpfcap.1
 
-bench: deps $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%) $(BUILD)/bpfcap
-	$(Q)for b in $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%); do $$b || exit 1; done
+bench: deps $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%) $(BENCH_C) $(BUILD)/bpfcap
+	$(Q)for b in $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%) $(BENCH_C); do $$b || exit 1; done
 
 # Flags for it: BENCH_ARGS="--seconds 3 --rate max" (see bench/README.md).
 bench-capture: deps $(BUILD)/bench/capture_bench $(BUILD)/bpfcap

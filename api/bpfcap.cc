@@ -1,5 +1,10 @@
-// The native C API (include/bpfcap/bpfcap.h) over bpfcap::Compile and the
-// cBPF back end services.
+// The native C API (include/bpfcap/bpfcap.h) over bpfcap::Compile,
+// bpfcap::CompileEbpf and the back ends' services.
+//
+// An eBPF program's handle holds the eBPF instructions and, for
+// bpfcap_program_run, the classic program generated from the same IR
+// (CompileEbpf's want_classic): user space cannot run eBPF, and the kernel
+// gives the eBPF program the classic one's verdicts (the equivalence test).
 //
 // A bpfcap_program owns everything its accessors hand out (instructions,
 // message strings), so returned pointers live as long as the handle. The
@@ -20,11 +25,16 @@
 #include "compiler/cbpf/insn.h"
 #include "compiler/compile.h"
 #include "compiler/diag.h"
+#include "compiler/ebpf/insn.h"
+#include "compiler/ebpf/print.h"
 #include "compiler/proto/linktypes.h"
 
 static_assert(sizeof(bpfcap_insn) == sizeof(bpfcap::cbpf::Insn));
 static_assert(offsetof(bpfcap_insn, k) == offsetof(bpfcap::cbpf::Insn, k));
 static_assert(std::is_trivially_copyable_v<bpfcap_insn>);
+static_assert(sizeof(bpfcap_ebpf_insn) == sizeof(bpfcap::ebpf::Insn));
+static_assert(offsetof(bpfcap_ebpf_insn, off) == offsetof(bpfcap::ebpf::Insn, off));
+static_assert(offsetof(bpfcap_ebpf_insn, imm) == offsetof(bpfcap::ebpf::Insn, imm));
 
 struct bpfcap_program {
   bpfcap_error_code code = BPFCAP_OK;
@@ -32,7 +42,10 @@ struct bpfcap_program {
   std::string message;  // the message without position
   std::string token;
   unsigned column = 0;
-  bpfcap::cbpf::Program insns;
+  bpfcap_target target = BPFCAP_TARGET_CBPF;
+  bpfcap::cbpf::Program insns;   // classic targets: the program; eBPF: what run() runs
+  bpfcap::ebpf::Program ebpf;    // eBPF targets
+  uint32_t snaplen = 0;
 };
 
 namespace {
@@ -72,12 +85,22 @@ void SetDiag(bpfcap_program* p, const bpfcap::Diag& d, std::string_view expr) {
   }
 }
 
-const char* TargetName(bpfcap_target t) {
-  switch (t) {
-    case BPFCAP_TARGET_EBPF_SOCKET: return "the eBPF socket filter target";
-    case BPFCAP_TARGET_XDP: return "the XDP target";
-    default: return "this target";
-  }
+// A target as the number a C caller stored: C lets any int into the enum,
+// and reading an out-of-range value as the enum is undefined in C++.
+static_assert(sizeof(bpfcap_target) == sizeof(int));
+int TargetNumber(const bpfcap_target* t) {
+  int n;
+  std::memcpy(&n, t, sizeof n);
+  return n;
+}
+
+bool KnownTarget(int n) {
+  return n == BPFCAP_TARGET_CBPF || n == BPFCAP_TARGET_CBPF_SOCKET ||
+         n == BPFCAP_TARGET_EBPF_SOCKET || n == BPFCAP_TARGET_XDP;
+}
+
+bool IsEbpf(bpfcap_target t) {
+  return t == BPFCAP_TARGET_EBPF_SOCKET || t == BPFCAP_TARGET_XDP;
 }
 
 bpfcap::cbpf::Program CopyInsns(const bpfcap_insn* insns, size_t length) {
@@ -99,7 +122,7 @@ extern "C" {
 const char* bpfcap_version(void) { return BPFCAP_VERSION_STRING; }
 
 int bpfcap_target_available(bpfcap_target target) {
-  return target == BPFCAP_TARGET_CBPF || target == BPFCAP_TARGET_CBPF_SOCKET;
+  return KnownTarget(TargetNumber(&target)) ? 1 : 0;
 }
 
 void bpfcap_options_init(bpfcap_options* options) {
@@ -122,16 +145,12 @@ bpfcap_program* bpfcap_compile(const char* expression, const bpfcap_options* opt
       SetPlainError(p, BPFCAP_ERROR_INVALID_ARGUMENT, "no expression (NULL)");
       return p;
     }
-    if (!bpfcap_target_available(opts.target)) {
-      if (opts.target == BPFCAP_TARGET_EBPF_SOCKET || opts.target == BPFCAP_TARGET_XDP) {
-        SetPlainError(p, BPFCAP_ERROR_UNSUPPORTED,
-                      std::string(TargetName(opts.target)) + " is not available in this build");
-      } else {
-        SetPlainError(p, BPFCAP_ERROR_INVALID_ARGUMENT,
-                      "unknown target " + std::to_string(static_cast<int>(opts.target)));
-      }
+    const int target = TargetNumber(&opts.target);
+    if (!KnownTarget(target)) {
+      SetPlainError(p, BPFCAP_ERROR_INVALID_ARGUMENT, "unknown target " + std::to_string(target));
       return p;
     }
+    p->target = opts.target;
     if (opts.snaplen == 0) {
       SetPlainError(p, BPFCAP_ERROR_INVALID_ARGUMENT, "snaplen of 0 rejects all packets");
       return p;
@@ -146,8 +165,24 @@ bpfcap_program* bpfcap_compile(const char* expression, const bpfcap_options* opt
     copts.snaplen = opts.snaplen;
     copts.netmask = opts.netmask;
     copts.optimize = opts.optimize != 0;
-    copts.for_kernel = opts.target == BPFCAP_TARGET_CBPF_SOCKET;
+    copts.for_kernel =
+        opts.target == BPFCAP_TARGET_CBPF_SOCKET || opts.target == BPFCAP_TARGET_EBPF_SOCKET;
+    p->snaplen = opts.snaplen;
     const std::string_view expr(expression);
+    if (IsEbpf(opts.target)) {
+      const bpfcap::ebpf::Target t = opts.target == BPFCAP_TARGET_XDP
+                                         ? bpfcap::ebpf::Target::kXdp
+                                         : bpfcap::ebpf::Target::kSocketFilter;
+      bpfcap::EbpfCompileResult r =
+          bpfcap::CompileEbpf(expr, copts, t, bpfcap::DumpStage::kNone, /*want_classic=*/true);
+      if (!r.diag.ok()) {
+        SetDiag(p, r.diag, expr);
+      } else {
+        p->ebpf = std::move(r.program);
+        p->insns = std::move(r.classic);
+      }
+      return p;
+    }
     bpfcap::CompileResult r = bpfcap::Compile(expr, copts);
     if (!r.diag.ok()) {
       SetDiag(p, r.diag, expr);
@@ -186,29 +221,43 @@ const char* bpfcap_program_error_token(const bpfcap_program* program) {
   return program ? program->token.c_str() : "";
 }
 
+bpfcap_target bpfcap_program_target(const bpfcap_program* program) {
+  return program ? program->target : BPFCAP_TARGET_CBPF;
+}
+
 size_t bpfcap_program_length(const bpfcap_program* program) {
-  return bpfcap_program_ok(program) ? program->insns.size() : 0;
+  if (!bpfcap_program_ok(program) || IsEbpf(program->target)) return 0;
+  return program->insns.size();
 }
 
 const bpfcap_insn* bpfcap_program_insns(const bpfcap_program* program) {
-  if (!bpfcap_program_ok(program)) return nullptr;
+  if (!bpfcap_program_ok(program) || IsEbpf(program->target)) return nullptr;
   return reinterpret_cast<const bpfcap_insn*>(program->insns.data());
+}
+
+size_t bpfcap_program_ebpf_length(const bpfcap_program* program) {
+  if (!bpfcap_program_ok(program) || !IsEbpf(program->target)) return 0;
+  return program->ebpf.size();
+}
+
+const bpfcap_ebpf_insn* bpfcap_program_ebpf_insns(const bpfcap_program* program) {
+  if (!bpfcap_program_ok(program) || !IsEbpf(program->target)) return nullptr;
+  return reinterpret_cast<const bpfcap_ebpf_insn*>(program->ebpf.data());
 }
 
 uint32_t bpfcap_program_run(const bpfcap_program* program, const uint8_t* packet,
                             uint32_t wirelen, uint32_t caplen) {
   if (!bpfcap_program_ok(program) || (!packet && caplen != 0)) return 0;
+  // eBPF targets: the classic program of the same IR. Its accept value is
+  // the snap length for XDP too (the XDP program returns XDP_PASS there).
   return bpfcap::cbpf::Run(program->insns, packet, wirelen, caplen);
 }
 
 uint32_t bpfcap_run(const bpfcap_insn* insns, size_t length, const uint8_t* packet,
                     uint32_t wirelen, uint32_t caplen) {
   if (!insns || length == 0 || (!packet && caplen != 0)) return 0;
-  try {
-    return bpfcap::cbpf::Run(CopyInsns(insns, length), packet, wirelen, caplen);
-  } catch (...) {
-    return 0;
-  }
+  return bpfcap::cbpf::Run({reinterpret_cast<const bpfcap::cbpf::Insn*>(insns), length}, packet,
+                           wirelen, caplen);
 }
 
 int bpfcap_validate(const bpfcap_insn* insns, size_t length, char* errbuf, size_t errbuf_size) {
@@ -230,9 +279,16 @@ int bpfcap_validate(const bpfcap_insn* insns, size_t length, char* errbuf, size_
 }
 
 char* bpfcap_program_dump(const bpfcap_program* program, bpfcap_dump_format format) {
+  // Any int may come from C (see TargetNumber).
+  static_assert(sizeof(bpfcap_dump_format) == sizeof(int));
+  int fmt;
+  std::memcpy(&fmt, &format, sizeof fmt);
   if (!bpfcap_program_ok(program)) return nullptr;
   try {
-    switch (format) {
+    if (IsEbpf(program->target)) {
+      return fmt == BPFCAP_DUMP_ASM ? CopyString(bpfcap::ebpf::Dump(program->ebpf)) : nullptr;
+    }
+    switch (fmt) {
       case BPFCAP_DUMP_ASM: return CopyString(bpfcap::cbpf::DumpAsm(program->insns));
       case BPFCAP_DUMP_C: return CopyString(bpfcap::cbpf::DumpC(program->insns));
       case BPFCAP_DUMP_DECIMAL: return CopyString(bpfcap::cbpf::DumpDecimal(program->insns));

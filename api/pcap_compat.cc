@@ -11,14 +11,15 @@
 // Deliberate differences from libpcap, documented in libbpfcap(3):
 //   - error texts are bpfcap's one-line messages with a column and a token;
 //   - pcap_compile refuses link types bpfcap does not compile for;
-//   - bpf_validate is as strict as the Linux kernel (cbpf::Validate), which
-//     is stricter than libpcap's on a few hand-written programs (a scratch
-//     word loaded before it is stored, ...);
 //   - bpf_image's buffer is per thread (libpcap's is one static buffer); the
 //     pointer still stays valid only until the next call.
+// bpf_validate accepts exactly what libpcap's does (cbpf::ValidateLikeLibpcap),
+// which is less than the kernel demands; bpfcap_validate() in the native API
+// applies the kernel's rules.
 // Nothing capture-related is here: no live handles, no savefiles.
 #include <pcap/pcap.h>
 
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -33,6 +34,7 @@
 #include "compiler/proto/linktypes.h"
 
 static_assert(sizeof(struct bpf_insn) == sizeof(bpfcap::cbpf::Insn));
+static_assert(offsetof(struct bpf_insn, k) == offsetof(bpfcap::cbpf::Insn, k));
 static_assert(PCAP_NETMASK_UNKNOWN == bpfcap::kNetmaskUnknown);
 
 // A dead capture handle: pcap_open_dead's result.
@@ -140,47 +142,9 @@ bool CompileFor(int linktype, int snaplen, const char* expr, int optimize, bpf_u
   return true;
 }
 
-// Control in classic BPF only moves forward, so the instructions a program
-// starting at `insns` can reach end at the furthest target of any reachable
-// instruction. bpf_filter gets no length; this finds the one to run with,
-// reading only reachable instructions (as libpcap's bpf_filter would).
-// Targets beyond kMaxExtent are left out (the run then rejects there).
-constexpr size_t kMaxExtent = size_t{1} << 20;
-
-size_t ReachableExtent(const bpf_insn* insns) {
-  size_t end = 1;  // one past the furthest reachable instruction
-  for (size_t i = 0; i < end; ++i) {
-    const bpf_insn& in = insns[i];
-    size_t next[2] = {i + 1, i + 1};
-    switch (BPF_CLASS(in.code)) {
-      case BPF_RET:
-        continue;
-      case BPF_JMP:
-        if (BPF_OP(in.code) == BPF_JA) {
-          next[0] = next[1] = i + 1 + in.k;
-        } else {
-          next[0] = i + 1 + in.jt;
-          next[1] = i + 1 + in.jf;
-        }
-        break;
-      default:
-        break;
-    }
-    for (size_t t : next) {
-      if (t < kMaxExtent && t + 1 > end) end = t + 1;
-    }
-  }
-  return end;
-}
-
-uint32_t RunRaw(const bpf_insn* insns, size_t length, const u_char* pkt, u_int wirelen,
-                u_int caplen) {
-  // One scratch program per thread: bpf_filter runs once per packet.
-  thread_local bpfcap::cbpf::Program prog;
-  prog.resize(length);
-  std::memcpy(prog.data(), insns, length * sizeof(Insn));
-  return bpfcap::cbpf::Run(prog, pkt, wirelen, caplen);
-}
+// struct bpf_insn is cbpf::Insn: the interpreter reads the caller's
+// instructions in place.
+const Insn* AsInsns(const bpf_insn* insns) { return reinterpret_cast<const Insn*>(insns); }
 
 }  // namespace
 
@@ -248,33 +212,20 @@ void pcap_freecode(struct bpf_program* program) {
 
 u_int bpf_filter(const struct bpf_insn* insns, const u_char* pkt, u_int wirelen, u_int caplen) {
   if (!insns) return static_cast<u_int>(-1);  // no program: accept everything
-  try {
-    return RunRaw(insns, ReachableExtent(insns), pkt, wirelen, caplen);
-  } catch (...) {
-    return 0;
-  }
+  // No length comes with the program: run it where it lies, reading only
+  // the instructions control reaches, as libpcap does (no copy, no scan).
+  return bpfcap::cbpf::RunUnbounded(AsInsns(insns), pkt, wirelen, caplen);
 }
 
 int pcap_offline_filter(const struct bpf_program* program, const struct pcap_pkthdr* h,
                         const u_char* pkt) {
   if (!program || !program->bf_insns || !h) return 0;
-  try {
-    return static_cast<int>(RunRaw(program->bf_insns, program->bf_len, pkt, h->len, h->caplen));
-  } catch (...) {
-    return 0;
-  }
+  return static_cast<int>(bpfcap::cbpf::Run({AsInsns(program->bf_insns), program->bf_len}, pkt,
+                                            h->len, h->caplen));
 }
 
 int bpf_validate(const struct bpf_insn* insns, int len) {
-  if (!insns || len < 1) return 0;
-  try {
-    bpfcap::cbpf::Program prog(static_cast<size_t>(len));
-    std::memcpy(prog.data(), insns, prog.size() * sizeof(Insn));
-    std::string error;
-    return bpfcap::cbpf::Validate(prog, &error) ? 1 : 0;
-  } catch (...) {
-    return 0;
-  }
+  return bpfcap::cbpf::ValidateLikeLibpcap(AsInsns(insns), len) ? 1 : 0;
 }
 
 char* bpf_image(const struct bpf_insn* insn, int n) {

@@ -77,26 +77,32 @@ bool CompileToIr(std::string_view expr, const CompileOptions& opts, DumpStage du
   return true;
 }
 
+// IR → wire cBPF (the tail of Compile).
+bool GenerateCbpf(const ir::Program& prog, const CompileOptions& opts, cbpf::Program* out,
+                  Diag* diag) {
+  cbpf::SymProgram sym;
+  if (!cbpf::Generate(prog, opts.snaplen, &sym, diag)) return false;
+  if (opts.optimize) cbpf::MergeTails(&sym);
+  std::string err;
+  if (!cbpf::Assemble(sym, out, &err)) {
+    *diag = Diag{Diag::Code::kLimit, {}, "internal error: " + err};
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 CompileResult Compile(std::string_view expr, const CompileOptions& opts, DumpStage dump) {
   CompileResult r;
   ir::Program prog;
   if (!CompileToIr(expr, opts, dump, &prog, &r.diag, &r.dump)) return r;
-
-  cbpf::SymProgram sym;
-  if (!cbpf::Generate(prog, opts.snaplen, &sym, &r.diag)) return r;
-  if (opts.optimize) cbpf::MergeTails(&sym);
-  std::string err;
-  if (!cbpf::Assemble(sym, &r.program, &err)) {
-    r.diag = Diag{Diag::Code::kLimit, {}, "internal error: " + err};
-    return r;
-  }
+  GenerateCbpf(prog, opts, &r.program, &r.diag);
   return r;
 }
 
 EbpfCompileResult CompileEbpf(std::string_view expr, const CompileOptions& opts,
-                              ebpf::Target target, DumpStage dump) {
+                              ebpf::Target target, DumpStage dump, bool want_classic) {
   EbpfCompileResult r;
   if (target == ebpf::Target::kXdp && opts.dlt != 1) {
     const proto::LinkType* link = proto::FindLinkType(opts.dlt);
@@ -105,18 +111,31 @@ EbpfCompileResult CompileEbpf(std::string_view expr, const CompileOptions& opts,
                       (link ? std::string(link->name) : std::to_string(opts.dlt))};
     return r;
   }
+  // XDP runs on the frame as the driver received it, before the kernel
+  // takes a VLAN tag out of it: no socket-side VLAN lowering there.
+  CompileOptions o = opts;
+  if (target == ebpf::Target::kXdp) o.for_kernel = false;
   ir::Program prog;
-  if (!CompileToIr(expr, opts, dump, &prog, &r.diag, &r.dump)) return r;
+  if (!CompileToIr(expr, o, dump, &prog, &r.diag, &r.dump)) return r;
 
   ebpf::GenOptions gen;
   gen.target = target;
   gen.snaplen = opts.snaplen;
   ebpf::SymProgram sym;
-  if (!ebpf::Generate(prog, gen, &sym, &r.diag)) return r;
+  if (!ebpf::Generate(prog, gen, &sym, &r.diag)) {
+    // What the target cannot do is about the whole expression (the IR keeps
+    // no positions).
+    if (r.diag.code == Diag::Code::kSemantic) r.diag.range = {0, static_cast<uint32_t>(expr.size())};
+    return r;
+  }
   std::string err;
   if (!ebpf::Assemble(sym, &r.program, &err)) {
     r.diag = Diag{Diag::Code::kLimit, {}, "eBPF program too large: " + err};
     return r;
+  }
+  if (want_classic) {
+    Diag classic_diag;
+    if (!GenerateCbpf(prog, o, &r.classic, &classic_diag)) r.classic.clear();
   }
   return r;
 }

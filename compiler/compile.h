@@ -57,15 +57,26 @@ CompileResult Compile(std::string_view expr, const CompileOptions& opts,
 // (compiler/ebpf/codegen.h): `bpfcap -d --target=ebpf|xdp` prints
 // ebpf::Dump(program), and ebpf::LoadedProgram::Load takes it to the kernel.
 // XDP programs see Ethernet frames only: any other link type is refused.
+// They see the frame before the kernel takes a VLAN tag out of it, so
+// opts.for_kernel is ignored for XDP; the socket metadata XDP lacks (the
+// packet type of "inbound"/"outbound", ...) is refused with kSemantic
+// (ebpf/codegen.h). The socket filter reads the kernel's ancillary fields
+// from struct __sk_buff.
 // opts.snaplen is the socket filter's accept value; XDP returns XDP_PASS for
 // accept and XDP_DROP for reject (ebpf::GenOptions for other verdicts).
+// With want_classic, `classic` also receives the cBPF program generated from
+// the same optimized IR (the native API runs it for bpfcap_program_run: same
+// verdicts, as the equivalence test checks in the kernel); it stays empty if
+// the cBPF back end refuses the IR.
 struct EbpfCompileResult {
   Diag diag;             // diag.ok() on success
   ebpf::Program program;
   std::string dump;      // text of the requested stage, if any
+  cbpf::Program classic; // with want_classic
 };
 
 EbpfCompileResult CompileEbpf(std::string_view expr, const CompileOptions& opts,
-                              ebpf::Target target, DumpStage dump = DumpStage::kNone);
+                              ebpf::Target target, DumpStage dump = DumpStage::kNone,
+                              bool want_classic = false);
 
 }  // namespace bpfcap

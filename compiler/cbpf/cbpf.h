@@ -2,7 +2,9 @@
 // and tcpdump's three dump formats.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "compiler/cbpf/insn.h"
@@ -20,12 +22,18 @@ struct ValidateOptions {
 bool Validate(const Program& prog, std::string* error,
               const ValidateOptions& opts = {});
 
+// --- validate_libpcap.cc --------------------------------------------------
+// Exactly what libpcap 1.10.3's bpf_validate(prog, len) accepts: much less
+// strict than Validate (see the file); libbpfcap_pcap's bpf_validate.
+bool ValidateLikeLibpcap(const Insn* prog, int len);
+
 // --- interp.cc -------------------------------------------------------------
 // libpcap bpf_filter semantics: A, X and M[] start at 0; a load past
 // `caplen` returns 0 (reject); `ld #len` gives `wirelen`; division or modulo
 // by zero (X == 0) returns 0. Returns the program's return value.
 // `executed`, when non-null, receives the number of instructions run.
-uint32_t Run(const Program& prog, const uint8_t* pkt, uint32_t wirelen,
+// Reads the instructions in place (a Program converts to the span).
+uint32_t Run(std::span<const Insn> prog, const uint8_t* pkt, uint32_t wirelen,
              uint32_t caplen, uint64_t* executed = nullptr);
 
 // Runs a program of libpcap's own that may jump backwards: libpcap 1.10's
@@ -43,6 +51,15 @@ struct LoopingRun {
 LoopingRun RunWithBackwardJumps(const Program& prog, const uint8_t* pkt, uint32_t wirelen,
                                 uint32_t caplen, uint64_t max_steps,
                                 uint32_t max_backward_jumps = UINT32_MAX);
+
+// The same for a program of unknown length, as libpcap's bpf_filter gets
+// it: only the instructions control reaches are read, and control that
+// reaches kMaxUnboundedExtent instructions from the start rejects (a wild
+// jump of an invalid program). Running without a return reads past the
+// caller's array, as in libpcap: validate programs from elsewhere first.
+inline constexpr size_t kMaxUnboundedExtent = size_t{1} << 20;
+uint32_t RunUnbounded(const Insn* prog, const uint8_t* pkt, uint32_t wirelen,
+                      uint32_t caplen);
 
 // Worst case over all paths of the number of instructions executed (the
 // longest path through the DAG, counting each instruction once).

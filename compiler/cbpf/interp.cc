@@ -160,9 +160,9 @@ struct Loops {
 // Runs `prog`, counting executed instructions into *count. The opcode table
 // gates every instruction, so the decoding below by class, mode and op only
 // ever sees the kernel's opcodes.
-uint32_t Execute(const Program& prog, const PacketView& p, uint64_t* count, Loops* loops) {
+uint32_t Execute(const Insn* prog, size_t n, const PacketView& p, uint64_t* count,
+                 Loops* loops) {
   Machine m;
-  const size_t n = prog.size();
   size_t pc = 0;
   while (pc < n) {  // a jump past the end leaves the loop: reject
     if (*count >= loops->max_steps) {
@@ -215,11 +215,12 @@ uint32_t Execute(const Program& prog, const PacketView& p, uint64_t* count, Loop
 
 }  // namespace
 
-uint32_t Run(const Program& prog, const uint8_t* pkt, uint32_t wirelen,
+uint32_t Run(std::span<const Insn> prog, const uint8_t* pkt, uint32_t wirelen,
              uint32_t caplen, uint64_t* executed) {
   uint64_t count = 0;
   Loops forward_only;
-  uint32_t result = Execute(prog, PacketView{pkt, caplen, wirelen}, &count, &forward_only);
+  uint32_t result =
+      Execute(prog.data(), prog.size(), PacketView{pkt, caplen, wirelen}, &count, &forward_only);
   if (executed != nullptr) *executed = count;
   return result;
 }
@@ -232,10 +233,18 @@ LoopingRun RunWithBackwardJumps(const Program& prog, const uint8_t* pkt, uint32_
   loops.allowed = true;
   loops.max_steps = max_steps;
   loops.max_backward_jumps = max_backward_jumps;
-  r.result = Execute(prog, PacketView{pkt, caplen, wirelen}, &r.executed, &loops);
+  r.result = Execute(prog.data(), prog.size(), PacketView{pkt, caplen, wirelen}, &r.executed, &loops);
   r.backward_jumps = loops.backward_jumps;
   r.stopped = loops.stopped;
   return r;
+}
+
+uint32_t RunUnbounded(const Insn* prog, const uint8_t* pkt, uint32_t wirelen,
+                      uint32_t caplen) {
+  uint64_t count = 0;
+  Loops forward_only;
+  return Execute(prog, kMaxUnboundedExtent, PacketView{pkt, caplen, wirelen}, &count,
+                 &forward_only);
 }
 
 uint64_t LongestPath(const Program& prog) {

@@ -6,8 +6,10 @@
 #include <linux/bpf.h>
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
+#include "compiler/cbpf/insn.h"
 #include "compiler/proto/protocols.h"
 
 namespace bpfcap::ebpf {
@@ -24,6 +26,62 @@ constexpr int16_t kLoadBuf = -8;      // fp-8: bytes copied out by the helper
 constexpr int16_t kSpillBase = -16;   // fp-16-8*d: spill of value register d
 constexpr int kMaxSpills = 48;        // spills stay inside the 512-byte stack
 constexpr uint32_t kMaxHelperOffset = 0x7fffffff;  // bpf_skb_load_bytes: > INT_MAX fails
+constexpr int16_t kXdpCtxSlot = kSpillBase - 8 * kMaxSpills;  // XDP: the ctx, for its fields
+
+// The kernel's ancillary data: a fixed load at SKF_AD_OFF + field, which a
+// cBPF socket filter reads from the skb whatever the load's size (ld, ldh
+// and ldb all give the whole field). One row per field cbpf::IsAncillaryField
+// accepts, saying where each target finds it: a struct __sk_buff field
+// (socket filter), a helper (socket filter), a struct xdp_md field (XDP).
+// Fields no eBPF program can read are refused at compile time, with `what`.
+constexpr int16_t kNoField = -1;
+#define SKB(f) static_cast<int16_t>(offsetof(struct __sk_buff, f))
+#define XDPMD(f) static_cast<int16_t>(offsetof(struct xdp_md, f))
+struct AncillaryRow {
+  uint32_t field;      // cbpf::SkfAd: offset from SKF_AD_OFF
+  const char* name;    // bpf_image's name for the load ("ldh [type]")
+  const char* what;    // what it is, for messages
+  int16_t skb;         // __sk_buff field, or kNoField
+  int32_t helper;      // else a helper giving the value (socket filter), or 0
+  bool be16;           // the skb field holds a big-endian u16: swap it
+  int16_t xdp;         // xdp_md field, or kNoField
+};
+constexpr AncillaryRow kAncillary[] = {
+    {cbpf::kAdProtocol, "proto", "the skb's protocol", SKB(protocol), 0, true, kNoField},
+    {cbpf::kAdPktType, "type", "the packet type", SKB(pkt_type), 0, false, kNoField},
+    {cbpf::kAdIfIndex, "ifidx", "the interface index", SKB(ifindex), 0, false, XDPMD(ingress_ifindex)},
+    {12, "nla", "a netlink attribute search (on A and X)", kNoField, 0, false, kNoField},
+    {16, "nlan", "a nested netlink attribute search (on A and X)", kNoField, 0, false, kNoField},
+    {20, "mark", "the skb's mark", SKB(mark), 0, false, kNoField},
+    {24, "queue", "the queue", SKB(queue_mapping), 0, false, XDPMD(rx_queue_index)},
+    {cbpf::kAdHaType, "hatype", "the device type", kNoField, 0, false, kNoField},
+    {32, "rxhash", "the skb's hash", SKB(hash), 0, false, kNoField},
+    {36, "cpu", "the CPU number", kNoField, BPF_FUNC_get_smp_processor_id, false, kNoField},
+    {40, "xor_x", "the classic A ^ X (an operation, not a field)", kNoField, 0, false, kNoField},
+    {cbpf::kAdVlanTag, "vlan_tci", "the VLAN tag the kernel took out of the frame", SKB(vlan_tci), 0, false,
+     kNoField},
+    {cbpf::kAdVlanPresent, "vlanp", "whether the kernel took a VLAN tag out of the frame",
+     SKB(vlan_present), 0, false, kNoField},
+    {52, "poff", "the payload offset (a flow dissection)", kNoField, 0, false, kNoField},
+    {56, "random", "a random number", kNoField, BPF_FUNC_get_prandom_u32, false, kNoField},
+    {cbpf::kAdVlanTpid, "vlan_tpid", "the stripped VLAN tag's protocol", SKB(vlan_proto), 0, true,
+     kNoField},
+};
+#undef SKB
+#undef XDPMD
+static_assert(std::size(kAncillary) == cbpf::kAdVlanTpid / 4 + 1);
+constexpr bool AncillaryRowsInOrder() {
+  for (size_t i = 0; i < std::size(kAncillary); ++i) {
+    if (kAncillary[i].field != 4 * i) return false;
+  }
+  return true;
+}
+static_assert(AncillaryRowsInOrder(), "row i is SKF_AD_OFF + 4 * i");
+
+// The row for a fixed load at k, or null when k is not an ancillary field.
+const AncillaryRow* AncillaryAt(uint32_t k) {
+  return cbpf::IsAncillaryField(k) ? &kAncillary[(k - cbpf::kSkfAdOff) / 4] : nullptr;
+}
 
 // Registers per target (codegen.h).
 struct Layout {
@@ -130,6 +188,7 @@ class Generator {
       case ValueKind::kLen: return false;
       case ValueKind::kLoad:
         if (v.a != ir::kNoValue) return AlwaysFails(v.a) || OffsetNeverInPacket(v.k, v.size);
+        if (AncillaryAt(v.k)) return false;  // read from the context (EmitAncillary)
         return v.k >= ir::kNeverInPacket || OffsetNeverInPacket(v.k, v.size);
       case ValueKind::kIpHdrLen: return v.k >= ir::kNeverInPacket || OffsetNeverInPacket(v.k, 1);
       case ValueKind::kNeg: return AlwaysFails(v.a);
@@ -180,6 +239,7 @@ class Generator {
 
   void EmitPrologue() {
     if (Xdp()) {
+      if (ReadsAncillary()) Emit(StoreMem(Size::kDw, Reg::kR10, kXdpCtxSlot, Reg::kR1));
       Emit(LoadMem(Size::kW, Reg::kR6, Reg::kR1, kXdpData));
       Emit(LoadMem(Size::kW, Reg::kR7, Reg::kR1, kXdpDataEnd));
     } else {
@@ -258,6 +318,7 @@ class Generator {
         return true;
       case ValueKind::kLoad:
         if (v.a == ir::kNoValue) {
+          if (const AncillaryRow* row = AncillaryAt(v.k)) return EmitAncillary(*row, dst);
           EmitLoadFixed(v.size, v.k, dst);
           return true;
         }
@@ -416,6 +477,66 @@ class Generator {
     } else {
       Emit(LoadMem(Size::kW, dst, Reg::kR6, kSkbLen));
     }
+  }
+
+  // --- the kernel's ancillary data ------------------------------------------------
+
+  // dst = the field, as a cBPF socket filter's ancillary load gives it.
+  bool EmitAncillary(const AncillaryRow& row, Reg dst) {
+    if (Xdp()) {
+      if (row.xdp == kNoField) return FailSemantic(XdpRefusal(row));
+      Emit(LoadMem(Size::kDw, Reg::kR1, Reg::kR10, kXdpCtxSlot));
+      Emit(LoadMem(Size::kW, dst, Reg::kR1, row.xdp));
+      return true;
+    }
+    if (row.skb != kNoField) {
+      Emit(LoadMem(Size::kW, dst, Reg::kR6, row.skb));
+      if (row.be16) Emit(ToBe(dst, 16));
+      return true;
+    }
+    if (row.helper != 0) {
+      Emit(Call(row.helper));
+      Emit(Mov32Reg(dst, Reg::kR0));
+      return true;
+    }
+    return FailSemantic("eBPF socket filters cannot read " + std::string(row.what) + " (ld [" +
+                        row.name + "], SKF_AD_OFF + " + std::to_string(row.field) +
+                        "), which a classic socket filter reads from the kernel");
+  }
+
+  static std::string XdpRefusal(const AncillaryRow& row) {
+    if (row.field == cbpf::kAdPktType) {
+      return "'inbound' and 'outbound' cannot run at XDP: XDP sees received packets only and has "
+             "no packet type";
+    }
+    return std::string(row.what) + " (ld [" + row.name + "]) is not available to XDP programs, "
+           "which run before the kernel builds its socket buffer";
+  }
+
+  bool FailSemantic(std::string msg) {
+    diag_->code = Diag::Code::kSemantic;
+    diag_->message = std::move(msg);
+    return false;
+  }
+
+  // True if a block the program runs reads an ancillary field.
+  bool ReadsAncillary() const {
+    auto reads = [&](auto&& self, ValueId id) -> bool {
+      const ir::Value& v = v_[id];
+      switch (v.kind) {
+        case ValueKind::kLoad:
+          return v.a == ir::kNoValue ? AncillaryAt(v.k) != nullptr : self(self, v.a);
+        case ValueKind::kNeg: return self(self, v.a);
+        case ValueKind::kBinary: return self(self, v.a) || self(self, v.b);
+        default: return false;
+      }
+    };
+    if (ir::IsLeaf(p_.entry)) return false;
+    for (ir::BlockId b : Reachable()) {
+      const ir::Test& t = p_.block(b).test;
+      if (!TestAlwaysFails(t) && (reads(reads, t.lhs) || reads(reads, t.rhs))) return true;
+    }
+    return false;
   }
 
   // Turns the `size` big-endian bytes just loaded into dst into a number.

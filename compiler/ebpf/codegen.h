@@ -14,7 +14,8 @@
 //   r0-r2   helper result/args; temps      temporaries (bounds checks)
 //   r10  frame pointer: fp-8 holds the bytes bpf_skb_load_bytes copies out;
 //        fp-16-8*i: spill slot i, for when an expression nests deeper
-//        than the value registers go.
+//        than the value registers go (i < 48); XDP: fp-400 the ctx, kept
+//        for the ancillary fields read from it.
 // Values are 32-bit, zero-extended in their 64-bit registers: ALU ops are
 // the 32-bit ones (so arithmetic wraps as cBPF's A does) and comparisons are
 // JMP32. Offsets into the packet are computed in 64 bits, so that x + k
@@ -51,15 +52,24 @@
 // and XDP_DROP (1), so that a test run tells them apart; a firewall passes
 // the inverse pair to drop what matches.
 //
-// Not yet: the kernel's ancillary fields. A fixed load at or past
-// ir::kNeverInPacket rejects here, as in cbpf::Run, including the loads of
-// known ancillary fields (SKF_AD_PKTTYPE for "inbound"/"outbound",
-// SKF_AD_IFINDEX, the VLAN tag of CompileOptions::for_kernel) that a cBPF
-// program attached to a socket reads from the skb. A socket filter could read
-// them from struct __sk_buff (pkt_type, ifindex, vlan_tci, vlan_present);
-// XDP has no packet type and sees ingress only.
+// The kernel's ancillary fields: a fixed load at SKF_AD_OFF + field (which
+// libpcap's bpf_filter and cbpf::Run treat as past the end) is what a cBPF
+// socket filter reads from the skb: "inbound"/"outbound" the packet type,
+// "ifindex" the interface, CompileOptions::for_kernel's VLAN lowering the
+// tag the kernel stripped. The socket filter reads each from struct
+// __sk_buff (pkt_type, ifindex, vlan_tci, vlan_present, protocol and
+// vlan_proto byte-swapped to host order, mark, queue_mapping, hash) or a
+// helper (cpu, random), whatever the load's size, as the kernel's cBPF
+// does; fields no eBPF program can read (hatype, the netlink searches,
+// xor_x, poff) are refused with kSemantic. XDP has only ifindex (the
+// receiving interface, xdp_md.ingress_ifindex) and queue
+// (rx_queue_index), read through the context saved at fp-400 by the
+// prologue of programs that need it; the rest, the packet type above all,
+// is refused: XDP sees received packets only. The table is kAncillary in
+// codegen.cc.
 //
-// Does not: use maps, helpers other than bpf_skb_load_bytes, loops or
+// Does not: use maps, helpers other than bpf_skb_load_bytes (and the
+// ancillary fields' get_smp_processor_id and get_prandom_u32), loops or
 // backward jumps; emit unreachable instructions (the verifier refuses them:
 // blocks reachable only through a test that always fails are dropped).
 #pragma once

@@ -3,8 +3,9 @@
  * Takes a filter expression in the pcap-filter(7) language (see
  * bpfcap-filter(7)) and a description of where the program will run (link
  * type, snap length, netmask, target); produces a program object holding
- * either the compiled classic BPF instructions or one error naming the
- * column and the token at fault.
+ * either the compiled instructions (classic BPF, or eBPF for the socket
+ * filter and XDP targets) or one error naming the column and the token at
+ * fault.
  *
  * Guarantees:
  *   - Usable from C (C99) and C++; every function has C linkage.
@@ -21,11 +22,16 @@
  *   - A program's verdicts are libpcap's for the same link type, snap length,
  *     netmask and expression: 0 rejects, the snap length accepts.
  *
- * Deliberately not here: capturing packets, and the eBPF back end. The
- * targets BPFCAP_TARGET_EBPF_SOCKET and BPFCAP_TARGET_XDP are declared so
- * that programs can be written against them, but in this build compiling for
- * them fails with BPFCAP_ERROR_UNSUPPORTED ("... is not available in this
- * build"); bpfcap_target_available() says which targets work.
+ * eBPF programs: their instructions are the kernel's struct bpf_insn, ready
+ * for bpf(BPF_PROG_LOAD) as BPF_PROG_TYPE_SOCKET_FILTER or BPF_PROG_TYPE_XDP.
+ * User space cannot execute eBPF, so bpfcap_program_run() on an eBPF program
+ * runs the classic program compiled from the same optimized IR, whose
+ * verdicts the eBPF program gives in the kernel (bpfcap's tests check that
+ * with BPF_PROG_TEST_RUN); see bpfcap_program_run().
+ *
+ * Deliberately not here: capturing packets, loading or attaching programs
+ * (that needs privileges and libbpf; the caller does it with the
+ * instructions).
  *
  * Link with -lbpfcap (pkg-config --cflags --libs bpfcap). The library is
  * written in C++: a static link also needs -lstdc++ (pkg-config --static).
@@ -80,13 +86,21 @@ typedef enum bpfcap_target {
    * Such programs use loads only the kernel can execute: in
    * bpfcap_program_run() those loads reject. */
   BPFCAP_TARGET_CBPF_SOCKET = 1,
-  /* eBPF socket filter: not available in this build (see above). */
+  /* eBPF BPF_PROG_TYPE_SOCKET_FILTER for a Linux AF_PACKET socket
+   * (SO_ATTACH_BPF): returns the snap length to accept and 0 to reject, as
+   * the classic program does; compiled for the socket like
+   * BPFCAP_TARGET_CBPF_SOCKET ("inbound", "ifindex" and the stripped VLAN
+   * tag read the skb's metadata). */
   BPFCAP_TARGET_EBPF_SOCKET = 2,
-  /* eBPF XDP program: not available in this build (see above). */
+  /* eBPF BPF_PROG_TYPE_XDP program on Ethernet frames as the driver receives
+   * them: returns XDP_PASS (2) to accept and XDP_DROP (1) to reject. Only
+   * link type EN10MB; XDP sees received packets only and has no packet
+   * type, so "inbound" and "outbound" are refused (BPFCAP_ERROR_SEMANTIC);
+   * "ifindex" is the receiving interface. */
   BPFCAP_TARGET_XDP = 3
 } bpfcap_target;
 
-/* 1 when this build can compile for `target`, else 0. */
+/* 1 when this build can compile for `target` (every target above), else 0. */
 int bpfcap_target_available(bpfcap_target target);
 
 typedef struct bpfcap_options {
@@ -120,7 +134,7 @@ typedef enum bpfcap_error_code {
   BPFCAP_ERROR_SEMANTIC = 5,     /* "ip6 host 1.2.3.4", unsupported link type */
   BPFCAP_ERROR_REJECTS_ALL = 6,  /* "expression rejects all packets" */
   BPFCAP_ERROR_LIMIT = 7,        /* program too large for the target */
-  BPFCAP_ERROR_UNSUPPORTED = 8,  /* target not available in this build */
+  BPFCAP_ERROR_UNSUPPORTED = 8,  /* target not available in this build (none now) */
   BPFCAP_ERROR_INVALID_ARGUMENT = 9 /* NULL expression, snap length 0, ... */
 } bpfcap_error_code;
 
@@ -157,16 +171,49 @@ const char *bpfcap_program_error_token(const bpfcap_program *program);
 
 /* --- The instructions ------------------------------------------------------ */
 
-/* Number of instructions; 0 for an error. */
+/* The target the program was compiled for (the options' target). */
+bpfcap_target bpfcap_program_target(const bpfcap_program *program);
+
+/* Classic BPF targets: the number of instructions; 0 for an error or an
+ * eBPF target. */
 size_t bpfcap_program_length(const bpfcap_program *program);
-/* The instructions (bpfcap_program_length() of them); NULL for an error.
- * Valid until the handle is freed. */
+/* The classic instructions (bpfcap_program_length() of them); NULL for an
+ * error or an eBPF target. Valid until the handle is freed. */
 const bpfcap_insn *bpfcap_program_insns(const bpfcap_program *program);
+
+/* One eBPF instruction, laid out as the kernel's struct bpf_insn (8 bytes)
+ * on the little-endian hosts bpfcap builds for: `regs` holds the
+ * destination register in its low 4 bits and the source register in its
+ * high 4 bits. A 64-bit immediate load takes two slots. */
+typedef struct bpfcap_ebpf_insn {
+  uint8_t code;
+  uint8_t regs;
+  int16_t off;
+  int32_t imm;
+} bpfcap_ebpf_insn;
+
+/* eBPF targets: the number of instruction slots; 0 for an error or a
+ * classic target. */
+size_t bpfcap_program_ebpf_length(const bpfcap_program *program);
+/* The eBPF instructions (bpfcap_program_ebpf_length() slots), for
+ * bpf(BPF_PROG_LOAD) with program type BPF_PROG_TYPE_SOCKET_FILTER or
+ * BPF_PROG_TYPE_XDP (they call no GPL-only helper); NULL for an error or a
+ * classic target. Valid until the handle is freed. */
+const bpfcap_ebpf_insn *bpfcap_program_ebpf_insns(const bpfcap_program *program);
 
 /* Runs the program on one packet with libpcap's bpf_filter semantics:
  * `caplen` bytes at `packet` were captured of a `wirelen`-byte packet; a
- * load past caplen rejects. Returns 0 (reject) or the snap length (accept).
- * Returns 0 for an error handle. */
+ * load past caplen rejects. Returns 0 (reject) or the snap length (accept),
+ * for every target; 0 for an error handle.
+ *
+ * eBPF targets run the classic program compiled from the same optimized IR
+ * with the same options: the eBPF program in the kernel gives the same
+ * verdict on the same bytes (the socket filter returns the same value, the
+ * XDP program XDP_PASS where this accepts and XDP_DROP where it rejects).
+ * The kernel shows a program all of a packet's bytes, so compare with
+ * wirelen == caplen. As for BPFCAP_TARGET_CBPF_SOCKET, a test of the skb's
+ * metadata (inbound, outbound, ifindex, a VLAN tag the kernel stripped)
+ * cannot be evaluated here and rejects. */
 uint32_t bpfcap_program_run(const bpfcap_program *program, const uint8_t *packet,
                             uint32_t wirelen, uint32_t caplen);
 
@@ -191,7 +238,10 @@ typedef enum bpfcap_dump_format {
 /* The program in one of tcpdump's three formats, byte for byte, each line
  * ending in '\n'. Returns a NUL-terminated string to release with
  * bpfcap_free(), or NULL for an error handle, an unknown format or when
- * memory is exhausted. */
+ * memory is exhausted.
+ * eBPF targets have one format, BPFCAP_DUMP_ASM: the listing `bpfcap -d
+ * --target=ebpf|xdp` prints, in the kernel verifier's notation
+ * ("12: (69) r7 = *(u16 *)(r10 -8)"); the other formats give NULL. */
 char *bpfcap_program_dump(const bpfcap_program *program, bpfcap_dump_format format);
 
 /* Releases a string returned by this library. */

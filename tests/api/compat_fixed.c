@@ -52,10 +52,17 @@ static struct bpf_insn ja_out[] = {BPF_STMT(BPF_JMP | BPF_JA, 3), BPF_STMT(BPF_R
 static struct bpf_insn div_zero[] = {BPF_STMT(BPF_ALU | BPF_DIV | BPF_K, 0),
                                      BPF_STMT(BPF_RET | BPF_K, 1)};
 static struct bpf_insn mem_index[] = {BPF_STMT(BPF_ST, 16), BPF_STMT(BPF_RET | BPF_K, 1)};
-/* An ALU operation that does not exist. (libpcap accepts unknown BPF_MISC
- * operations such as 0xffff; bpfcap, like the kernel, does not.) */
+/* An ALU operation that does not exist. */
 static struct bpf_insn bad_opcode[] = {{BPF_ALU | 0xf0, 0, 0, 0}, BPF_STMT(BPF_RET | BPF_K, 1)};
 static struct bpf_insn accept_all[] = {BPF_STMT(BPF_RET | BPF_K, 96)};
+/* What libpcap accepts and the kernel would refuse: bpf_validate is
+ * libpcap's, not the kernel's. */
+static struct bpf_insn misc_ffff[] = {{BPF_MISC | 0xf8, 0, 0, 0}, BPF_STMT(BPF_RET | BPF_K, 1)};
+static struct bpf_insn mem_unstored[] = {BPF_STMT(BPF_LD | BPF_MEM, 3), BPF_STMT(BPF_RET | BPF_A, 0)};
+static struct bpf_insn shift_40[] = {BPF_STMT(BPF_ALU | BPF_LSH | BPF_K, 40), BPF_STMT(BPF_RET | BPF_A, 0)};
+static struct bpf_insn ancillary_bad[] = {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0xfffff800),
+                                          BPF_STMT(BPF_RET | BPF_A, 0)};
+static struct bpf_insn ja_wraps[] = {BPF_STMT(BPF_JMP | BPF_JA, 0xffffffff), BPF_STMT(BPF_RET | BPF_K, 1)};
 
 static void print_program(const char *title, struct bpf_insn *insns, int len) {
   struct bpf_program prog;
@@ -201,6 +208,11 @@ int main(void) {
   printf("validate mem_index %d\n", bpf_validate(mem_index, N(mem_index)));
   printf("validate bad_opcode %d\n", bpf_validate(bad_opcode, N(bad_opcode)));
   printf("validate empty %d\n", bpf_validate(accept_all, 0));
+  printf("validate misc_ffff %d\n", bpf_validate(misc_ffff, N(misc_ffff)));
+  printf("validate mem_unstored %d\n", bpf_validate(mem_unstored, N(mem_unstored)));
+  printf("validate shift_40 %d\n", bpf_validate(shift_40, N(shift_40)));
+  printf("validate ancillary_bad %d\n", bpf_validate(ancillary_bad, N(ancillary_bad)));
+  printf("validate ja_wraps %d\n", bpf_validate(ja_wraps, N(ja_wraps)));
   run_every_kind();
   handles();
   compile_contracts();

@@ -101,14 +101,47 @@ static void checks(void) {
   CHECK(bpfcap_program_dump(p, BPFCAP_DUMP_ASM) == NULL);
   bpfcap_program_free(p);
 
-  bpfcap_options_init(&opts);
-  opts.target = BPFCAP_TARGET_XDP;
-  CHECK(!bpfcap_target_available(BPFCAP_TARGET_XDP));
-  CHECK(!bpfcap_target_available(BPFCAP_TARGET_EBPF_SOCKET));
+  CHECK(sizeof(bpfcap_ebpf_insn) == 8);
+  CHECK(bpfcap_target_available(BPFCAP_TARGET_XDP));
+  CHECK(bpfcap_target_available(BPFCAP_TARGET_EBPF_SOCKET));
   CHECK(bpfcap_target_available(BPFCAP_TARGET_CBPF_SOCKET));
+  CHECK(!bpfcap_target_available((bpfcap_target)7));
+  bpfcap_options_init(&opts);
+  opts.target = BPFCAP_TARGET_EBPF_SOCKET;
+  opts.snaplen = 128;
+  p = bpfcap_compile("udp port 53", &opts);
+  CHECK(p && bpfcap_program_ok(p));
+  CHECK(bpfcap_program_target(p) == BPFCAP_TARGET_EBPF_SOCKET);
+  CHECK(bpfcap_program_length(p) == 0 && bpfcap_program_insns(p) == NULL);
+  CHECK(bpfcap_program_ebpf_length(p) > 4 && bpfcap_program_ebpf_insns(p) != NULL);
+  CHECK(bpfcap_program_ebpf_insns(p)[0].code == 0xbf); /* r6 = r1 */
+  CHECK(bpfcap_program_ebpf_insns(p)[0].regs == 0x16);
+  CHECK(bpfcap_program_run(p, pkt, sizeof pkt, sizeof pkt) == 128);
+  CHECK(bpfcap_program_run(p, pkt, sizeof pkt, 30) == 0);
+  {
+    char *listing = bpfcap_program_dump(p, BPFCAP_DUMP_ASM);
+    CHECK(listing && strncmp(listing, "0: (bf) r6 = r1\n", 16) == 0);
+    CHECK(bpfcap_program_dump(p, BPFCAP_DUMP_C) == NULL);
+    bpfcap_free(listing);
+  }
+  bpfcap_program_free(p);
+  opts.target = BPFCAP_TARGET_XDP;
+  p = bpfcap_compile("udp port 53", &opts);
+  CHECK(p && bpfcap_program_ok(p) && bpfcap_program_ebpf_length(p) > 4);
+  CHECK(bpfcap_program_run(p, pkt, sizeof pkt, sizeof pkt) == 128);
+  bpfcap_program_free(p);
+  p = bpfcap_compile("outbound", &opts);
+  CHECK(p && bpfcap_program_error_code(p) == BPFCAP_ERROR_SEMANTIC);
+  CHECK(strstr(bpfcap_program_error(p), "cannot run at XDP") != NULL);
+  bpfcap_program_free(p);
+  opts.link_type = BPFCAP_DLT_RAW;
   p = bpfcap_compile("ip", &opts);
-  CHECK(p && bpfcap_program_error_code(p) == BPFCAP_ERROR_UNSUPPORTED);
-  CHECK(strstr(bpfcap_program_error(p), "not available in this build") != NULL);
+  CHECK(p && bpfcap_program_error_code(p) == BPFCAP_ERROR_SEMANTIC);
+  bpfcap_program_free(p);
+  bpfcap_options_init(&opts);
+  opts.target = (bpfcap_target)7;
+  p = bpfcap_compile("ip", &opts);
+  CHECK(p && bpfcap_program_error_code(p) == BPFCAP_ERROR_INVALID_ARGUMENT);
   bpfcap_program_free(p);
 
   bpfcap_options_init(&opts);

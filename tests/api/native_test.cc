@@ -4,7 +4,12 @@
 // is run.
 //
 //   - NativeApi.*: results equal to bpfcap::Compile's, errors with column and
-//     token, unavailable targets, exports limited to bpfcap_*.
+//     token, exports limited to bpfcap_*; the eBPF targets give
+//     CompileEbpf's programs and listings.
+//   - NativeApiEbpf.RunGivesTheKernelsVerdicts (root): bpfcap_program_run
+//     on an eBPF handle (the classic program of the same IR) against the
+//     handle's eBPF instructions loaded into the kernel and run with
+//     BPF_PROG_TEST_RUN, on generated packets.
 //   - NativeApiThreads.ConcurrentCompilesMatchSerial: many threads compile
 //     different expressions at once; every dump equals the single-threaded
 //     one (run under `make check-asan` for memory errors).
@@ -18,10 +23,17 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstring>
+
 #include "compiler/cbpf/cbpf.h"
 #include "compiler/compile.h"
+#include "compiler/ebpf/load.h"
+#include "compiler/ebpf/print.h"
 #include "include/bpfcap/bpfcap.h"
 #include "tests/api/child.h"
+#include "tests/diff/packets.h"
 
 namespace bpfcap::apitest {
 namespace {
@@ -41,6 +53,9 @@ struct Api {
   decltype(&bpfcap_program_length) length = nullptr;
   decltype(&bpfcap_program_insns) insns = nullptr;
   decltype(&bpfcap_program_run) run = nullptr;
+  decltype(&bpfcap_program_target) program_target = nullptr;
+  decltype(&bpfcap_program_ebpf_length) ebpf_length = nullptr;
+  decltype(&bpfcap_program_ebpf_insns) ebpf_insns = nullptr;
   decltype(&bpfcap_free) free = nullptr;
   decltype(&bpfcap_version) version = nullptr;
 
@@ -87,6 +102,9 @@ const Api& Library() {
     Load(a.handle, "bpfcap_program_length", &a.length);
     Load(a.handle, "bpfcap_program_insns", &a.insns);
     Load(a.handle, "bpfcap_program_run", &a.run);
+    Load(a.handle, "bpfcap_program_target", &a.program_target);
+    Load(a.handle, "bpfcap_program_ebpf_length", &a.ebpf_length);
+    Load(a.handle, "bpfcap_program_ebpf_insns", &a.ebpf_insns);
     Load(a.handle, "bpfcap_free", &a.free);
     Load(a.handle, "bpfcap_version", &a.version);
     return a;
@@ -198,12 +216,102 @@ TEST(NativeApi, ErrorsNameColumnAndToken) {
   }
 }
 
-TEST(NativeApi, EbpfTargetsAreNotAvailableYet) {
+std::string InProcessEbpfDump(const std::string& expr, int dlt, ebpf::Target target) {
+  CompileOptions opts;
+  opts.dlt = dlt;
+  opts.for_kernel = target == ebpf::Target::kSocketFilter;
+  EbpfCompileResult r = CompileEbpf(expr, opts, target);
+  if (!r.diag.ok()) return "ERR " + FormatDiag(r.diag, expr);
+  return ebpf::Dump(r.program);
+}
+
+// The eBPF targets: CompileEbpf's programs (the socket filter compiled for
+// the socket, as BPFCAP_TARGET_CBPF_SOCKET), its listing as the one dump
+// format, no classic instructions.
+TEST(NativeApi, EbpfTargetsGiveCompileEbpfsPrograms) {
   REQUIRE_LIBRARY();
-  for (bpfcap_target t : {BPFCAP_TARGET_EBPF_SOCKET, BPFCAP_TARGET_XDP}) {
-    const std::string got = api.Dump("ip", 1, t);
-    EXPECT_NE(got.find("not available in this build"), std::string::npos) << got;
+  for (const std::string& e : Expressions()) {
+    for (int dlt : {1, 113}) {
+      EXPECT_EQ(api.Dump(e, dlt, BPFCAP_TARGET_EBPF_SOCKET),
+                InProcessEbpfDump(e, dlt, ebpf::Target::kSocketFilter))
+          << e << " dlt " << dlt;
+      EXPECT_EQ(api.Dump(e, dlt, BPFCAP_TARGET_XDP), InProcessEbpfDump(e, dlt, ebpf::Target::kXdp))
+          << e << " dlt " << dlt;
+    }
   }
+  bpfcap_options opts;
+  api.options_init(&opts);
+  opts.target = BPFCAP_TARGET_XDP;
+  bpfcap_program* p = api.compile("tcp port 80", &opts);
+  ASSERT_TRUE(p && api.ok(p));
+  EXPECT_EQ(api.program_target(p), BPFCAP_TARGET_XDP);
+  EXPECT_EQ(api.length(p), 0u);
+  EXPECT_EQ(api.insns(p), nullptr);
+  const EbpfCompileResult want = CompileEbpf("tcp port 80", CompileOptions{}, ebpf::Target::kXdp);
+  ASSERT_EQ(api.ebpf_length(p), want.program.size());
+  EXPECT_EQ(std::memcmp(api.ebpf_insns(p), want.program.data(), want.program.size() * 8), 0);
+  EXPECT_EQ(api.dump(p, BPFCAP_DUMP_C), nullptr);
+  EXPECT_EQ(api.dump(p, BPFCAP_DUMP_DECIMAL), nullptr);
+  api.free_program(p);
+  p = api.compile("inbound and tcp", &opts);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(api.code(p), BPFCAP_ERROR_SEMANTIC);
+  EXPECT_STREQ(api.error(p),
+               "'inbound' and 'outbound' cannot run at XDP: XDP sees received packets only and has no "
+               "packet type (column 1, near 'inbound and tcp')");
+  EXPECT_EQ(api.ebpf_length(p), 0u);
+  api.free_program(p);
+}
+
+// bpfcap_program_run on eBPF handles, against the kernel running the
+// handle's own instructions: the socket filter returns the same value, XDP
+// passes exactly what run() accepts. The kernel sees every byte it is given
+// (wirelen == caplen); XDP test runs need 14 bytes at least.
+TEST(NativeApiEbpf, RunGivesTheKernelsVerdicts) {
+  REQUIRE_LIBRARY();
+  if (geteuid() != 0) GTEST_SKIP() << "needs root (CAP_BPF) to load eBPF programs";
+  const std::vector<difftest::Packet> all = difftest::GeneratePackets(1);
+  std::vector<const difftest::Packet*> packets;
+  for (size_t i = 0; i < all.size(); i += 13) packets.push_back(&all[i]);
+  const std::vector<std::string> exprs = {
+      "tcp port 80 and host 10.0.0.1", "icmp[icmptype] == icmp-echo", "ip6 and udp",
+      "not arp and (port 22 or port 443)", "ip[2:2] > 576", "mpls and ip", "pppoes and ip6",
+      "udp portrange 1000-2000 or tcp dst port 25", "len > 100", ""};
+  size_t compared = 0, accepted = 0;
+  for (bpfcap_target t : {BPFCAP_TARGET_EBPF_SOCKET, BPFCAP_TARGET_XDP}) {
+    std::vector<std::string> list = exprs;
+    if (t == BPFCAP_TARGET_XDP) list.push_back("vlan 100 and udp");  // no socket-side VLAN at XDP
+    for (const std::string& e : list) {
+      bpfcap_options opts;
+      api.options_init(&opts);
+      opts.target = t;
+      opts.snaplen = 1000;
+      bpfcap_program* p = api.compile(e.c_str(), &opts);
+      ASSERT_TRUE(p && api.ok(p)) << e << ": " << (p ? api.error(p) : "NULL");
+      const ebpf::Target kt = t == BPFCAP_TARGET_XDP ? ebpf::Target::kXdp : ebpf::Target::kSocketFilter;
+      const auto* first = reinterpret_cast<const ebpf::Insn*>(api.ebpf_insns(p));
+      const ebpf::Program prog(first, first + api.ebpf_length(p));
+      ebpf::LoadedProgram loaded;
+      std::string error;
+      ASSERT_TRUE(ebpf::LoadedProgram::Load(prog, kt, &loaded, &error)) << e << ": " << error;
+      for (const difftest::Packet* pk : packets) {
+        if (t == BPFCAP_TARGET_XDP && pk->caplen() < 14) continue;
+        const uint32_t n = pk->caplen();
+        const uint32_t ran = api.run(p, pk->bytes.data(), n, n);
+        uint32_t kernel = 0;
+        ASSERT_TRUE(loaded.TestRun(pk->bytes, &kernel, &error)) << error;
+        const uint32_t want = t == BPFCAP_TARGET_XDP
+                                  ? static_cast<uint32_t>(ran != 0 ? ebpf::kXdpPass : ebpf::kXdpDrop)
+                                  : ran;
+        ASSERT_EQ(kernel, want) << e << " target " << t << ": " << difftest::DescribePacket(*pk);
+        ++compared;
+        accepted += ran != 0;
+      }
+      api.free_program(p);
+    }
+  }
+  EXPECT_GT(compared, 30000u);
+  EXPECT_GT(accepted, 3000u);
 }
 
 TEST(NativeApi, PlainCProgram) {

@@ -293,5 +293,87 @@ TEST(CbpfValidate, AcceptedMutantsRunLikeLibpcap) {
   }
 }
 
+// --- ValidateLikeLibpcap: exactly libpcap's bpf_validate ---------------------
+
+bool LibpcapAcceptsRaw(const Program& prog) {
+  std::vector<bpf_insn> raw = test::ToLibpcap(prog);
+  return bpf_validate(raw.empty() ? nullptr : raw.data(), static_cast<int>(raw.size())) != 0;
+}
+
+bool OursLikeLibpcap(const Program& prog) {
+  return ValidateLikeLibpcap(prog.empty() ? nullptr : prog.data(), static_cast<int>(prog.size()));
+}
+
+// Every 16-bit code, with k at the edges of each rule and jump fields inside
+// and just outside the program, first and last in the program.
+TEST(CbpfValidateLikeLibpcap, EveryCodeAgrees) {
+  int accepted = 0, refused = 0;
+  for (uint32_t code = 0; code <= 0xffff; ++code) {
+    for (uint32_t k : {0u, 1u, 15u, 16u, 0xfffffffeu, 0xffffffffu}) {
+      for (uint8_t j : {uint8_t{0}, uint8_t{1}, uint8_t{2}}) {
+        const Insn probe{static_cast<uint16_t>(code), j, static_cast<uint8_t>(2 - j), k};
+        for (const Program& prog : {Program{probe, Ret(0), Ret(1)}, Program{LdImm(1), probe}}) {
+          const bool theirs = LibpcapAcceptsRaw(prog);
+          ASSERT_EQ(OursLikeLibpcap(prog), theirs) << "code 0x" << std::hex << code << " k 0x" << k
+                                                   << " jt " << std::dec << int(j) << "\n"
+                                                   << DumpAsm(prog);
+          (theirs ? accepted : refused)++;
+        }
+      }
+    }
+  }
+  EXPECT_GT(accepted, 100000);
+  EXPECT_GT(refused, 100000);
+}
+
+// Generated valid programs with one to three edits, and programs of random
+// instructions: the same verdict as libpcap on each.
+TEST(CbpfValidateLikeLibpcap, MutantsAndRandomProgramsAgree) {
+  test::RandomPrograms gen(80);
+  int accepted = 0, stricter = 0;
+  for (int i = 0; i < 40000; ++i) {
+    Program prog = Mutant(gen);
+    if (i % 2 == 1) {
+      prog.clear();
+      for (uint32_t n = gen.Below(6); n > 0; --n) {
+        Insn in = gen.AnyInsn();
+        in.jt = static_cast<uint8_t>(gen.Below(6));
+        in.jf = static_cast<uint8_t>(gen.Below(6));
+        if (gen.OneIn(3)) in.k = gen.Below(8);
+        prog.push_back(in);
+      }
+      if (gen.OneIn(2)) prog.push_back(Stmt(BPF_RET | BPF_K, gen.Interesting()));
+    }
+    const bool theirs = LibpcapAcceptsRaw(prog);
+    ASSERT_EQ(OursLikeLibpcap(prog), theirs) << DumpAsm(prog);
+    accepted += theirs;
+    std::string error;
+    stricter += theirs && !Validate(prog, &error);
+  }
+  EXPECT_GT(accepted, 5000);
+  EXPECT_GT(stricter, 500);  // the kernel's rules really are stricter
+}
+
+// ja's 32-bit target arithmetic: an offset that wraps lands back inside the
+// program, and libpcap accepts it; long programs (past BPF_MAXINSNS) too.
+TEST(CbpfValidateLikeLibpcap, JumpArithmeticAndLength) {
+  for (uint32_t at = 0; at < 4; ++at) {
+    for (uint32_t k : {0u, 1u, 2u, 3u, 0x7fffffffu, 0xfffffff0u, 0xfffffffcu, 0xfffffffdu,
+                       0xfffffffeu, 0xffffffffu}) {
+      Program prog(5, LdImm(1));
+      prog[at] = Stmt(BPF_JMP | BPF_JA, k);
+      prog[4] = Ret(0);
+      EXPECT_EQ(OursLikeLibpcap(prog), LibpcapAcceptsRaw(prog)) << "ja at " << at << " k " << k;
+    }
+  }
+  Program big(10000, Stmt(BPF_ST, 3));
+  big.back() = Ret(0);
+  EXPECT_TRUE(LibpcapAcceptsRaw(big));
+  EXPECT_TRUE(OursLikeLibpcap(big));
+  EXPECT_FALSE(OursLikeLibpcap({}));
+  EXPECT_FALSE(ValidateLikeLibpcap(big.data(), 0));
+  EXPECT_FALSE(ValidateLikeLibpcap(big.data(), -1));
+}
+
 }  // namespace
 }  // namespace bpfcap::cbpf

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "compiler/ebpf/insn.h"
+#include "compiler/compile.h"
 #include "compiler/ebpf/load.h"
 
 namespace bpfcap::ebpf {
@@ -139,6 +140,27 @@ TEST(EbpfLoad, TestRunShowsTheWholeFrame) {
       ASSERT_TRUE(first.TestRun(frame, &got, &error)) << error;
       EXPECT_EQ(got, n == 0 ? 0u : 0xa0u + 1) << "target " << int(t) << ", frame of " << n;
     }
+  }
+}
+
+// XDP's "ifindex" is the receiving interface (xdp_md.ingress_ifindex, read
+// through the context the prologue saved): a test run receives on the
+// loopback device, interface 1. The verifier accepts the saved context.
+TEST(EbpfLoad, XdpIfindexIsTheReceivingInterface) {
+  SKIP_UNLESS_ROOT();
+  for (const auto& [expr, want] : {std::pair{"ifindex 1", kXdpPass}, std::pair{"ifindex 2", kXdpDrop},
+                                   std::pair{"ifindex 1 and ip[0] = 0x45", kXdpPass}}) {
+    const EbpfCompileResult r = CompileEbpf(expr, CompileOptions{}, Target::kXdp);
+    ASSERT_TRUE(r.diag.ok()) << r.diag.message;
+    LoadedProgram prog;
+    std::string error;
+    ASSERT_TRUE(LoadedProgram::Load(r.program, Target::kXdp, &prog, &error)) << expr << ": " << error;
+    std::vector<uint8_t> frame(60, 0);
+    frame[12] = 0x08;  // IPv4, version 4, 20-byte header
+    frame[14] = 0x45;
+    uint32_t got = 0;
+    ASSERT_TRUE(prog.TestRun(frame, &got, &error)) << error;
+    EXPECT_EQ(got, static_cast<uint32_t>(want)) << expr;
   }
 }
 

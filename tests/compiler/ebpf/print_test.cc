@@ -174,5 +174,87 @@ TEST(EbpfPrint, XdpRefusesOtherLinkTypes) {
   EXPECT_TRUE(CompileEbpf("ip", opts, Target::kSocketFilter).diag.ok());
 }
 
+// The kernel's ancillary data read from the context: the socket filter's
+// struct __sk_buff (protocol byte-swapped to host order, as cBPF gives it),
+// XDP's xdp_md through the context the prologue keeps at fp-400.
+TEST(EbpfPrint, AncillaryFieldsFromTheContext) {
+  EXPECT_EQ(Listing("inbound", Target::kSocketFilter), R"(0: (bf) r6 = r1
+1: (61) r7 = *(u32 *)(r6 +4)
+2: (16) if w7 == 0x4 goto pc+2
+3: (b4) w0 = 262144
+4: (95) exit
+5: (b4) w0 = 0
+6: (95) exit
+)");
+  EXPECT_EQ(Listing("ether[0xfffff000:2] = 0x806", Target::kSocketFilter), R"(0: (bf) r6 = r1
+1: (61) r7 = *(u32 *)(r6 +16)
+2: (dc) r7 = be16 r7
+3: (56) if w7 != 0x806 goto pc+2
+4: (b4) w0 = 262144
+5: (95) exit
+6: (b4) w0 = 0
+7: (95) exit
+)");
+  EXPECT_EQ(Listing("ifindex 3", Target::kXdp), R"(0: (7b) *(u64 *)(r10 -400) = r1
+1: (61) r6 = *(u32 *)(r1 +0)
+2: (61) r7 = *(u32 *)(r1 +4)
+3: (79) r1 = *(u64 *)(r10 -400)
+4: (61) r8 = *(u32 *)(r1 +12)
+5: (56) if w8 != 0x3 goto pc+2
+6: (b4) w0 = 2
+7: (95) exit
+8: (b4) w0 = 1
+9: (95) exit
+)");
+}
+
+// "vlan" for a live socket: the stripped tag in __sk_buff's vlan_present
+// and vlan_tci, or the tag in the frame. XDP sees the frame before the
+// kernel strips anything: the savefile program.
+TEST(EbpfPrint, VlanForALiveSocket) {
+  CompileOptions live;
+  live.for_kernel = true;
+  const EbpfCompileResult sf = CompileEbpf("vlan 7", live, Target::kSocketFilter);
+  ASSERT_TRUE(sf.diag.ok()) << sf.diag.message;
+  const std::string text = Dump(sf.program);
+  EXPECT_NE(text.find("= *(u32 *)(r6 +20)"), std::string::npos) << text;  // vlan_present
+  EXPECT_NE(text.find("= *(u32 *)(r6 +24)"), std::string::npos) << text;  // vlan_tci
+  const EbpfCompileResult xdp = CompileEbpf("vlan 7", live, Target::kXdp);
+  const EbpfCompileResult saved = CompileEbpf("vlan 7", CompileOptions{}, Target::kXdp);
+  ASSERT_TRUE(xdp.diag.ok()) << xdp.diag.message;
+  EXPECT_EQ(Dump(xdp.program), Dump(saved.program));
+}
+
+TEST(EbpfPrint, AncillaryFieldsATargetCannotRead) {
+  struct Case {
+    const char* expr;
+    Target target;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"inbound", Target::kXdp,
+       "'inbound' and 'outbound' cannot run at XDP: XDP sees received packets only and has no "
+       "packet type"},
+      {"outbound and ip", Target::kXdp,
+       "'inbound' and 'outbound' cannot run at XDP: XDP sees received packets only and has no "
+       "packet type"},
+      {"ether[0xfffff02c:2] = 7", Target::kXdp,
+       "the VLAN tag the kernel took out of the frame (ld [vlan_tci]) is not available to XDP "
+       "programs, which run before the kernel builds its socket buffer"},
+      {"ether[0xfffff01c:2] = 1", Target::kSocketFilter,
+       "eBPF socket filters cannot read the device type (ld [hatype], SKF_AD_OFF + 28), which a "
+       "classic socket filter reads from the kernel"},
+      {"ether[0xfffff028] = 0", Target::kSocketFilter,
+       "eBPF socket filters cannot read the classic A ^ X (an operation, not a field) (ld [xor_x], "
+       "SKF_AD_OFF + 40), which a classic socket filter reads from the kernel"},
+  };
+  for (const Case& c : cases) {
+    const EbpfCompileResult r = CompileEbpf(c.expr, CompileOptions{}, c.target);
+    EXPECT_EQ(r.diag.code, Diag::Code::kSemantic) << c.expr;
+    EXPECT_EQ(r.diag.message, c.error) << c.expr;
+    EXPECT_EQ(FormatDiag(r.diag, c.expr), std::string(c.error) + " (column 1, near '" + c.expr + "')");
+  }
+}
+
 }  // namespace
 }  // namespace bpfcap::ebpf
