@@ -195,7 +195,8 @@ std::string_view ProtoName(Proto p) {
 
 namespace {
 
-constexpr std::string_view kDirNames[] = {"", "src", "dst", "src-or-dst", "src-and-dst"};
+constexpr std::string_view kDirNames[] = {"", "src", "dst", "src-or-dst", "src-and-dst",
+                                          "addr1", "addr2", "addr3", "addr4", "ra", "ta"};
 constexpr std::string_view kTypeNames[] = {"", "host", "net", "port", "portrange",
                                            "proto", "protochain", "gateway"};
 constexpr std::string_view kRelNames[] = {"==", "!=", "<", "<=", ">", ">="};
@@ -231,6 +232,12 @@ void DumpTo(const Node* n, std::string* out) {
     case Kind::kOutbound: open("outbound"); break;
     case Kind::kIfIndex: open("ifindex "); *out += std::to_string(n->num); break;
     case Kind::kPppoes: open("pppoes"); if (n->lhs) child(n->lhs); break;
+    case Kind::kWlanType:
+      open("wlan-type");
+      if (n->lhs) child(n->lhs);
+      if (n->rhs) { *out += " subtype"; child(n->rhs); }
+      break;
+    case Kind::kWlanDir: open("wlan-dir"); child(n->lhs); break;
     case Kind::kNum: *out += std::to_string(n->num); return;
     case Kind::kLen: *out += "len"; return;
     case Kind::kLoad:

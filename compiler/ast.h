@@ -74,6 +74,13 @@ enum class Dir : uint8_t {
   kDst,        // "dst"
   kSrcOrDst,   // "src or dst"
   kSrcAndDst,  // "src and dst"
+  // 802.11 address fields ("wlan addr1 ehost"), valid only for MAC addresses.
+  kAddr1,      // "addr1", "address1": receiver (every frame)
+  kAddr2,      // "addr2", "address2": all but CTS and ACK
+  kAddr3,      // "addr3", "address3": management and data frames
+  kAddr4,      // "addr4", "address4": data frames between two DSs
+  kRa,         // "ra": receiver address
+  kTa,         // "ta": transmitter address
 };
 
 // Address type qualifier.
@@ -123,6 +130,9 @@ enum class Kind : uint8_t {
   kOutbound,     // "outbound"
   kIfIndex,      // "ifindex N": num
   kPppoes,       // "pppoes" or "pppoes SESSION": lhs = kIdNum SESSION or null
+  kWlanType,     // "type T [subtype S]", "subtype S": lhs = T, rhs = S (each kIdNum,
+                 // kIdName or null)
+  kWlanDir,      // "dir D", "direction D": lhs = kIdNum or kIdName
   // Arithmetic
   kNum,          // a number; in a boolean position Qualify makes it an id
   kLen,          // "len", "length"

@@ -51,13 +51,14 @@ bool CompileToIr(std::string_view expr, const CompileOptions& opts, DumpStage du
   if (dump == DumpStage::kAst) *dump_text = ast::Dump(tree.root) + "\n";
 
   const NameResolver& names = opts.names ? *opts.names : SystemNames();
-  if (!Lower(tree, *link, opts, names, prog, diag)) return false;
+  LowerInfo lowered;
+  if (!Lower(tree, *link, opts, names, prog, diag, &lowered)) return false;
   if (dump == DumpStage::kIr) *dump_text = ir::Dump(*prog);
 
   if (opts.optimize) {
     // Refused where libpcap's optimizer would refuse it, not where ours
     // finds the program constant (see libpcap_proof.h).
-    const bool refuse = LibpcapProvesRejectsAll(*prog);
+    const bool refuse = !lowered.runtime_offsets && LibpcapProvesRejectsAll(*prog);
     opt::OptimizeOptions oo;
     std::string broken;
     oo.check = opts.check_passes;

@@ -51,6 +51,7 @@ using namespace bpfcap::ast;
 %right PERCENT BXOR.
 
 %token VLAN MPLS PPPOED PPPOES INBOUND OUTBOUND IFINDEX LLC.
+%token TYPE SUBTYPE DIR ADDR1 ADDR2 ADDR3 ADDR4 RA TA.
 %token LPAREN RPAREN LBRACKET RBRACKET COLON NUM ID EID LEN LESS GREATER
        PNAME SRC DST HOST NET PORT PORTRANGE PROTO PROTOCHAIN GATEWAY
        BROADCAST MULTICAST.
@@ -62,6 +63,7 @@ using namespace bpfcap::ast;
 %type head {bpfcap::HeadVal*}
 %type dqual {bpfcap::DirVal*}
 %type aqual {bpfcap::TypeVal*}
+%type wlanid {bpfcap::ast::Node*}
 
 prog ::= expr(E).                     { st->ast->root = E; }
 prog ::= .
@@ -101,6 +103,14 @@ expr(A) ::= LLC(T) ID(I).             { A = st->ast->New(Kind::kLlc, Span(T->ran
 expr(A) ::= INBOUND(T).               { A = st->ast->New(Kind::kInbound, T->range); }
 expr(A) ::= OUTBOUND(T).              { A = st->ast->New(Kind::kOutbound, T->range); }
 expr(A) ::= IFINDEX(T) NUM(N).        { A = st->ast->New(Kind::kIfIndex, Span(T->range, N->range)); A->num = N->num; }
+// 802.11 frame control: "type mgt", "type data subtype qos-data",
+// "subtype beacon" (a name only, as in libpcap), "dir tods".
+expr(A) ::= TYPE(T) wlanid(I).        { A = st->ast->New(Kind::kWlanType, Span(T->range, I->range)); A->lhs = I; }
+expr(A) ::= TYPE(T) wlanid(I) SUBTYPE wlanid(S). { A = st->ast->New(Kind::kWlanType, Span(T->range, S->range)); A->lhs = I; A->rhs = S; }
+expr(A) ::= SUBTYPE(T) ID(I).         { A = st->ast->New(Kind::kWlanType, Span(T->range, I->range)); A->rhs = st->ast->New(Kind::kIdName, I->range); A->rhs->text = I->text; }
+expr(A) ::= DIR(T) wlanid(I).         { A = st->ast->New(Kind::kWlanDir, Span(T->range, I->range)); A->lhs = I; }
+wlanid(I) ::= NUM(N).                 { I = st->ast->New(Kind::kIdNum, N->range); I->num = N->num; }
+wlanid(I) ::= ID(T).                  { I = st->ast->New(Kind::kIdName, T->range); I->text = T->text; }
 expr(A) ::= LESS(T) NUM(N).           { A = st->ast->New(Kind::kLess, Span(T->range, N->range)); A->num = N->num; }
 expr(A) ::= GREATER(T) NUM(N).        { A = st->ast->New(Kind::kGreater, Span(T->range, N->range)); A->num = N->num; }
 
@@ -117,6 +127,12 @@ dqual(D) ::= SRC(A) OR DST(B).        { D = st->New<DirVal>(Dir::kSrcOrDst, Span
 dqual(D) ::= DST(A) OR SRC(B).        { D = st->New<DirVal>(Dir::kSrcOrDst, Span(A->range, B->range)); }
 dqual(D) ::= SRC(A) AND DST(B).       { D = st->New<DirVal>(Dir::kSrcAndDst, Span(A->range, B->range)); }
 dqual(D) ::= DST(A) AND SRC(B).       { D = st->New<DirVal>(Dir::kSrcAndDst, Span(A->range, B->range)); }
+dqual(D) ::= ADDR1(T).                { D = st->New<DirVal>(Dir::kAddr1, T->range); }
+dqual(D) ::= ADDR2(T).                { D = st->New<DirVal>(Dir::kAddr2, T->range); }
+dqual(D) ::= ADDR3(T).                { D = st->New<DirVal>(Dir::kAddr3, T->range); }
+dqual(D) ::= ADDR4(T).                { D = st->New<DirVal>(Dir::kAddr4, T->range); }
+dqual(D) ::= RA(T).                   { D = st->New<DirVal>(Dir::kRa, T->range); }
+dqual(D) ::= TA(T).                   { D = st->New<DirVal>(Dir::kTa, T->range); }
 
 aqual(T) ::= HOST(K).                 { T = st->New<TypeVal>(Type::kHost, K->range); }
 aqual(T) ::= NET(K).                  { T = st->New<TypeVal>(Type::kNet, K->range); }

@@ -43,6 +43,13 @@ constexpr Keyword kKeywords[] = {
     {"inbound", TK_INBOUND, 0}, {"outbound", TK_OUTBOUND, 0}, {"ifindex", TK_IFINDEX, 0},
     {"pppoed", TK_PPPOED, 0}, {"pppoes", TK_PPPOES, 0},
     {"len", TK_LEN, 0}, {"length", TK_LEN, 0},
+    {"type", TK_TYPE, 0}, {"subtype", TK_SUBTYPE, 0},
+    {"dir", TK_DIR, 0}, {"direction", TK_DIR, 0},
+    {"addr1", TK_ADDR1, 0}, {"address1", TK_ADDR1, 0},
+    {"addr2", TK_ADDR2, 0}, {"address2", TK_ADDR2, 0},
+    {"addr3", TK_ADDR3, 0}, {"address3", TK_ADDR3, 0},
+    {"addr4", TK_ADDR4, 0}, {"address4", TK_ADDR4, 0},
+    {"ra", TK_RA, 0}, {"ta", TK_TA, 0},
     {"link", TK_PNAME, static_cast<uint32_t>(ast::Proto::kLink)},
     {"ether", TK_PNAME, static_cast<uint32_t>(ast::Proto::kLink)},
     {"ppp", TK_PNAME, static_cast<uint32_t>(ast::Proto::kLink)},
@@ -95,9 +102,7 @@ constexpr Keyword kKeywords[] = {
 // 4): recognised, so that they are never taken for host names, and refused
 // with a clear message until they are implemented.
 constexpr std::string_view kLaterKeywords[] = {
-    "radio", "geneve", "type",
-    "subtype", "dir", "direction", "addr1", "addr2", "addr3", "addr4", "ra",
-    "ta", "action", "reason", "rset", "rulenum", "srnr", "subrulenum",
+    "radio", "geneve", "action", "reason", "rset", "rulenum", "srnr", "subrulenum",
     "subrule", "ifname", "on", "rnr", "lane", "metac", "bcc", "oam", "oamf4",
     "oamf5", "sc", "ilmic", "connectmsg", "metaconnect", "vpi", "vci", "fisu",
     "lssu", "lsu", "msu", "hfisu", "hlssu", "hmsu", "sio", "opc", "dpc", "sls",
@@ -364,6 +369,15 @@ std::string_view TokenKindName(int kind) {
     case TK_BROADCAST: return "BROADCAST";
     case TK_MULTICAST: return "MULTICAST";
     case TK_MASK: return "MASK";
+    case TK_TYPE: return "TYPE";
+    case TK_SUBTYPE: return "SUBTYPE";
+    case TK_DIR: return "DIR";
+    case TK_ADDR1: return "ADDR1";
+    case TK_ADDR2: return "ADDR2";
+    case TK_ADDR3: return "ADDR3";
+    case TK_ADDR4: return "ADDR4";
+    case TK_RA: return "RA";
+    case TK_TA: return "TA";
   }
   return "?";
 }

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/proto/ieee80211.h"
 #include "compiler/proto/protocols.h"
 
 namespace bpfcap {
@@ -31,18 +32,31 @@ using ir::ValueId;
 // A boolean formula over IR tests, built before the DAG so that and/or
 // chains can be laid out iteratively.
 struct Cond {
-  enum class Op : uint8_t { kTest, kAnd, kOr, kNot, kTrue, kFalse } op;
+  // kProbe: true whenever the test's loads succeed (both edges go on).
+  // kIf: a ? b : c.
+  enum class Op : uint8_t { kTest, kAnd, kOr, kNot, kTrue, kFalse, kProbe, kIf } op;
   ir::Test test;
-  int a = -1, b = -1;
+  int a = -1, b = -1, c = -1;
 };
 
 constexpr int kError = -1;
 
+// A place in the packet: a fixed offset, plus a value computed at run time
+// (a radio header's length, the end of an 802.11 header) when var is set.
+struct Pos {
+  ValueId var = ir::kNoValue;
+  uint32_t off = 0;
+  Pos operator+(uint32_t k) const { return {var, off + k}; }
+};
+
+namespace wlan = proto::ieee80211;
+
 class Lowerer {
  public:
   Lowerer(const ast::Ast& ast, const proto::LinkType& link, const CompileOptions& opts,
-          const NameResolver& names, ir::Program* prog, Diag* diag)
+          const NameResolver& names, ir::Program* prog, Diag* diag, LowerInfo* info)
       : ast_(ast), link_(link), opts_(opts), names_(names), prog_(prog), v_(prog->values), diag_(diag),
+        info_(info),
         encap_{link.type_kind == proto::TypeKind::kPppProtocol ||
                        link.type_kind == proto::TypeKind::kPppBsdos
                    ? Encap::Mode::kPpp
@@ -55,7 +69,9 @@ class Lowerer {
       return true;
     }
     int c;
-    if (opts_.for_kernel && link_.dlt == kDltEn10mb && HasVlan(ast_.root)) {
+    if (link_.mac == proto::MacHeader::kIeee80211) {
+      c = LowerWlan();
+    } else if (opts_.for_kernel && link_.dlt == kDltEn10mb && HasVlan(ast_.root)) {
       // On a socket the outer tag may be out of the packet (the kernel
       // strips it and keeps it in its ancillary data): lower the whole
       // expression once for each case and pick by the kernel's flag. The
@@ -78,6 +94,21 @@ class Lowerer {
   }
 
  private:
+  // Where the link layer's protocol field and the network layer are, given
+  // the encapsulations seen so far: libpcap moves them as it parses, so
+  // "vlan or ip" tests ip inside the tag (textual order, not logic).
+  struct Encap {
+    enum class Mode : uint8_t {
+      kLink,  // the link type's own protocol field
+      kMpls,  // after "mpls": payload known only by its version nibble
+      kPpp,   // after "pppoes": PPP protocol numbers
+    } mode;
+    uint32_t type_off;   // protocol field (kLink, kPpp)
+    uint32_t nl_off;     // network-layer header
+    uint32_t label_off;  // kMpls: the innermost label seen
+    ValueId base = ir::kNoValue;  // added to type_off and nl_off at run time (802.11)
+  };
+
   // --- formula construction ----------------------------------------------
   int Add(Cond c) {
     conds_.push_back(c);
@@ -95,17 +126,28 @@ class Lowerer {
   }
   int Not(int a) { return a == kError ? kError : Add(Cond{Cond::Op::kNot, {}, a}); }
   int False() { return Add(Cond{Cond::Op::kFalse, {}}); }
+  // True, once the value's loads succeed: a packet too short rejects.
+  int Probe(ValueId v) { return Add(Cond{Cond::Op::kProbe, {v, Cmp::kEq, v_.Const(0)}}); }
+  // "if test then a else b".
+  int If(int test, int a, int b) {
+    if (test == kError || a == kError || b == kError) return kError;
+    return Add(Cond{Cond::Op::kIf, {}, test, a, b});
+  }
+  int Set(ValueId v, uint32_t bits) { return TestK(v, Cmp::kSet, bits); }
   int True() { return Add(Cond{Cond::Op::kTrue, {}}); }
 
 
   ValueId Load(uint8_t size, uint32_t off) { return v_.Load(size, ir::kNoValue, off); }
+  ValueId Load(uint8_t size, Pos p) { return v_.Load(size, p.var, p.off); }
   // (P[off:size] & mask) == k; no "and" when the mask covers the field.
-  int MaskedEq(uint8_t size, uint32_t off, uint32_t mask, uint32_t k) {
+  int MaskedEq(uint8_t size, Pos p, uint32_t mask, uint32_t k) {
     uint32_t full = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
-    ValueId l = Load(size, off);
+    ValueId l = Load(size, p);
     if ((mask & full) != full) l = v_.Binary(ast::BinOp::kAnd, l, v_.Const(mask));
     return TestK(l, Cmp::kEq, k);
   }
+  int MaskedEq(uint8_t size, uint32_t off, uint32_t mask, uint32_t k) { return MaskedEq(size, Pos{ir::kNoValue, off}, mask, k); }
+  int EqAt(uint8_t size, Pos p, uint32_t k) { return MaskedEq(size, p, 0xffffffffu, k); }
   int EqAt(uint8_t size, uint32_t off, uint32_t k) { return MaskedEq(size, off, 0xffffffffu, k); }
 
   // Short-circuit evaluation into blocks. Chains of one operator are walked
@@ -116,6 +158,12 @@ class Lowerer {
       case Cond::Op::kTest: return prog_->AddBlock(n.test, t, f);
       case Cond::Op::kTrue: return t;
       case Cond::Op::kFalse: return f;
+      case Cond::Op::kProbe: return prog_->AddBlock(n.test, t, t);
+      case Cond::Op::kIf: {
+        const int test = n.a, then = n.b, otherwise = n.c;
+        const ir::BlockId else_entry = Build(otherwise, t, f);
+        return Build(test, Build(then, t, f), else_entry);
+      }
       case Cond::Op::kNot: return Build(n.a, f, t);
       case Cond::Op::kAnd:
       case Cond::Op::kOr: {
@@ -150,13 +198,29 @@ class Lowerer {
   }
 
   // --- link layer ---------------------------------------------------------
-  uint32_t nl() const { return encap_.nl_off; }
+  // The network-layer header and the link's protocol field. On 802.11 both
+  // follow a MAC header of run-time length: using them makes the program
+  // start by working that length out (see LowerWlan).
+  Pos nl() {
+    used_payload_ = true;
+    return {encap_.base, encap_.nl_off};
+  }
+  Pos TypePos() {
+    used_payload_ = true;
+    return {encap_.base, encap_.type_off};
+  }
+  // The MAC header (after a radio header, if any).
+  Pos Mac() {
+    used_mac_ = true;
+    return mac_;
+  }
+  bool Wlan() const { return link_.mac == proto::MacHeader::kIeee80211; }
   // Ethernet addresses exist on the link, and not only inside PPPoE (after
   // "pppoes", libpcap treats the link as PPP, which has none).
   bool HasEtherAddrs() const { return link_.has_ether_addrs && encap_.mode != Encap::Mode::kPpp; }
 
   // IEEE 802.2 SNAP: AA AA 03 OUI(3) TYPE(2), compared last word first.
-  int Snap(uint32_t off, uint32_t oui, uint32_t type) {
+  int Snap(Pos off, uint32_t oui, uint32_t type) {
     return And(EqAt(4, off + 4, ((oui & 0xffff) << 16) | type), EqAt(4, off, 0xaaaa0300u | (oui >> 16)));
   }
 
@@ -182,7 +246,7 @@ class Lowerer {
       for (const proto::EtherToPpp& m : proto::kEtherToPpp) {
         if (m.ether == type) ppp = m.ppp;
       }
-      return EqAt(2, encap_.type_off, ppp);
+      return EqAt(2, TypePos(), ppp);
     }
     const uint32_t off = encap_.type_off;
     switch (link_.type_kind) {
@@ -227,7 +291,7 @@ class Lowerer {
       case proto::TypeKind::kCiscoHdlc:  // plain, but OSI is 0xfefe as on LLC
         return EqAt(2, off, type == proto::kSapIsoNs ? (type << 8 | type) : type);
       case proto::TypeKind::kLlc:
-        return LlcProto(off, type);
+        return And(Wlan() ? WlanDataFrame() : True(), LlcProto(TypePos(), type));
       case proto::TypeKind::kEtherType:
       case proto::TypeKind::kSll:
         break;
@@ -236,7 +300,7 @@ class Lowerer {
     // LINUX_SLL: protocol 4 is 802.2 LLC, 1 Novell's "raw 802.3". The rest is
     // the same on both, but for IPX, which each carries its own ways.
     const bool sll = link_.type_kind == proto::TypeKind::kSll;
-    const uint32_t llc = off + 2;
+    const Pos llc{ir::kNoValue, off + 2};
     const int is_llc = sll ? EqAt(2, off, proto::kSllP8022)
                            : Not(TestK(Load(2, off), Cmp::kGt, proto::kEtherMtu));
     switch (type) {
@@ -267,7 +331,7 @@ class Lowerer {
   // Links whose payload always starts with an 802.2 LLC header (RFC 1483
   // ATM, IP over Fibre Channel): SAPs are compared there, EtherTypes in the
   // SNAP header after it (without checking the SNAP bytes, as libpcap).
-  int LlcProto(uint32_t llc, uint32_t type) {
+  int LlcProto(Pos llc, uint32_t type) {
     switch (type) {
       case proto::kSapIp:
       case proto::kSapIsoNs:
@@ -283,13 +347,129 @@ class Lowerer {
     }
   }
 
+  // --- 802.11 ---------------------------------------------------------------
+  ValueId Fc0() { return Load(1, Mac()); }
+  ValueId Fc1() { return Load(1, Mac() + 1); }
+  // A data frame, the only kind that carries LLC: libpcap tests that the
+  // control bit is clear, then that the data bit is set.
+  int WlanDataFrame() { return And(Not(Set(Fc0(), wlan::kFc0CtlOrExt)), Set(Fc0(), wlan::kFc0Data)); }
+  int WlanCtlFrame() { return MaskedEq(1, Mac(), wlan::kFc0TypeMask, wlan::kTypeCtl); }
+
+  // The destination address, wherever the frame type and DS bits put it;
+  // `at(pos)` tests the address at pos. Control frames have none.
+  template <typename F>
+  int WlanDst(F at) {
+    const Pos m = Mac();
+    const int data = Set(Fc0(), wlan::kFc0Data);
+    const int tods = Set(Fc1(), wlan::kFc1ToDs);
+    return And(Not(Set(Fc0(), wlan::kFc0CtlOrExt)),
+               Or(And(Not(data), at(m + wlan::kAddr1)),
+                  And(data, Or(And(Not(tods), at(m + wlan::kAddr1)), And(tods, at(m + wlan::kAddr3))))));
+  }
+  // The source address: addr2, or addr3 from a DS, or addr4 between DSs.
+  template <typename F>
+  int WlanSrc(F at) {
+    const Pos m = Mac();
+    const int data = Set(Fc0(), wlan::kFc0Data);
+    const int fromds = Set(Fc1(), wlan::kFc1FromDs);
+    const int tods = Set(Fc1(), wlan::kFc1ToDs);
+    return And(Not(Set(Fc0(), wlan::kFc0CtlOrExt)),
+               Or(And(Not(data), at(m + wlan::kAddr2)),
+                  And(data, Or(And(Not(fromds), at(m + wlan::kAddr2)),
+                               And(fromds, Or(And(Not(tods), at(m + wlan::kAddr3)),
+                                              And(tods, at(m + wlan::kAddr4))))))));
+  }
+
+  // "wlan [dir] ehost" (and "ether host" on 802.11).
+  int WlanHost(const Node* n, Dir dir, const std::array<uint8_t, 6>& mac) {
+    const auto at = [&](Pos p) { return MacAt(p, mac); };
+    const Pos m = Mac();
+    // Control frames other than CTS and ACK carry a second address.
+    auto has_addr2 = [&] {
+      return Not(And(WlanCtlFrame(), Or(MaskedEq(1, m, wlan::kFc0SubtypeMask, wlan::kSubtypeCts),
+                                        MaskedEq(1, m, wlan::kFc0SubtypeMask, wlan::kSubtypeAck))));
+    };
+    switch (dir) {
+      case Dir::kSrc: return WlanSrc(at);
+      case Dir::kDst: return WlanDst(at);
+      case Dir::kSrcAndDst: return And(WlanSrc(at), WlanDst(at));
+      case Dir::kDefault:
+      case Dir::kSrcOrDst: return Or(WlanSrc(at), WlanDst(at));
+      case Dir::kAddr1: return at(m + wlan::kAddr1);
+      case Dir::kAddr2: return And(has_addr2(), at(m + wlan::kAddr2));
+      case Dir::kAddr3: return And(Not(WlanCtlFrame()), at(m + wlan::kAddr3));
+      case Dir::kAddr4:
+        return And(MaskedEq(1, m + 1, wlan::kFc1DirMask, wlan::kFc1ToDs | wlan::kFc1FromDs),
+                   at(m + wlan::kAddr4));
+      // As libpcap 1.10 has them: only frames with the data bit set.
+      case Dir::kRa: return And(Set(Fc0(), wlan::kFc0Data), at(m + wlan::kAddr1));
+      case Dir::kTa: return And(Set(Fc0(), wlan::kFc0Data), And(has_addr2(), at(m + wlan::kAddr2)));
+    }
+    return Fail(n, "unexpected direction");
+  }
+
+  // "type T [subtype S]", "subtype S": frame control's type and subtype.
+  int WlanType(const Node* n) {
+    uint32_t value = 0, mask = wlan::kFc0TypeMask;
+    if (const Node* t = n->lhs) {
+      if (t->kind == Kind::kIdNum) {
+        if (t->num & ~wlan::kFc0TypeMask) return Fail(t, "invalid 802.11 type value " + Hex(t->num) + " (the type bits of frame control: mgt 0x00, ctl 0x04, data 0x08)", Diag::Code::kRange);
+        value = t->num;
+      } else if (auto v = wlan::TypeByName(t->text)) {
+        value = *v;
+      } else {
+        return Fail(t, "unknown 802.11 type name '" + std::string(t->text) + "' (mgt, ctl or data)", Diag::Code::kUnknownName);
+      }
+    }
+    if (const Node* s = n->rhs) {
+      mask |= wlan::kFc0SubtypeMask;
+      if (s->kind == Kind::kIdNum) {
+        if (s->num & ~wlan::kFc0SubtypeMask) return Fail(s, "invalid 802.11 subtype value " + Hex(s->num) + " (the subtype bits of frame control, 0x00 to 0xf0)", Diag::Code::kRange);
+        value |= s->num;
+      } else if (auto v = n->lhs ? wlan::SubtypeByName(value, s->text) : wlan::TypeSubtypeByName(s->text)) {
+        value |= *v;
+      } else {
+        return Fail(s, "unknown 802.11 subtype name '" + std::string(s->text) + "'", Diag::Code::kUnknownName);
+      }
+    }
+    if (!FrameControlAllowed()) return Fail(n, "802.11 frame types are " + FrameControlWhere());
+    return MaskedEq(1, Mac(), mask, value);
+  }
+
+  // "dir D": frame control's To DS / From DS bits.
+  int WlanDir(const Node* n) {
+    const Node* d = n->lhs;
+    uint32_t value;
+    if (d->kind == Kind::kIdNum) {
+      value = d->num;
+    } else if (auto v = wlan::DirByName(d->text)) {
+      value = *v;
+    } else {
+      return Fail(d, "unknown 802.11 direction '" + std::string(d->text) + "' (nods, tods, fromds, dstods or a number)", Diag::Code::kUnknownName);
+    }
+    if (!FrameControlAllowed()) return Fail(n, "802.11 frame direction is " + FrameControlWhere());
+    return MaskedEq(1, Mac() + 1, wlan::kFc1DirMask, value);
+  }
+
+  bool FrameControlAllowed() const { return Wlan() && proto::RadioInfo(link_.radio).frame_control; }
+  std::string FrameControlWhere() const {
+    if (Wlan()) return "not supported on " + proto::DisplayName(link_) + " (libpcap refuses it there)";
+    return "only supported on 802.11 link types, not " + proto::DisplayName(link_);
+  }
+
+  static std::string Hex(uint32_t v) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%02x", v);
+    return buf;
+  }
+
   // --- IP layer -----------------------------------------------------------
   int IpProto(uint32_t p) {
     return And(LinkProto(proto::kEtherIp), EqAt(1, nl() + proto::kIpOffProto, p));
   }
   // IPv6 next header, looking through one fragment header as libpcap does.
   int Ip6Proto(uint32_t p) {
-    const uint32_t nh = nl() + proto::kIp6OffNext;
+    const Pos nh = nl() + proto::kIp6OffNext;
     return And(LinkProto(proto::kEtherIp6),
                Or(EqAt(1, nh, p), And(EqAt(1, nh, proto::kIpProtoFragment6),
                                       EqAt(1, nl() + proto::kIp6HdrLen, p))));
@@ -297,7 +477,14 @@ class Lowerer {
   int NotFragment() {
     return Not(TestK(Load(2, nl() + proto::kIpOffFrag), Cmp::kSet, proto::kIpFragMask));
   }
-  ValueId IpHdrLen() { return v_.IpHdrLen(nl()); }
+  // The index of a transport header: the IPv4 header length, plus the
+  // network layer's run-time offset when it has one (loads add nl().off).
+  ValueId TransportVar() {
+    const Pos ip = nl();
+    if (ip.var == ir::kNoValue) return v_.IpHdrLen(ip.off);
+    const ValueId ihl = v_.Binary(ast::BinOp::kAnd, Load(1, ip), v_.Const(0x0f));
+    return v_.Binary(ast::BinOp::kAdd, v_.Binary(ast::BinOp::kLsh, ihl, v_.Const(2)), ip.var);
+  }
 
   int ProtoAbbrev(const Node* n, Proto p) {
     const proto::ProtoInfo& info = proto::Info(p);
@@ -375,8 +562,8 @@ class Lowerer {
   }
   static constexpr uint32_t kFrelayUi = 0x03;  // Q.922 unnumbered information
   // Where the OSI NLPID is (inside PPPoE, right after the PPP protocol).
-  uint32_t Nlpid() const { return nl() + (pppoe_ ? 0 : link_.osi_off); }
-  uint32_t IsisPdu() const { return nl() + (pppoe_ ? 4 : link_.osi_pdu_off); }
+  Pos Nlpid() { return nl() + (pppoe_ ? 0 : link_.osi_off); }
+  Pos IsisPdu() { return nl() + (pppoe_ ? 4 : link_.osi_pdu_off); }
 
   // --- hosts and nets -----------------------------------------------------
   // src/dst combination of two address tests.
@@ -388,8 +575,28 @@ class Lowerer {
       case Dir::kSrcAndDst: return And(one(true), one(false));
       case Dir::kDefault:
       case Dir::kSrcOrDst: return Or(one(true), one(false));
+      case Dir::kAddr1:
+      case Dir::kAddr2:
+      case Dir::kAddr3:
+      case Dir::kAddr4:
+      case Dir::kRa:
+      case Dir::kTa:
+        return Fail(current_, "'" + std::string(DirWord(d)) + "' is valid only for 802.11 MAC addresses");
     }
     return kError;
+  }
+
+  static bool IsWlanDir(Dir d) { return d >= Dir::kAddr1; }
+  static std::string_view DirWord(Dir d) {
+    switch (d) {
+      case Dir::kAddr1: return "addr1";
+      case Dir::kAddr2: return "addr2";
+      case Dir::kAddr3: return "addr3";
+      case Dir::kAddr4: return "addr4";
+      case Dir::kRa: return "ra";
+      case Dir::kTa: return "ta";
+      default: return "src/dst";
+    }
   }
 
   int HostV4(const Node* n, ast::Quals q, uint32_t addr, uint32_t mask) {
@@ -424,7 +631,7 @@ class Lowerer {
                          (q.type == Type::kNet ? "net" : "host"));
     }
     return ByDir(q.dir, [&](bool src) {
-      const uint32_t base = nl() + (src ? proto::kIp6OffSrc : proto::kIp6OffDst);
+      const Pos base = nl() + (src ? proto::kIp6OffSrc : proto::kIp6OffDst);
       int words = kError;
       for (int w = 3; w >= 0; --w) {
         uint32_t a, m;
@@ -544,7 +751,7 @@ class Lowerer {
   }
 
   // Ethernet address at offset `off`: last four bytes first, as libpcap.
-  int MacAt(uint32_t off, const std::array<uint8_t, 6>& m) {
+  int MacAt(Pos off, const std::array<uint8_t, 6>& m) {
     uint32_t lo = uint32_t(m[2]) << 24 | uint32_t(m[3]) << 16 | uint32_t(m[4]) << 8 | m[5];
     uint32_t hi = uint32_t(m[0]) << 8 | m[1];
     return And(EqAt(4, off + 2, lo), EqAt(2, off, hi));
@@ -554,7 +761,12 @@ class Lowerer {
     if (!HasEtherAddrs())
       return Fail(n, "ethernet addresses supported only on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel");
     if (q.type != Type::kDefault && q.type != Type::kHost) return Fail(n, "illegal qualifier for an ethernet address");
-    return ByDir(q.dir, [&](bool src) { return MacAt(src ? link_.mac_src_off : link_.mac_dst_off, mac); });
+    if (Wlan()) return WlanHost(n, q.dir, mac);
+    if (IsWlanDir(q.dir)) {
+      return Fail(n, "'" + std::string(DirWord(q.dir)) + "' names an 802.11 address field; " +
+                         proto::DisplayName(link_) + " is not an 802.11 link type");
+    }
+    return ByDir(q.dir, [&](bool src) { return MacAt(Mac() + (src ? link_.mac_src_off : link_.mac_dst_off), mac); });
   }
 
   // --- ports --------------------------------------------------------------
@@ -564,7 +776,7 @@ class Lowerer {
   int PortsFor(Dir dir, bool v6, F one) {
     return ByDir(dir, [&](bool src) {
       const uint32_t off = src ? 0 : 2;
-      ValueId v = v6 ? Load(2, nl() + proto::kIp6HdrLen + off) : v_.Load(2, IpHdrLen(), nl() + off);
+      ValueId v = v6 ? Load(2, nl() + proto::kIp6HdrLen + off) : v_.Load(2, TransportVar(), nl().off + off);
       return one(v);
     });
   }
@@ -639,6 +851,13 @@ class Lowerer {
   int Primitive(const Node* n) {
     const ast::Quals q = n->quals;
     const Node* id = n->lhs;
+    if (IsWlanDir(q.dir) && (q.type == Type::kPort || q.type == Type::kPortRange)) {
+      return Fail(n, "'" + std::string(DirWord(q.dir)) + "' is valid only for 802.11 MAC addresses, not for ports");
+    }
+    if (IsWlanDir(q.dir) && q.proto != Proto::kLink) {
+      return Fail(n, "'" + std::string(DirWord(q.dir)) + "' is valid only for 802.11 MAC addresses (write 'wlan " +
+                         std::string(DirWord(q.dir)) + " ADDRESS')");
+    }
     if (q.proto == Proto::kDecnet &&
         (q.type == Type::kDefault || q.type == Type::kHost || q.type == Type::kNet)) {
       return DecnetHost(id, q.dir);
@@ -851,14 +1070,16 @@ class Lowerer {
         if (!HasEtherAddrs()) return Fail(n, "not a broadcast link");
         std::array<uint8_t, 6> all;
         all.fill(0xff);
-        return MacAt(link_.mac_dst_off, all);
+        if (Wlan()) return WlanDst([&](Pos p) { return MacAt(p, all); });
+        return MacAt(Mac() + link_.mac_dst_off, all);
       }
       case Proto::kIp: {
         if (opts_.netmask == kNetmaskUnknown)
           return Fail(n, "netmask not known, so 'ip broadcast' not supported");
         const uint32_t host = ~opts_.netmask;
-        const uint32_t off = nl() + proto::kIpOffDst;
-        return And(LinkProto(proto::kEtherIp), Or(MaskedEq(4, off, host, 0), MaskedEq(4, off, host, host)));
+        const int link = LinkProto(proto::kEtherIp);
+        const Pos off = nl() + proto::kIpOffDst;
+        return And(link, Or(MaskedEq(4, off, host, 0), MaskedEq(4, off, host, host)));
       }
       default:
         return Fail(n, "only link-layer/IP broadcast filters supported");
@@ -873,7 +1094,8 @@ class Lowerer {
         if (link_.arcnet_dst_off && encap_.mode == Encap::Mode::kLink) return EqAt(1, link_.arcnet_dst_off, 0);
         if (!HasEtherAddrs())
           return Fail(n, "link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel");
-        return TestK(Load(1, link_.mac_dst_off), Cmp::kSet, 1);
+        if (Wlan()) return WlanDst([&](Pos p) { return Set(Load(1, p), 1); });
+        return Set(Load(1, Mac() + link_.mac_dst_off), 1);
       case Proto::kIp:
         return And(LinkProto(proto::kEtherIp), TestK(Load(1, nl() + proto::kIpOffDst), Cmp::kGe, 224));
       case Proto::kIp6:
@@ -896,6 +1118,9 @@ class Lowerer {
     ValueId v;
     std::optional<uint32_t> first_k;  // constant its code starts by loading
     std::optional<uint32_t> opt_k;    // constant libpcap's optimizer knows it to be
+    // Reads the packet where libpcap's optimizer cannot follow: past an
+    // 802.11 header, whose length libpcap keeps in scratch memory.
+    bool opaque = false;
   };
 
   // Lowers an arithmetic expression to a value; protocol checks the loads
@@ -928,18 +1153,20 @@ class Lowerer {
         if (!b) return std::nullopt;
         if (!CheckDivisor(n, *b)) return std::nullopt;
         std::optional<uint32_t> opt_k = LibpcapFold(n->bin, a->opt_k, b->opt_k);
+        const bool opaque = a->opaque || b->opaque;
+        if (opaque) opt_k = std::nullopt;
         if (v_.IsConst(a->v) && v_.IsConst(b->v)) {
           if (auto k = Fold(n->bin, v_[a->v].k, v_[b->v].k)) {
             return Operand{v_.Const(*k), a->first_k, opt_k};
           }
         }
-        return Operand{v_.Binary(n->bin, a->v, b->v), a->first_k, opt_k};
+        return Operand{v_.Binary(n->bin, a->v, b->v), a->first_k, opt_k, opaque};
       }
       case Kind::kLoad: {
         std::optional<uint32_t> first_k;
         auto v = LoadRel(n, checks, &first_k);
         if (!v) return std::nullopt;
-        return Operand{*v, first_k, std::nullopt};
+        return Operand{*v, first_k, std::nullopt, Wlan() && n->quals.proto != Proto::kLink};
       }
       default:
         Fail(n, "'" + Text(n) + "' is not a value");
@@ -950,7 +1177,8 @@ class Lowerer {
   // libpcap's refusals of a divisor or shift count `b` (see Operand).
   bool CheckDivisor(const Node* n, const Operand& b) {
     const bool literal = v_.IsConst(b.v);
-    const std::optional<uint32_t> ks[2] = {b.first_k, opts_.optimize ? b.opt_k : std::nullopt};
+    const bool libpcap_optimizes = opts_.optimize && proto::RadioInfo(link_.radio).libpcap_optimizes;
+    const std::optional<uint32_t> ks[2] = {b.first_k, libpcap_optimizes ? b.opt_k : std::nullopt};
     for (int i = 0; i < 2; ++i) {
       if (!ks[i]) continue;
       const uint32_t k = *ks[i];
@@ -1016,10 +1244,10 @@ class Lowerer {
     const bool konst = v_.IsConst(*index);
     const uint32_t k = konst ? v_[*index].k : 0;
     ValueId var = konst ? ir::kNoValue : *index;
-    uint32_t base = 0;
+    Pos base;
     switch (p) {
       case Proto::kLink:
-        base = link_.link_off;
+        base = Mac() + link_.link_off;  // on 802.11, the MAC header after any radio header
         break;
       case Proto::kIp:
       case Proto::kIp6:
@@ -1040,8 +1268,8 @@ class Lowerer {
         break;
       default:  // transports over IPv4: after the variable-length header
         checks->push_back(And(IpProto(uint32_t(info.ipproto)), NotFragment()));
-        var = konst ? IpHdrLen() : v_.Binary(ast::BinOp::kAdd, *index, IpHdrLen());
-        base = nl();
+        var = konst ? TransportVar() : v_.Binary(ast::BinOp::kAdd, *index, TransportVar());
+        base = Pos{ir::kNoValue, nl().off};
         break;
     }
     if (p != Proto::kLink && konst && k > 65535) {
@@ -1054,10 +1282,18 @@ class Lowerer {
     // such a constant index is a load past the end of every packet.
     // (Each index gets its own such offset, so that two of them are not
     // taken for the same value, which libpcap would not know either.)
-    if (var == ir::kNoValue && base + k < base) {
+    if (base.var != ir::kNoValue) {
+      var = var == ir::kNoValue ? base.var : v_.Binary(ast::BinOp::kAdd, var, base.var);
+      if (uint64_t{base.off} + k > 0xffff) {
+        // libpcap adds a huge index to the run-time base modulo 2^32
+        // (link[0xffffffff] reads the byte before the MAC header); a load
+        // of var + k would instead fail.
+        return v_.Load(size, v_.Binary(ast::BinOp::kAdd, var, v_.Const(base.off + k)), 0);
+      }
+    } else if (var == ir::kNoValue && base.off + k < base.off) {
       return v_.Load(size, ir::kNoValue, kBeyondAnyPacket | (k & ~kBeyondAnyPacket));
     }
-    return v_.Load(size, var, base + k);
+    return v_.Load(size, var, base.off + k);
   }
   static constexpr uint32_t kBeyondAnyPacket = 0xfff00000;  // past every capture (caplen < 2^20)
 
@@ -1127,10 +1363,128 @@ class Lowerer {
       case Kind::kMpls: return Mpls(n);
       case Kind::kPppoed: return LinkProto(proto::kEtherPppoeDiscovery);
       case Kind::kPppoes: return Pppoes(n);
+      case Kind::kWlanType: return WlanType(n);
+      case Kind::kWlanDir: return WlanDir(n);
       case Kind::kLess: return Not(TestK(v_.Len(), Cmp::kGt, n->num));
       case Kind::kGreater: return TestK(v_.Len(), Cmp::kGe, n->num);
       default: return Fail(n, "'" + Text(n) + "' is not a test");
     }
+  }
+
+  // --- 802.11 layouts -------------------------------------------------------
+  // An 802.11 frame's offsets are known only at run time: the radio header's
+  // length is in the header (radiotap, PPI, AVS; prism's 144 bytes may be an
+  // AVS header instead), and the MAC header is 24 bytes, 26 for QoS data,
+  // rounded up to 4 when radiotap says the driver padded it. libpcap works
+  // these out once, at the start of the program, whenever the expression
+  // reads the MAC header or what follows it (so that a packet too short for
+  // that work is rejected whatever the expression), and tests everything
+  // against the results.
+  //
+  // bpfcap does the same with a decision tree at the start of the program
+  // that makes the same loads and tells the layouts apart; each leaf holds
+  // the whole expression lowered for that layout, so that every offset is a
+  // plain value (a load of the length, plus a constant). The first lowering
+  // finds out what the expression reads; only then are the layouts it needs
+  // worked out (at most four).
+  int LowerWlan() {
+    const proto::RadioLayout& radio = proto::RadioInfo(link_.radio);
+    const Encap start = encap_;
+    // What does the expression read? (Any layout tells: they differ in
+    // offsets only.)
+    SetLayout(Pos{}, Pos{ir::kNoValue, wlan::kHdrLen});
+    const int first = Lower(ast_.root);
+    if (first == kError) return kError;
+    const bool mac = used_mac_, payload = used_payload_;
+    // Prism's length, when the expression needs it, is a branch of its own.
+    info_->runtime_offsets = payload || (mac && radio.avs_mask != 0) || !radio.libpcap_optimizes;
+    int c = first;
+    if (mac || payload) {
+      auto for_radio = [&](ValueId len) {
+        if (payload) return ByMacLayout(start, radio, len);
+        const int lowered = LowerAt(start, MacPos(len), Pos{});
+        return len == ir::kNoValue || v_.IsConst(len) ? lowered : And(Probe(len), lowered);
+      };
+      if (radio.avs_mask != 0) {
+        // prism: an AVS header's length, or the fixed length.
+        c = If(MaskedEq(4, 0, radio.avs_mask, radio.avs_magic), for_radio(Load(radio.len_size, radio.len_off)),
+               for_radio(v_.Const(radio.fixed_len)));
+      } else {
+        c = for_radio(RadioLen(radio));
+      }
+    }
+    if (radio.guard_value != 0) c = And(EqAt(4, radio.guard_off, radio.guard_value), c);
+    return c;
+  }
+
+  // The radio header's length (kNoValue: there is none).
+  ValueId RadioLen(const proto::RadioLayout& radio) {
+    if (radio.len_size == 0) return ir::kNoValue;
+    if (!radio.len_little_endian) return Load(radio.len_size, radio.len_off);
+    // Little-endian 16 bits: the high byte shifted over the low one.
+    return v_.Binary(ast::BinOp::kOr, v_.Binary(ast::BinOp::kLsh, Load(1, radio.len_off + 1), v_.Const(8)),
+                     Load(1, radio.len_off));
+  }
+
+  Pos MacPos(ValueId len) {
+    if (len == ir::kNoValue) return Pos{};
+    if (v_.IsConst(len)) return Pos{ir::kNoValue, v_[len].k};
+    return Pos{len, 0};
+  }
+
+  // Splits on the MAC header's length, as libpcap computes it: 24 bytes, 2
+  // more for a QoS data frame, and (radiotap) rounded up to a multiple of 4
+  // for a data frame whose radiotap flags say the driver padded it. The
+  // flags are looked for only in the simple place: right after the header
+  // when only TSFT may come before them, and not with extended present
+  // bitmaps. The rounding is of the offset from the start of the packet.
+  int ByMacLayout(const Encap& start, const proto::RadioLayout& radio, ValueId len) {
+    const Pos m = MacPos(len);
+    const ValueId fc0 = Load(1, m);
+    const int data = And(Set(fc0, wlan::kFc0Data), Not(Set(fc0, wlan::kFc0CtlOrExt)));
+    const int qos = Set(fc0, wlan::kFc0Qos);
+    auto at = [&](uint32_t hdrlen, bool padded) {
+      Pos payload = m + hdrlen;
+      if (padded) {
+        // (len + hdrlen + 3) & ~3
+        const ValueId end = payload.var == ir::kNoValue
+                                ? v_.Const(payload.off)
+                                : v_.Binary(ast::BinOp::kAdd, payload.var, v_.Const(payload.off));
+        const ValueId rounded = v_.Binary(ast::BinOp::kAnd, v_.Binary(ast::BinOp::kAdd, end, v_.Const(3)),
+                                          v_.Const(~3u));
+        payload = v_.IsConst(end) ? Pos{ir::kNoValue, (payload.off + 3) & ~3u} : Pos{rounded, 0};
+      }
+      return LowerAt(start, m, payload);
+    };
+    auto by_qos = [&](bool padded) {
+      return If(qos, at(wlan::kHdrLen + wlan::kQosLen, padded), at(wlan::kHdrLen, padded));
+    };
+    int data_layouts = by_qos(false);
+    if (radio.data_pad) {
+      const ValueId present = Load(4, wlan::kRadiotapPresentOff);
+      const int tsft = Set(present, wlan::kRadiotapPresentTsft);
+      const int pad_flag = If(tsft, Set(Load(1, wlan::kRadiotapFlagsOff + wlan::kRadiotapTsftLen), wlan::kRadiotapFlagDataPad),
+                              Set(Load(1, wlan::kRadiotapFlagsOff), wlan::kRadiotapFlagDataPad));
+      const int padded = And(Set(present, wlan::kRadiotapPresentFlags),
+                             And(Not(Set(present, wlan::kRadiotapPresentExt)), pad_flag));
+      data_layouts = If(padded, by_qos(true), by_qos(false));
+    }
+    return If(data, data_layouts, at(wlan::kHdrLen, false));
+  }
+
+  void SetLayout(Pos mac, Pos payload) {
+    mac_ = mac;
+    encap_.type_off = payload.off + link_.type_off;
+    encap_.nl_off = payload.off + link_.nl_off;
+    encap_.base = payload.var;
+  }
+
+  // The whole expression again, for one layout.
+  int LowerAt(const Encap& start, Pos mac, Pos payload) {
+    encap_ = start;
+    pppoe_ = false;
+    SetLayout(mac, payload);
+    return Lower(ast_.root);
   }
 
   // --- encapsulations ----------------------------------------------------
@@ -1138,6 +1492,7 @@ class Lowerer {
   // primitives see everything 4 bytes further on.
   int Vlan(const Node* n) {
     current_ = n;
+    if (Wlan()) return Fail(n, "'vlan' on 802.11 is not supported by bpfcap yet");
     if (!link_.vlan) {
       return Fail(n, "'vlan' needs Ethernet frames; " + proto::DisplayName(link_) + " has no VLAN tags");
     }
@@ -1182,7 +1537,7 @@ class Lowerer {
     }
     if (n->lhs) c = And(c, MaskedEq(4, nl(), 0xfffff000, n->lhs->num << 12));
     encap_.mode = Encap::Mode::kMpls;
-    encap_.label_off = nl();
+    encap_.label_off = nl().off;
     encap_.nl_off += 4;
     return c;
   }
@@ -1199,8 +1554,8 @@ class Lowerer {
     if (n->lhs) c = And(c, MaskedEq(4, nl(), 0xffff, n->lhs->num));
     encap_.mode = Encap::Mode::kPpp;
     pppoe_ = true;
-    encap_.type_off = nl() + 6;  // version/type, code, session, length, then PPP protocol
-    encap_.nl_off = nl() + 8;
+    encap_.type_off = nl().off + 6;  // version/type, code, session, length, then PPP protocol
+    encap_.nl_off = nl().off + 8;
     return c;
   }
 
@@ -1243,8 +1598,9 @@ class Lowerer {
     }
     // Every frame of an LLC-encapsulated link is an LLC frame.
     const bool always = link_.llc == proto::LinkType::Llc::kAlways;
-    const uint32_t llc = always ? link_.type_off : nl();
-    int c = always ? True()
+    // (On 802.11, every data frame.)
+    const Pos llc = always ? TypePos() : nl();
+    int c = always ? (Wlan() ? WlanDataFrame() : True())
                    : And(Not(TestK(Load(2, encap_.type_off), Cmp::kGt, proto::kEtherMtu)),
                          Not(EqAt(2, llc, 0xffff)));
     if (kind) c = And(c, MaskedEq(1, llc + 2, kind->mask, kind->value));
@@ -1266,20 +1622,6 @@ class Lowerer {
     return negated ? Not(t) : t;
   }
 
-  // Where the link layer's protocol field and the network layer are, given
-  // the encapsulations seen so far: libpcap moves them as it parses, so
-  // "vlan or ip" tests ip inside the tag (textual order, not logic).
-  struct Encap {
-    enum class Mode : uint8_t {
-      kLink,  // the link type's own protocol field
-      kMpls,  // after "mpls": payload known only by its version nibble
-      kPpp,   // after "pppoes": PPP protocol numbers
-    } mode;
-    uint32_t type_off;   // protocol field (kLink, kPpp)
-    uint32_t nl_off;     // network-layer header
-    uint32_t label_off;  // kMpls: the innermost label seen
-  };
-
   const ast::Ast& ast_;
   const proto::LinkType& link_;
   const CompileOptions& opts_;
@@ -1287,18 +1629,23 @@ class Lowerer {
   ir::Program* prog_;
   ir::Values& v_;
   Diag* diag_;
+  LowerInfo* info_;
   std::vector<Cond> conds_;
   Encap encap_;
   bool kernel_tag_ = false;        // for_kernel: the next "vlan" is the stripped tag
   bool pppoe_ = false;             // a "pppoes" was seen
+  Pos mac_;                        // the MAC header: after the radio header, if any
+  bool used_mac_ = false;          // a test read the MAC header (Mac())
+  bool used_payload_ = false;      // a test read past it (nl(), TypePos())
   const Node* current_ = nullptr;  // the primitive being lowered, for errors
 };
 
 }  // namespace
 
 bool Lower(const ast::Ast& ast, const proto::LinkType& link, const CompileOptions& opts,
-           const NameResolver& names, ir::Program* out, Diag* diag) {
-  return Lowerer(ast, link, opts, names, out, diag).Run();
+           const NameResolver& names, ir::Program* out, Diag* diag, LowerInfo* info) {
+  LowerInfo unused;
+  return Lowerer(ast, link, opts, names, out, diag, info ? info : &unused).Run();
 }
 
 }  // namespace bpfcap

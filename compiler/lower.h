@@ -22,7 +22,16 @@
 
 namespace bpfcap {
 
+// What lowering knows about the program that later stages need.
+struct LowerInfo {
+  // The program starts by working out header lengths at run time (802.11):
+  // libpcap keeps those in scratch memory, where its optimizer cannot prove
+  // anything about what follows, so it never refuses such an expression as
+  // rejecting all packets.
+  bool runtime_offsets = false;
+};
+
 bool Lower(const ast::Ast& ast, const proto::LinkType& link, const CompileOptions& opts,
-           const NameResolver& names, ir::Program* out, Diag* diag);
+           const NameResolver& names, ir::Program* out, Diag* diag, LowerInfo* info = nullptr);
 
 }  // namespace bpfcap

@@ -83,6 +83,8 @@ class Qualifier {
       case Kind::kOutbound:
       case Kind::kIfIndex:
       case Kind::kPppoes:
+      case Kind::kWlanType:
+      case Kind::kWlanDir:
         *out = std::nullopt;
         return true;
       default:

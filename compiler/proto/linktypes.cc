@@ -29,6 +29,12 @@ constexpr LinkType kLinkTypes[] = {
     {.dlt = 1, .name = "EN10MB", .description = "Ethernet", .type_kind = TypeKind::kEtherType,
      .type_off = 12, .nl_off = 14, .has_ether_addrs = true, .osi_off = 3, .osi_pdu_off = 7, .vlan = true,
      .mpls = true, .llc = LinkType::Llc::kEthernet},
+    // Token ring: access and frame control, then the addresses and 802.2
+    // LLC (libpcap reads no source-routing field); nl past an 8-byte SNAP
+    // header, the OSI fields from the LLC header.
+    {.dlt = 6, .name = "IEEE802", .description = "Token ring", .type_kind = TypeKind::kLlc, .type_off = 14,
+     .nl_off = 22, .has_ether_addrs = true, .osi_off = uint32_t(-5), .osi_pdu_off = uint32_t(-1),
+     .mac_dst_off = 2, .mac_src_off = 8, .llc = LinkType::Llc::kAlways},
     {.dlt = 7, .name = "ARCNET", .description = "BSD ARCNET", .type_kind = TypeKind::kValueMap,
      .type_off = 2, .nl_off = 6, .arcnet_dst_off = 1, .type_size = 1},
     {.dlt = 8, .name = "SLIP", .description = "SLIP", .type_kind = TypeKind::kIpVersion, .nl_off = 16,
@@ -36,6 +42,10 @@ constexpr LinkType kLinkTypes[] = {
      .direction = {.mask = 0xff, .in_value = 0, .in_negated = false, .out_value = 0, .out_negated = true}},
     {.dlt = 9, .name = "PPP", .description = "PPP", .type_kind = TypeKind::kPppProtocol, .type_off = 2,
      .nl_off = 4, .mpls = true},
+    // FDDI: frame control, then as token ring.
+    {.dlt = 10, .name = "FDDI", .description = "FDDI", .type_kind = TypeKind::kLlc, .type_off = 13,
+     .nl_off = 21, .has_ether_addrs = true, .osi_off = uint32_t(-5), .osi_pdu_off = uint32_t(-1),
+     .mac_dst_off = 1, .mac_src_off = 7, .llc = LinkType::Llc::kAlways},
     {.dlt = 11, .name = "ATM_RFC1483", .description = "RFC 1483 LLC-encapsulated ATM",
      .type_kind = TypeKind::kLlc, .nl_off = 8, .osi_off = uint32_t(-5), .osi_pdu_off = uint32_t(-1),
      .llc = LinkType::Llc::kAlways},
@@ -54,6 +64,12 @@ constexpr LinkType kLinkTypes[] = {
      .type_kind = TypeKind::kEtherTypePlain, .type_off = 6, .nl_off = 44},
     {.dlt = 104, .name = "C_HDLC", .description = "Cisco HDLC", .type_kind = TypeKind::kCiscoHdlc,
      .type_off = 2, .nl_off = 4, .osi_off = 1, .mpls = true},
+    // 802.11: the LLC header (type_off) and nl count from the end of the MAC
+    // header, whose length (and a radio header's before it) is known only at
+    // run time; the MAC header's fields from its start (see MacHeader).
+    {.dlt = 105, .name = "IEEE802_11", .description = "802.11", .type_kind = TypeKind::kLlc, .nl_off = 8,
+     .has_ether_addrs = true, .osi_off = uint32_t(-5), .osi_pdu_off = uint32_t(-1), .llc = LinkType::Llc::kAlways,
+     .mac = MacHeader::kIeee80211, .radio = RadioHeader::kNone},
     {.dlt = 106},
     {.dlt = 107, .name = "FRELAY", .description = "Frame Relay", .type_kind = TypeKind::kValueMap,
      .type_off = 2, .iso_frelay = true},
@@ -68,11 +84,19 @@ constexpr LinkType kLinkTypes[] = {
     {.dlt = 113, .name = "LINUX_SLL", .description = "Linux cooked v1", .type_kind = TypeKind::kSll,
      .type_off = 14, .nl_off = 16, .pkttype_size = 2},
     {.dlt = 114, .name = "LTALK", .description = "Localtalk", .type_kind = TypeKind::kLocalTalk},
-    {.dlt = 115}, {.dlt = 116}, {.dlt = 118}, {.dlt = 120}, {.dlt = 121},
+    {.dlt = 115}, {.dlt = 116}, {.dlt = 118},
+    {.dlt = 119, .name = "PRISM_HEADER", .description = "802.11 plus Prism header", .type_kind = TypeKind::kLlc, .nl_off = 8,
+     .has_ether_addrs = true, .osi_off = uint32_t(-5), .osi_pdu_off = uint32_t(-1), .llc = LinkType::Llc::kAlways,
+     .mac = MacHeader::kIeee80211, .radio = RadioHeader::kPrism},
+    {.dlt = 120}, {.dlt = 121},
     {.dlt = 122, .name = "IP_OVER_FC", .description = "RFC 2625 IP-over-Fibre Channel",
      .type_kind = TypeKind::kLlc, .type_off = 16, .nl_off = 24, .has_ether_addrs = true,
      .osi_off = uint32_t(-5), .osi_pdu_off = uint32_t(-1), .mac_dst_off = 2, .mac_src_off = 10},
-    {.dlt = 124}, {.dlt = 125}, {.dlt = 126}, {.dlt = 128},
+    {.dlt = 124}, {.dlt = 125}, {.dlt = 126},
+    {.dlt = 127, .name = "IEEE802_11_RADIO", .description = "802.11 plus radiotap header", .type_kind = TypeKind::kLlc, .nl_off = 8,
+     .has_ether_addrs = true, .osi_off = uint32_t(-5), .osi_pdu_off = uint32_t(-1), .llc = LinkType::Llc::kAlways,
+     .mac = MacHeader::kIeee80211, .radio = RadioHeader::kRadiotap},
+    {.dlt = 128},
     {.dlt = 129, .name = "ARCNET_LINUX", .description = "Linux ARCNET", .type_kind = TypeKind::kValueMap,
      .type_off = 4, .nl_off = 8, .arcnet_dst_off = 1, .type_size = 1},
     Juniper(130, "JUNIPER_MLPPP", "Juniper Multi-Link PPP", 4, uint32_t(-1), 3),
@@ -91,6 +115,9 @@ constexpr LinkType kLinkTypes[] = {
     {.dlt = 145}, {.dlt = 146}, {.dlt = 147}, {.dlt = 148}, {.dlt = 149}, {.dlt = 150},
     {.dlt = 151}, {.dlt = 152}, {.dlt = 153}, {.dlt = 154}, {.dlt = 155}, {.dlt = 156},
     {.dlt = 157}, {.dlt = 158}, {.dlt = 159}, {.dlt = 160}, {.dlt = 161}, {.dlt = 162},
+    {.dlt = 163, .name = "IEEE802_11_RADIO_AVS", .description = "802.11 plus AVS radio information header", .type_kind = TypeKind::kLlc, .nl_off = 8,
+     .has_ether_addrs = true, .osi_off = uint32_t(-5), .osi_pdu_off = uint32_t(-1), .llc = LinkType::Llc::kAlways,
+     .mac = MacHeader::kIeee80211, .radio = RadioHeader::kAvs},
     Juniper(164, "JUNIPER_MONITOR", "Juniper Passive Monitor PIC", 12, uint32_t(-1), 3),
     {.dlt = 165, .name = "BACNET_MS_TP", .description = "BACnet MS/TP", .type_kind = TypeKind::kMagic,
      .nl_off = uint32_t(-2), .magic_mask = 0xffff0000, .magic_value = 0x55ff0000},
@@ -121,6 +148,9 @@ constexpr LinkType kLinkTypes[] = {
     {.dlt = 189, .name = "USB_LINUX", .description = "USB with Linux header"},
     {.dlt = 190, .name = "CAN20B", .description = "Controller Area Network (CAN) v. 2.0B"},
     {.dlt = 191, .name = "IEEE802_15_4_LINUX", .description = "IEEE 802.15.4 with Linux padding"},
+    {.dlt = 192, .name = "PPI", .description = "Per-Packet Information", .type_kind = TypeKind::kLlc, .nl_off = 8,
+     .has_ether_addrs = true, .osi_off = uint32_t(-5), .osi_pdu_off = uint32_t(-1), .llc = LinkType::Llc::kAlways,
+     .mac = MacHeader::kIeee80211, .radio = RadioHeader::kPpi},
     {.dlt = 193, .name = "IEEE802_16_MAC_CPS_RADIO",
      .description = "IEEE 802.16 MAC Common Part Sublayer plus radiotap header"},
     Juniper(194, "JUNIPER_ISM", "Juniper Integrated Service Module", uint32_t(-2), 0, 4),
@@ -239,6 +269,25 @@ constexpr LinkValue kLinkValues[] = {
     {226, 0x0800, 2}, {226, 0x86dd, 26},
 };
 
+// Radio header lengths. PPI's guard: pph_dlt (little-endian) is 105, 802.11;
+// an AVS header inside PRISM_HEADER starts 0x80211001 (libpcap masks the
+// version's low 12 bits).
+constexpr RadioLayout kRadioLayouts[] = {
+    // kind                   len off/size/le   avs mask/magic/fixed      guard off/value  pad    type/dir optimizer
+    {RadioHeader::kNone,      0, 0, false,      0, 0, 0,                  0, 0,            false, true,  true},
+    {RadioHeader::kRadiotap,  2, 2, true,       0, 0, 0,                  0, 0,            true,  true,  true},
+    {RadioHeader::kPpi,       2, 2, true,       0, 0, 0,                  4, 0x69000000u,  false, false, true},
+    {RadioHeader::kAvs,       4, 4, false,      0, 0, 0,                  0, 0,            false, true,  true},
+    {RadioHeader::kPrism,     4, 4, false,      0xfffff000u, 0x80211000u, 144, 0, 0,       false, true,  false},
+};
+
+constexpr bool RadioLayoutsIndexedByKind() {
+  for (size_t i = 0; i < std::size(kRadioLayouts); ++i)
+    if (size_t(kRadioLayouts[i].kind) != i) return false;
+  return true;
+}
+static_assert(RadioLayoutsIndexedByKind(), "kRadioLayouts must be in RadioHeader order");
+
 constexpr bool SortedByDlt() {
   for (size_t i = 1; i < std::size(kLinkTypes); ++i)
     if (kLinkTypes[i - 1].dlt >= kLinkTypes[i].dlt) return false;
@@ -268,6 +317,7 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 std::span<const LinkType> AllLinkTypes() { return kLinkTypes; }
 std::span<const LinkValue> LinkValues() { return kLinkValues; }
+const RadioLayout& RadioInfo(RadioHeader kind) { return kRadioLayouts[size_t(kind)]; }
 
 const LinkType* FindLinkType(int dlt) {
   for (const LinkType& l : kLinkTypes)

@@ -43,6 +43,41 @@ enum class TypeKind : uint8_t {
   kLocalTalk,      // AppleTalk only (every other protocol is false)
 };
 
+// The MAC header's layout.
+enum class MacHeader : uint8_t {
+  kFixed,      // addresses at mac_dst_off / mac_src_off, payload at fixed offsets
+  kIeee80211,  // 802.11: frame control decides which addresses are present and
+               // where, whether LLC follows (data frames only) and the header
+               // length (QoS, radiotap padding); offsets are from its end
+};
+
+// A radio header in front of an 802.11 MAC header: how long it is.
+enum class RadioHeader : uint8_t {
+  kNone,
+  kRadiotap,  // it_len: little-endian 16 bits at 2; its flags may pad the MAC header
+  kPpi,       // pph_len: little-endian 16 bits at 2; pph_dlt at 4 must be 802.11
+  kAvs,       // big-endian 32-bit length at 4
+  kPrism,     // 144 bytes, or an AVS header when the first word says so
+};
+
+// How lowering computes a radio header's length (see RadioInfo()).
+struct RadioLayout {
+  RadioHeader kind;
+  uint32_t len_off;        // the length field
+  uint8_t len_size;        // 2 or 4 bytes; 0: no length field
+  bool len_little_endian;
+  // kPrism: the header is an AVS one (length at len_off) when the 32-bit
+  // word at 0, masked, equals avs_magic; else it is fixed_len long.
+  uint32_t avs_mask, avs_magic, fixed_len;
+  // kPpi: the whole program first requires this 32-bit word at guard_off.
+  uint32_t guard_off, guard_value;
+  bool data_pad;           // radiotap's "data pad" flag rounds the MAC header
+  bool frame_control;      // "type", "subtype" and "dir" are allowed (libpcap
+                           // refuses them on PPI)
+  bool libpcap_optimizes;  // libpcap runs its optimizer (not on prism), so
+                           // refuses what that proves constant
+};
+
 // How "inbound" and "outbound" are tested: (field & mask) == value, each
 // possibly negated. The field is at pkttype_off/pkttype_size, or (size 0)
 // the kernel's ancillary packet type.
@@ -85,7 +120,13 @@ struct LinkType {
   bool mpls = false;         // "mpls" over the link's own protocol field
   enum class Llc : uint8_t { kNone, kEthernet, kAlways } llc = Llc::kNone;  // "llc": an 802.3 frame / every frame
   bool iso_frelay = false;   // Frame Relay: OSI is told by the NLPID after the control byte
+  // --- 802.11 ---
+  MacHeader mac = MacHeader::kFixed;
+  RadioHeader radio = RadioHeader::kNone;
 };
+
+// The length rules of a radio header kind (kNone: no header, length 0).
+const RadioLayout& RadioInfo(RadioHeader kind);
 
 std::span<const LinkType> AllLinkTypes();
 const LinkType* FindLinkType(int dlt);

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <mutex>
 
 namespace bpfcap::difftest {
 namespace {
@@ -20,22 +21,39 @@ bool ParseExpect(const std::string& word, Expect* out) {
   return true;
 }
 
-}  // namespace
-
-std::string CorpusPath() {
-  if (const char* env = std::getenv("BPFCAP_DIFF_EXPRS")) return env;
+std::string FindFile(const char* env_var, const std::string& name) {
+  if (const char* env = std::getenv(env_var)) return env;
   std::string here = __FILE__;
-  std::string beside = here.substr(0, here.find_last_of('/') + 1) + "exprs.txt";
-  for (const std::string& p : {std::string("tests/diff/exprs.txt"), beside}) {
+  std::string beside = here.substr(0, here.find_last_of('/') + 1) + name;
+  for (const std::string& p : {"tests/diff/" + name, beside}) {
     if (std::ifstream(p).good()) return p;
   }
   return beside;
 }
 
-std::vector<CorpusEntry> LoadCorpus(std::string* error) {
-  std::ifstream in(CorpusPath());
+const std::vector<CorpusEntry>& LoadOnce(const std::string& path) {
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  static std::map<std::string, std::vector<CorpusEntry>> loaded;
+  auto it = loaded.find(path);
+  if (it != loaded.end()) return it->second;
+  std::string error;
+  auto c = LoadCorpus(path, &error);
+  if (!error.empty()) std::fprintf(stderr, "diff_test: %s\n", error.c_str());
+  return loaded.emplace(path, std::move(c)).first->second;
+}
+
+}  // namespace
+
+std::string CorpusPath() { return FindFile("BPFCAP_DIFF_EXPRS", "exprs.txt"); }
+std::string WlanCorpusPath() { return FindFile("BPFCAP_DIFF_WLAN_EXPRS", "exprs_wlan.txt"); }
+
+std::vector<CorpusEntry> LoadCorpus(std::string* error) { return LoadCorpus(CorpusPath(), error); }
+
+std::vector<CorpusEntry> LoadCorpus(const std::string& path, std::string* error) {
+  std::ifstream in(path);
   if (!in) {
-    *error = "cannot open " + CorpusPath();
+    *error = "cannot open " + path;
     return {};
   }
   std::vector<CorpusEntry> out;
@@ -48,25 +66,18 @@ std::vector<CorpusEntry> LoadCorpus(std::string* error) {
       word.erase(0, word.find_first_not_of(' '));
       word.erase(word.find_last_not_of(' ') + 1);
       if (!ParseExpect(word, &expect)) {
-        *error = "exprs.txt:" + std::to_string(n) + ": unknown expectation '" + word + "'";
+        *error = path + ":" + std::to_string(n) + ": unknown expectation '" + word + "'";
         return {};
       }
       continue;
     }
     if (line.empty() || line[0] == '#') continue;
-    out.push_back({line, expect, n});
+    out.push_back({line, expect, n, path.substr(path.find_last_of('/') + 1)});
   }
   return out;
 }
 
-const std::vector<CorpusEntry>& Corpus() {
-  static const std::vector<CorpusEntry> corpus = [] {
-    std::string error;
-    auto c = LoadCorpus(&error);
-    if (!error.empty()) std::fprintf(stderr, "diff_test: %s\n", error.c_str());
-    return c;
-  }();
-  return corpus;
-}
+const std::vector<CorpusEntry>& Corpus() { return LoadOnce(CorpusPath()); }
+const std::vector<CorpusEntry>& WlanCorpus() { return LoadOnce(WlanCorpusPath()); }
 
 }  // namespace bpfcap::difftest

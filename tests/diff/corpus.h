@@ -22,7 +22,8 @@ enum class Expect {
 struct CorpusEntry {
   std::string expr;
   Expect expect;
-  int line;  // in exprs.txt
+  int line;  // in the file
+  std::string file = "exprs.txt";
 };
 
 // Where exprs.txt is: $BPFCAP_DIFF_EXPRS, else tests/diff/exprs.txt from the
@@ -31,8 +32,16 @@ std::string CorpusPath();
 
 // The corpus, or an empty vector and *error.
 std::vector<CorpusEntry> LoadCorpus(std::string* error);
+std::vector<CorpusEntry> LoadCorpus(const std::string& path, std::string* error);
 
 // LoadCorpus once per process; a load error is printed to stderr.
 const std::vector<CorpusEntry>& Corpus();
+
+// The 802.11 corpus, exprs_wlan.txt ($BPFCAP_DIFF_WLAN_EXPRS, found like
+// exprs.txt): wlan addresses, type/subtype/dir, LLC protocols and their
+// refusals. Its "#@ expect:" sections state what libpcap does on
+// IEEE802_11_RADIO.
+std::string WlanCorpusPath();
+const std::vector<CorpusEntry>& WlanCorpus();
 
 }  // namespace bpfcap::difftest

@@ -92,7 +92,22 @@ constexpr const char* kLinkLevelWords[] = {
     "l2", "iih", "lsp", "snp", "atalk", "aarp", "vlan", "mpls", "pppoe", "broadcast", "multicast",
     "decnet", "ipx", "stp", "netbeui", "arp", "lat", "sca", "mop"};
 
+// A relation operator anywhere in the expression (see CorpusSet::kWlanFamily).
+bool HasRelation(const std::string& expr) { return expr.find_first_of("=<>") != std::string::npos; }
+
+// Where libpcap 1.10.3 is wrong on 802.11 (libpcap_bugs_test.cc pins both):
+// a relation before the first header test (see CorpusSet::kWlanFamily), and
+// "pppoes" behind a radio header, where the scratch memory holding the
+// radio header's length is overwritten and another slot read unset.
+// exprs_wlan.txt puts its relations after a header test: `relations_safe`.
+bool LibpcapWrongOn(const DiffLinkType& link, const std::string& expr, bool relations_safe = false) {
+  if (link.corpus != CorpusSet::kWlanFamily) return false;
+  if (HasRelation(expr) && !relations_safe) return true;
+  return link.dlt != 105 && expr.find("pppoes") != std::string::npos;
+}
+
 bool RunsOn(const DiffLinkType& link, const CorpusEntry& e, size_t index) {
+  if (LibpcapWrongOn(link, e.expr)) return false;
   if (!link.minor() || index % kMinorStride == 0) return true;
   for (const char* w : kLinkLevelWords) {
     if (e.expr.find(w) != std::string::npos) return true;
@@ -159,7 +174,7 @@ std::string ModeName(const Item& it) {
 
 std::string Headline(Kind kind, const Item& it) {
   return std::string("[") + KindName(kind) + "] " + std::string(it.link->name) + " " +
-         ModeName(it) + " exprs.txt:" + std::to_string(it.entry->line) + ": " + it.entry->expr;
+         ModeName(it) + " " + it.entry->file + ":" + std::to_string(it.entry->line) + ": " + it.entry->expr;
 }
 
 std::string ProgramsText(const Item& it) {
@@ -325,9 +340,17 @@ std::vector<Item> CompileAll(const std::vector<CorpusEntry>& corpus) {
   std::vector<Item> items;
   for (const DiffLinkType& link : DiffLinkTypes()) {
     Libpcap lib(link.dlt, link.snaplen);
+    std::vector<const CorpusEntry*> entries;
     for (size_t index = 0; index < corpus.size(); ++index) {
-      const CorpusEntry& e = corpus[index];
-      if (!RunsOn(link, e, index)) continue;
+      if (RunsOn(link, corpus[index], index)) entries.push_back(&corpus[index]);
+    }
+    if (link.corpus != CorpusSet::kMain) {
+      for (const CorpusEntry& e : WlanCorpus()) {
+        if (!LibpcapWrongOn(link, e.expr, /*relations_safe=*/true)) entries.push_back(&e);
+      }
+    }
+    for (const CorpusEntry* entry : entries) {
+      const CorpusEntry& e = *entry;
       std::vector<uint32_t> masks = {kNetmaskUnknown};
       if (e.expr.find("broadcast") != std::string::npos) masks.push_back(kBroadcastNetmask);
       for (uint32_t mask : masks) {
@@ -448,11 +471,11 @@ TEST(DiffCorpus, IsLargeAndHasNoDuplicates) {
   }
 }
 
-// The "#@ expect:" sections say what libpcap does on EN10MB; keep them true so
-// that the corpus tests what it claims to.
-TEST(DiffCorpus, ExpectationsHoldForLibpcapOnEthernet) {
-  Libpcap lib(1, 262144);
-  for (const CorpusEntry& e : Corpus()) {
+// The "#@ expect:" sections say what libpcap does on one link type; keep them
+// true so that the corpus tests what it claims to.
+void CheckExpectations(const std::vector<CorpusEntry>& corpus, int dlt) {
+  Libpcap lib(dlt, 262144);
+  for (const CorpusEntry& e : corpus) {
     if (e.expect == Expect::kAny) continue;
     bool unopt = lib.Compile(e.expr, false, kNetmaskUnknown).ok;
     bool opt = lib.Compile(e.expr, true, kNetmaskUnknown).ok;
@@ -466,9 +489,20 @@ TEST(DiffCorpus, ExpectationsHoldForLibpcapOnEthernet) {
       case Expect::kAny: holds = true; break;
       case Expect::kBpfcapRejects: holds = unopt && opt; break;
     }
-    EXPECT_TRUE(holds) << "exprs.txt:" << e.line << ": " << e.expr << " (libpcap unopt "
+    EXPECT_TRUE(holds) << e.file << ":" << e.line << ": " << e.expr << " (libpcap unopt "
                        << unopt << ", opt " << opt << ")";
   }
+}
+
+TEST(DiffCorpus, ExpectationsHoldForLibpcapOnEthernet) { CheckExpectations(Corpus(), 1); }
+
+TEST(DiffCorpus, WlanExpectationsHoldForLibpcapOnRadiotap) {
+  ASSERT_GE(WlanCorpus().size(), 150u) << "corpus at " << WlanCorpusPath();
+  std::set<std::string> seen;
+  for (const CorpusEntry& e : WlanCorpus()) {
+    EXPECT_TRUE(seen.insert(e.expr).second) << "duplicate at exprs_wlan.txt:" << e.line << ": " << e.expr;
+  }
+  CheckExpectations(WlanCorpus(), 127);
 }
 
 TEST(DiffPackets, AreDeterministicAndWellFormed) {
@@ -570,6 +604,15 @@ TEST(DiffPackets, MinorLinkTypesBothMatchAndMiss) {
       {132, {"ip", "inbound"}},
       {143, {"len > 100", "link[0] & 1 = 1"}},
       {189, {"len > 100", "link[1] & 0x80 = 0"}},
+      {10, {"ip", "ip6", "arp", "stp", "ipx", "iso", "ether host 00:11:22:33:44:55", "ether broadcast"}},
+      {6, {"ip", "ip6", "arp", "stp", "ether src 00:11:22:33:44:55", "ether multicast"}},
+      {105, {"ip", "ip6", "tcp", "arp", "stp", "type mgt", "subtype beacon", "dir tods", "llc", "broadcast",
+             "wlan addr2 00:11:22:33:44:55", "wlan addr4 00:11:22:33:44:55", "type data subtype qos-data"}},
+      {127, {"ip", "ip6", "tcp", "arp", "type ctl", "subtype ack", "dir fromds", "ether multicast",
+             "wlan ta 00:11:22:33:44:55", "wlan src 00:11:22:33:44:55"}},
+      {192, {"ip", "ip6", "arp", "wlan host 00:11:22:33:44:55"}},
+      {119, {"ip", "ip6", "arp", "type mgt", "wlan addr1 ff:ff:ff:ff:ff:ff"}},
+      {163, {"ip", "ip6", "arp", "type data", "wlan dst 66:77:88:99:aa:bb"}},
   };
   for (const DiffLinkType& link : DiffLinkTypes()) {
     if (!link.minor()) continue;

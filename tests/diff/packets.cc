@@ -1052,6 +1052,239 @@ void PutOpaque(Rng& rng, Frame& f) {
   f.MarkHeaderEnd();
 }
 
+// --- LLC links: FDDI, token ring, 802.11. -------------------------------------
+// An 802.2 payload as these links carry it: mostly SNAP with an EtherType
+// and the network layer behind it, else the plain LLC frames of PutLlc.
+void PutLlcPayload(Rng& rng, Frame& f) {
+  if (rng.Chance(20)) return PutLlc(rng, f);
+  static constexpr uint16_t kTypes[] = {0x0800, 0x0800, 0x0800, 0x0800, 0x0800, 0x0800, 0x86dd,
+                                        0x86dd, 0x86dd, 0x86dd, 0x0806, 0x8035, 0x809b, 0x80f3,
+                                        0x6003, 0x8137, 0x8864};
+  const uint16_t type = rng.Chance(90) ? rng.Pick(kTypes) : rng.Pick(kEtherTypePool);
+  f.Hot();
+  f.Put8(rng.Chance(95) ? 0xaa : rng.Byte());
+  f.Put8(0xaa), f.Put8(0x03);
+  f.Hot();
+  if (type == 0x809b && rng.Chance(80)) f.Put8(0x08), f.Put8(0x00), f.Put8(0x07);  // Apple's OUI
+  else f.Put8(0), f.Put8(0), f.Put8(rng.Chance(90) ? 0 : 0xf8);
+  f.Hot();
+  f.Hot();
+  f.hot.back() += 1;
+  f.Put16(type);
+  switch (type) {
+    case 0x0800: return PutNetwork(rng, f, rng.Chance(95) ? Net::kIpv4 : Net::kIpv6);
+    case 0x86dd: return PutNetwork(rng, f, rng.Chance(95) ? Net::kIpv6 : Net::kIpv4);
+    case 0x0806: return PutArp(rng, f, false);
+    case 0x8035: return PutArp(rng, f, true);
+    case 0x8864:  // PPPoE session carrying IPv4
+      f.Put16(0x1100), f.Put16(rng.Chance(50) ? 3 : rng.U16()), f.Put16(0);
+      f.Hot();
+      f.Put16(rng.Chance(80) ? 0x0021 : 0x0057);
+      return PutNetwork(rng, f, PickIpNet(rng));
+    default: return PutNetwork(rng, f, rng.Chance(60) ? Net::kRandom : PickIpNet(rng));
+  }
+}
+
+void PutFddi(Rng& rng, Frame& f) {
+  f.Hot();
+  f.Put8(rng.Chance(80) ? 0x50 : rng.Byte());  // frame control: LLC, asynchronous
+  f.Hot();
+  f.Put(PickMac(rng));
+  f.Hot();
+  f.Put(PickMac(rng));
+  PutLlcPayload(rng, f);
+}
+
+// Token ring; a source address with the routing-information bit set is
+// followed by a routing field (which libpcap does not skip).
+void PutTokenRing(Rng& rng, Frame& f) {
+  f.Put8(0x10);  // access control
+  f.Hot();
+  f.Put8(rng.Chance(90) ? 0x40 : rng.Byte());  // frame control: LLC
+  f.Hot();
+  f.Put(PickMac(rng));
+  Mac src = PickMac(rng);
+  const bool routed = rng.Chance(15);
+  if (routed) src[0] |= 0x80;
+  f.Hot();
+  f.Put(src);
+  if (routed) {
+    const uint32_t len = 2 * rng.Range(1, 9);
+    f.Put8(static_cast<uint8_t>(len)), f.Put8(0x30);
+    f.PutRandom(rng, len - 2);
+  }
+  PutLlcPayload(rng, f);
+}
+
+// An 802.11 frame: management (with a body), control (addresses by
+// subtype), or data (with or without QoS, four addresses between DSs,
+// protected or null bodies, else LLC). `pad` (radiotap's data-pad flag)
+// pads a data frame's header to a multiple of 4 bytes.
+void PutWlan(Rng& rng, Frame& f, bool pad) {
+  static constexpr uint8_t kMgt[] = {0, 1, 2, 3, 4, 5, 8, 8, 8, 9, 10, 11, 12, 13, 14};
+  static constexpr uint8_t kCtl[] = {7, 8, 9, 10, 11, 11, 12, 12, 13, 13, 14, 15};
+  static constexpr uint8_t kData[] = {0, 0, 0, 0, 0, 0, 8, 8, 8, 8, 8, 8, 4, 12, 1, 2, 3, 5, 6, 7, 9, 10, 11, 14, 15};
+  static constexpr uint8_t kDataDir[] = {0, 0, 0, 1, 1, 1, 2, 2, 2, 3};
+  const uint32_t start = f.size();
+  const uint32_t r = rng.Below(100);
+  const uint8_t type = r < 15 ? 0 : r < 27 ? 1 : r < 97 ? 2 : 3;
+  const uint8_t subtype = type == 0 ? rng.Pick(kMgt) : type == 1 ? rng.Pick(kCtl) : type == 2 ? rng.Pick(kData) : static_cast<uint8_t>(rng.Below(16));
+  const uint8_t fc0 = static_cast<uint8_t>(subtype << 4 | type << 2 | (rng.Chance(97) ? 0 : rng.Below(4)));
+  uint8_t fc1 = static_cast<uint8_t>(type == 2 ? rng.Pick(kDataDir) : rng.Chance(90) ? 0 : rng.Below(4));
+  if (rng.Chance(10)) fc1 |= 0x08;                    // retry
+  const bool protect = type != 1 && rng.Chance(6);
+  if (protect) fc1 |= 0x40;
+  f.Hot();
+  f.Put8(fc0);
+  f.Hot();
+  f.Put8(fc1);
+  f.Put16(static_cast<uint16_t>(rng.Below(400)));     // duration
+  f.Hot();
+  f.Put(PickMac(rng));                                // addr1
+  if (type == 1) {
+    if (subtype != 12 && subtype != 13) {             // all but CTS and ACK have a TA
+      f.Hot();
+      f.Put(PickMac(rng));
+    }
+    if (subtype == 8 || subtype == 9) f.PutRandom(rng, 4);  // block ack request / ack
+    f.MarkHeaderEnd();
+    return;
+  }
+  f.Hot();
+  f.Put(PickMac(rng));                                // addr2
+  f.Hot();
+  f.Put(PickMac(rng));                                // addr3
+  f.Put16(rng.U16());                                 // sequence control
+  if (type != 2) {
+    f.MarkHeaderEnd();
+    f.PutRandom(rng, rng.Below(48));                  // management body
+    return;
+  }
+  if ((fc1 & 3) == 3) {
+    f.Hot();
+    f.Put(PickMac(rng));                              // addr4
+  }
+  if (subtype & 8) {
+    f.Hot();
+    f.Put16(static_cast<uint16_t>(rng.Below(8) << 8));  // QoS control
+  }
+  if (pad) {
+    while ((f.size() - start) % 4) f.Put8(0);
+  }
+  if (protect) {
+    f.PutRandom(rng, 8);                              // CCMP header
+    f.MarkHeaderEnd();
+    f.PutRandom(rng, rng.Below(40));
+    return;
+  }
+  if (subtype & 4) {                                  // null data: no body
+    f.MarkHeaderEnd();
+    return;
+  }
+  PutLlcPayload(rng, f);
+}
+
+void PutLe16(Frame& f, uint16_t v) {
+  f.Put8(static_cast<uint8_t>(v)), f.Put8(static_cast<uint8_t>(v >> 8));
+}
+void SetLe16(Frame& f, uint32_t off, uint16_t v) {
+  f.b[off] = static_cast<uint8_t>(v);
+  f.b[off + 1] = static_cast<uint8_t>(v >> 8);
+}
+
+// A radio header's length field, mostly right: sometimes off by a little,
+// sometimes nonsense.
+uint16_t MaybeWrongLength(Rng& rng, uint32_t len) {
+  if (rng.Chance(94)) return static_cast<uint16_t>(len);
+  if (rng.Chance(50)) return static_cast<uint16_t>(len + rng.Range(1, 4) - 2);
+  return rng.Chance(50) ? static_cast<uint16_t>(rng.Below(64)) : rng.U16();
+}
+
+// Radiotap: present flags varied (TSFT, flags, rate, channel, signal,
+// antenna, sometimes an extended bitmap), fields aligned as radiotap wants.
+void PutRadiotap(Rng& rng, Frame& f) {
+  f.Put8(0), f.Put8(0);
+  f.Hot();
+  f.Hot();
+  f.hot.back() += 1;
+  PutLe16(f, 0);  // it_len, set below
+  uint32_t present = 0;
+  if (rng.Chance(35)) present |= 1u << 0;   // TSFT
+  if (rng.Chance(65)) present |= 1u << 1;   // flags
+  if (rng.Chance(50)) present |= 1u << 2;   // rate
+  if (rng.Chance(60)) present |= 1u << 3;   // channel
+  if (rng.Chance(50)) present |= 1u << 5;   // antenna signal
+  if (rng.Chance(30)) present |= 1u << 11;  // antenna
+  const bool ext = rng.Chance(15);
+  if (ext) present |= 1u << 31;
+  f.Hot();
+  f.Put32Le(present);
+  if (ext) f.Put32Le(rng.Chance(50) ? 0 : 1u << 29);  // a second word, vendor namespace bit
+  uint8_t flags = 0;
+  if (rng.Chance(30)) flags |= 0x20;  // data pad
+  if (rng.Chance(20)) flags |= 0x10;  // FCS at end
+  if (rng.Chance(10)) flags |= static_cast<uint8_t>(rng.Byte() & 0xcf);
+  if (present & 1u) {
+    while (f.size() % 8) f.Put8(0);
+    f.PutRandom(rng, 8);
+  }
+  if (present & 2u) {
+    f.Hot();
+    f.Put8(flags);
+  }
+  if (present & 4u) f.Put8(static_cast<uint8_t>(rng.Range(2, 108)));
+  if (present & 8u) {
+    while (f.size() % 2) f.Put8(0);
+    PutLe16(f, 2412), PutLe16(f, 0x00a0);
+  }
+  if (present & (1u << 5)) f.Put8(static_cast<uint8_t>(-rng.Range(20, 90)));
+  if (present & (1u << 11)) f.Put8(static_cast<uint8_t>(rng.Below(4)));
+  SetLe16(f, 2, MaybeWrongLength(rng, f.size()));
+  PutWlan(rng, f, (present & 2u) && (flags & 0x20));
+  if (flags & 0x10) f.Put32(rng.U32());
+}
+
+// PPI: an 8-byte header (DLT 105 inside, mostly) and a field or two.
+void PutPpi(Rng& rng, Frame& f) {
+  f.Put8(0), f.Put8(0);
+  f.Hot();
+  PutLe16(f, 0);  // pph_len, set below
+  f.Hot();
+  f.Put32Le(rng.Chance(92) ? 105 : rng.Chance(50) ? 127 : rng.Below(300));
+  const uint32_t fields = rng.Below(3);
+  for (uint32_t i = 0; i < fields; ++i) {
+    const bool common = rng.Chance(70);
+    const uint16_t len = common ? 20 : static_cast<uint16_t>(rng.Below(16));
+    PutLe16(f, common ? 2 : static_cast<uint16_t>(rng.Range(3, 8)));
+    PutLe16(f, len);
+    f.PutRandom(rng, len);
+  }
+  SetLe16(f, 2, MaybeWrongLength(rng, f.size()));
+  PutWlan(rng, f, false);
+}
+
+// An AVS header: version word, then its big-endian length.
+void PutAvsHeader(Rng& rng, Frame& f) {
+  f.Hot();
+  f.Put32(rng.Chance(90) ? 0x80211001 : 0x80211000 | rng.Below(0x1000));
+  f.Hot();
+  f.Put32(MaybeWrongLength(rng, 64));
+  f.PutRandom(rng, 56);
+}
+
+// PRISM_HEADER: a 144-byte prism header, or an AVS header in its place.
+void PutPrism(Rng& rng, Frame& f) {
+  if (rng.Chance(40)) {
+    PutAvsHeader(rng, f);
+  } else {
+    f.Hot();
+    f.Put32Le(rng.Chance(90) ? 0x44 : rng.U32());  // message code
+    f.Put32Le(144);
+    f.PutRandom(rng, 136);
+  }
+  PutWlan(rng, f, false);
+}
+
 Frame BuildFrame(Rng& rng, int dlt) {
   Frame f;
   switch (dlt) {
@@ -1093,6 +1326,13 @@ Frame BuildFrame(Rng& rng, int dlt) {
     case 132: PutJuniper(rng, f, 4, false); break;
     case 143:
     case 189: PutOpaque(rng, f); break;
+    case 6: PutTokenRing(rng, f); break;
+    case 10: PutFddi(rng, f); break;
+    case 105: PutWlan(rng, f, false); break;
+    case 119: PutPrism(rng, f); break;
+    case 127: PutRadiotap(rng, f); break;
+    case 163: PutAvsHeader(rng, f), PutWlan(rng, f, false); break;
+    case 192: PutPpi(rng, f); break;
     default: break;
   }
   if (f.header_end == 0) f.header_end = f.size();
@@ -1160,6 +1400,14 @@ std::span<const DiffLinkType> DiffLinkTypes() {
       {137, "JUNIPER_ATM1", 262144, kMinor},    {133, "JUNIPER_GGSN", 262144, kMinor},
       {132, "JUNIPER_ES", 262144, kMinor},      {143, "DOCSIS", 262144, kMinor},
       {189, "USB_LINUX", 262144, kMinor},
+      // LLC links and 802.11: also the 802.11 corpus (exprs_wlan.txt).
+      {10, "FDDI", 262144, 2000, CorpusSet::kMainAndWlan},
+      {6, "IEEE802", 262144, kMinor, CorpusSet::kMainAndWlan},
+      {105, "IEEE802_11", 262144, 2500, CorpusSet::kWlanFamily},
+      {127, "IEEE802_11_RADIO", 262144, 3000, CorpusSet::kWlanFamily},
+      {192, "PPI", 262144, 1500, CorpusSet::kWlanFamily},
+      {119, "PRISM_HEADER", 262144, 1500, CorpusSet::kWlanFamily},
+      {163, "IEEE802_11_RADIO_AVS", 262144, 1500, CorpusSet::kWlanFamily},
   };
   return kTypes;
 }

@@ -322,5 +322,38 @@ TEST(EbpfEquivalence, CookedAndRawLinkTypes) {
   }
 }
 
+// 802.11 (and FDDI): offsets computed at run time from radio headers and the
+// frame control field, as plain IR values. XDP and a live socket only ever
+// see Ethernet, but the socket filter runs on whatever bytes it is given:
+// run the 802.11 corpus's "accept" section on each link type's generated
+// frames (fewer expressions on the minor ones).
+TEST(EbpfEquivalence, WlanLinkTypesMatchCbpfInTheKernel) {
+  SKIP_UNLESS_ROOT();
+  std::vector<std::string> all;
+  for (const difftest::CorpusEntry& e : difftest::WlanCorpus()) {
+    if (e.expect == difftest::Expect::kAccept) all.push_back(e.expr);
+  }
+  ASSERT_GT(all.size(), 150u) << "corpus at " << difftest::WlanCorpusPath();
+  struct Link {
+    int dlt;
+    const char* name;
+    size_t stride;  // every stride-th expression
+  };
+  static constexpr Link kLinks[] = {{127, "IEEE802_11_RADIO", 1}, {119, "PRISM_HEADER", 2},
+                                    {105, "IEEE802_11", 4},       {192, "PPI", 4},
+                                    {163, "IEEE802_11_RADIO_AVS", 6}, {10, "FDDI", 6}};
+  for (const Link& link : kLinks) {
+    std::vector<std::string> exprs;
+    for (size_t k = 0; k < all.size(); k += link.stride) exprs.push_back(all[k]);
+    const auto t0 = std::chrono::steady_clock::now();
+    Totals totals;
+    const size_t failures =
+        CheckLinkType(link.dlt, exprs, /*with_xdp=*/false, {true, false}, kOtherSample, 1500, &totals);
+    Report(link.name, totals, Since(t0));
+    EXPECT_GT(totals.verified, exprs.size()) << link.name;
+    EXPECT_EQ(failures, 0u) << link.name;
+  }
+}
+
 }  // namespace
 }  // namespace bpfcap::ebpf
