@@ -1290,6 +1290,10 @@ class Lowerer {
         // of var + k would instead fail.
         return v_.Load(size, v_.Binary(ast::BinOp::kAdd, var, v_.Const(base.off + k)), 0);
       }
+    } else if (Wlan() && link_.radio != proto::RadioHeader::kNone && p == Proto::kLink) {
+      // A prism header's fixed length is a run-time value to libpcap too:
+      // the index wraps as above.
+      return v_.Load(size, var, base.off + k);
     } else if (var == ir::kNoValue && base.off + k < base.off) {
       return v_.Load(size, ir::kNoValue, kBeyondAnyPacket | (k & ~kBeyondAnyPacket));
     }

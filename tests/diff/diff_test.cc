@@ -611,7 +611,7 @@ TEST(DiffPackets, MinorLinkTypesBothMatchAndMiss) {
       {127, {"ip", "ip6", "tcp", "arp", "type ctl", "subtype ack", "dir fromds", "ether multicast",
              "wlan ta 00:11:22:33:44:55", "wlan src 00:11:22:33:44:55"}},
       {192, {"ip", "ip6", "arp", "wlan host 00:11:22:33:44:55"}},
-      {119, {"ip", "ip6", "arp", "type mgt", "wlan addr1 ff:ff:ff:ff:ff:ff"}},
+      {119, {"ip", "ip6", "type mgt", "wlan addr1 ff:ff:ff:ff:ff:ff"}},
       {163, {"ip", "ip6", "arp", "type data", "wlan dst 66:77:88:99:aa:bb"}},
   };
   for (const DiffLinkType& link : DiffLinkTypes()) {
