@@ -1496,7 +1496,6 @@ class Lowerer {
   // primitives see everything 4 bytes further on.
   int Vlan(const Node* n) {
     current_ = n;
-    if (Wlan()) return Fail(n, "'vlan' on 802.11 is not supported by bpfcap yet");
     if (!link_.vlan) {
       return Fail(n, "'vlan' needs Ethernet frames; " + proto::DisplayName(link_) + " has no VLAN tags");
     }
@@ -1513,10 +1512,18 @@ class Lowerer {
       if (!n->lhs) return True();
       return MaskedEq(4, cbpf::kSkfAdOff + cbpf::kAdVlanTag, 0x0fff, n->lhs->num);
     }
-    const uint32_t off = encap_.type_off;
-    int c = Or(EqAt(2, off, proto::kEtherVlan),
-               Or(EqAt(2, off, proto::kEtherQinQ), EqAt(2, off, proto::kEtherQinQOld)));
-    if (n->lhs) c = And(c, MaskedEq(2, off + 2, 0x0fff, n->lhs->num));
+    int c;
+    if (link_.type_kind == proto::TypeKind::kLlc) {
+      // 802.11: the tag's type is the SNAP header's EtherType, its TCI
+      // right after it; both the LLC header and the payload move on by 4.
+      c = Or(LinkProto(proto::kEtherVlan), Or(LinkProto(proto::kEtherQinQ), LinkProto(proto::kEtherQinQOld)));
+      if (n->lhs) c = And(c, MaskedEq(2, TypePos() + kSnapTciOff, 0x0fff, n->lhs->num));
+    } else {
+      const uint32_t off = encap_.type_off;
+      c = Or(EqAt(2, off, proto::kEtherVlan),
+             Or(EqAt(2, off, proto::kEtherQinQ), EqAt(2, off, proto::kEtherQinQOld)));
+      if (n->lhs) c = And(c, MaskedEq(2, off + 2, 0x0fff, n->lhs->num));
+    }
     encap_.type_off += 4;
     encap_.nl_off += 4;
     return c;
@@ -1564,6 +1571,7 @@ class Lowerer {
   }
 
   static constexpr int kDltEn10mb = 1;
+  static constexpr uint32_t kSnapTciOff = 8;  // a VLAN tag's TCI after LLC/SNAP's EtherType
 
   static bool HasVlan(const Node* n) {
     if (n == nullptr) return false;

@@ -1059,7 +1059,7 @@ void PutLlcPayload(Rng& rng, Frame& f) {
   if (rng.Chance(20)) return PutLlc(rng, f);
   static constexpr uint16_t kTypes[] = {0x0800, 0x0800, 0x0800, 0x0800, 0x0800, 0x0800, 0x86dd,
                                         0x86dd, 0x86dd, 0x86dd, 0x0806, 0x8035, 0x809b, 0x80f3,
-                                        0x6003, 0x8137, 0x8864};
+                                        0x6003, 0x8137, 0x8864, 0x8100};
   const uint16_t type = rng.Chance(90) ? rng.Pick(kTypes) : rng.Pick(kEtherTypePool);
   f.Hot();
   f.Put8(rng.Chance(95) ? 0xaa : rng.Byte());
@@ -1076,6 +1076,15 @@ void PutLlcPayload(Rng& rng, Frame& f) {
     case 0x86dd: return PutNetwork(rng, f, rng.Chance(95) ? Net::kIpv6 : Net::kIpv4);
     case 0x0806: return PutArp(rng, f, false);
     case 0x8035: return PutArp(rng, f, true);
+    case 0x8100: {  // a VLAN tag (100, 200 or any), then the inner EtherType
+      static constexpr uint16_t kVid[] = {100, 100, 200, 1};
+      f.Hot();
+      f.Put16(static_cast<uint16_t>(rng.Chance(80) ? rng.Pick(kVid) : rng.Below(4096)));
+      const bool v6 = rng.Chance(40);
+      f.Hot();
+      f.Put16(v6 ? 0x86dd : 0x0800);
+      return PutNetwork(rng, f, v6 ? Net::kIpv6 : Net::kIpv4);
+    }
     case 0x8864:  // PPPoE session carrying IPv4
       f.Put16(0x1100), f.Put16(rng.Chance(50) ? 3 : rng.U16()), f.Put16(0);
       f.Hot();
