@@ -995,6 +995,12 @@ class Lowerer {
     if (p != Proto::kDefault && p != Proto::kIp && p != Proto::kIp6) {
       return Fail(n, "'protochain' walks IP header chains: only 'ip' or 'ip6' may come before it");
     }
+    if (Wlan()) {
+      // The walk starts at a fixed network-layer offset; libpcap refuses it
+      // where that offset is computed at run time.
+      return Fail(n, "'protochain' is not supported on " + proto::DisplayName(link_) +
+                         ", whose header lengths are known only at run time (nor by libpcap)");
+    }
     uint32_t num;
     if (id->kind == Kind::kIdNum) {
       num = id->num;
@@ -1008,9 +1014,9 @@ class Lowerer {
     auto chain = [&](uint8_t version) {
       const bool v4 = version == 4;
       const ValueId first_type = Load(1, nl() + (v4 ? proto::kIpOffProto : proto::kIp6OffNext));
-      const ValueId first_off = v4 ? IpHdrLen() : v_.Const(proto::kIp6HdrLen);
+      const ValueId first_off = v4 ? TransportVar() : v_.Const(proto::kIp6HdrLen);
       return And(LinkProto(v4 ? proto::kEtherIp : proto::kEtherIp6),
-                 TestK(v_.ProtoChain(version, nl(), first_type, first_off, num), Cmp::kEq, 1));
+                 TestK(v_.ProtoChain(version, nl().off, first_type, first_off, num), Cmp::kEq, 1));
     };
     if (p == Proto::kIp) return chain(4);
     if (p == Proto::kIp6) return chain(6);
