@@ -49,6 +49,9 @@ struct CliOptions {
   DirectionFilter direction = DirectionFilter::kInOut;  // -Q in|out|inout
   uint32_t buffer_kib = 0;      // -B KiB; 0 = the engine's default
   int threads = 1;              // --threads N: PACKET_FANOUT across N sockets
+  enum class Engine { kPacket, kXdp } engine = Engine::kPacket;  // --engine=
+  // --xdp-mode=: auto (native when the driver has it), native, generic.
+  enum class XdpMode { kAuto, kNative, kGeneric } xdp_mode = XdpMode::kAuto;
   bool nanosecond = false;      // --time-stamp-precision=nano
   std::string drop_user;        // -Z USER: setuid after opening
   uint64_t rotate_bytes = 0;    // -C MB (millions of bytes, as tcpdump)

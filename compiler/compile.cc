@@ -97,8 +97,16 @@ CompileResult Compile(std::string_view expr, const CompileOptions& opts, DumpSta
 
 EbpfCompileResult CompileEbpf(std::string_view expr, const CompileOptions& opts,
                               ebpf::Target target, DumpStage dump) {
+  ebpf::GenOptions gen;
+  gen.target = target;
+  gen.snaplen = opts.snaplen;
+  return CompileEbpf(expr, opts, gen, dump);
+}
+
+EbpfCompileResult CompileEbpf(std::string_view expr, const CompileOptions& opts,
+                              const ebpf::GenOptions& gen, DumpStage dump) {
   EbpfCompileResult r;
-  if (target == ebpf::Target::kXdp && opts.dlt != 1) {
+  if (gen.target == ebpf::Target::kXdp && opts.dlt != 1) {
     const proto::LinkType* link = proto::FindLinkType(opts.dlt);
     r.diag = Diag{Diag::Code::kSemantic, {},
                   "XDP programs see Ethernet frames only, not link type " +
@@ -108,9 +116,6 @@ EbpfCompileResult CompileEbpf(std::string_view expr, const CompileOptions& opts,
   ir::Program prog;
   if (!CompileToIr(expr, opts, dump, &prog, &r.diag, &r.dump)) return r;
 
-  ebpf::GenOptions gen;
-  gen.target = target;
-  gen.snaplen = opts.snaplen;
   ebpf::SymProgram sym;
   if (!ebpf::Generate(prog, gen, &sym, &r.diag)) return r;
   std::string err;
@@ -119,6 +124,29 @@ EbpfCompileResult CompileEbpf(std::string_view expr, const CompileOptions& opts,
     return r;
   }
   return r;
+}
+
+namespace {
+
+const ast::Node* FindKind(const ast::Node* n, ast::Kind kind) {
+  if (n == nullptr) return nullptr;
+  if (n->kind == kind) return n;
+  if (const ast::Node* l = FindKind(n->lhs, kind)) return l;
+  return FindKind(n->rhs, kind);
+}
+
+}  // namespace
+
+bool CheckXdpCapture(std::string_view expr, Diag* diag) {
+  ast::Ast tree;
+  if (!ast::Parse(expr, &tree, diag)) return false;
+  if (const ast::Node* n = FindKind(tree.root, ast::Kind::kOutbound)) {
+    *diag = Diag{Diag::Code::kSemantic, n->range,
+                 "'outbound' never matches at XDP, which sees received packets only "
+                 "(use --engine=packet)"};
+    return false;
+  }
+  return true;
 }
 
 }  // namespace bpfcap

@@ -5,9 +5,12 @@
 
 #include <linux/bpf.h>
 
+#include <algorithm>
 #include <cstddef>
+#include <string>
 #include <vector>
 
+#include "compiler/cbpf/insn.h"
 #include "compiler/proto/protocols.h"
 
 namespace bpfcap::ebpf {
@@ -20,10 +23,46 @@ constexpr int32_t kSkbLoadBytes = BPF_FUNC_skb_load_bytes;
 constexpr int16_t kSkbLen = offsetof(struct __sk_buff, len);
 constexpr int16_t kXdpData = offsetof(struct xdp_md, data);
 constexpr int16_t kXdpDataEnd = offsetof(struct xdp_md, data_end);
+constexpr int16_t kXdpIfindex = offsetof(struct xdp_md, ingress_ifindex);
+constexpr int16_t kXdpRxQueue = offsetof(struct xdp_md, rx_queue_index);
 constexpr int16_t kLoadBuf = -8;      // fp-8: bytes copied out by the helper
+constexpr int16_t kXdpCtxSlot = -8;   // fp-8: XDP's ctx, when kept (codegen.h)
+constexpr int16_t kCounterKey = -16;  // fp-16: the counters' key in the on-match leaf
 constexpr int16_t kSpillBase = -16;   // fp-16-8*d: spill of value register d
 constexpr int kMaxSpills = 48;        // spills stay inside the 512-byte stack
 constexpr uint32_t kMaxHelperOffset = 0x7fffffff;  // bpf_skb_load_bytes: > INT_MAX fails
+
+// The kernel's ancillary fields (SKF_AD_*) as eBPF programs read them
+// (codegen.h): from struct __sk_buff, and at XDP a constant or xdp_md.
+enum class XdpField : uint8_t {
+  kNone,     // not available at XDP
+  kZero,     // always 0 (PACKET_HOST: XDP sees received frames only)
+  kIfindex,  // xdp_md.ingress_ifindex
+};
+struct KernelField {
+  uint32_t ad;          // offset after SKF_AD_OFF
+  const char* name;     // for diagnostics
+  int16_t skb_off;      // offset in struct __sk_buff; -1: none
+  bool be16;            // the field holds a big-endian 16-bit value
+  XdpField xdp;
+};
+constexpr KernelField kKernelFields[] = {
+    {cbpf::kAdProtocol, "protocol", offsetof(struct __sk_buff, protocol), true, XdpField::kNone},
+    {cbpf::kAdPktType, "packet type", offsetof(struct __sk_buff, pkt_type), false, XdpField::kZero},
+    {cbpf::kAdIfIndex, "ifindex", offsetof(struct __sk_buff, ifindex), false, XdpField::kIfindex},
+    {cbpf::kAdHaType, "hardware type", -1, false, XdpField::kNone},
+    {cbpf::kAdVlanTag, "VLAN tag", offsetof(struct __sk_buff, vlan_tci), false, XdpField::kNone},
+    {cbpf::kAdVlanPresent, "VLAN tag present", offsetof(struct __sk_buff, vlan_present), false,
+     XdpField::kNone},
+    {cbpf::kAdVlanTpid, "VLAN TPID", offsetof(struct __sk_buff, vlan_proto), true, XdpField::kNone},
+};
+
+const KernelField* FindKernelField(uint32_t k) {
+  for (const KernelField& f : kKernelFields) {
+    if (cbpf::kSkfAdOff + f.ad == k) return &f;
+  }
+  return nullptr;
+}
 
 // Registers per target (codegen.h).
 struct Layout {
@@ -130,6 +169,7 @@ class Generator {
       case ValueKind::kLen: return false;
       case ValueKind::kLoad:
         if (v.a != ir::kNoValue) return AlwaysFails(v.a) || OffsetNeverInPacket(v.k, v.size);
+        if (IsKernelField(v.k)) return false;
         return v.k >= ir::kNeverInPacket || OffsetNeverInPacket(v.k, v.size);
       case ValueKind::kIpHdrLen: return v.k >= ir::kNeverInPacket || OffsetNeverInPacket(v.k, 1);
       case ValueKind::kNeg: return AlwaysFails(v.a);
@@ -149,6 +189,9 @@ class Generator {
     if (Xdp()) return uint64_t{k} + size > kXdpMaxLoadEnd;
     return k > kMaxHelperOffset;
   }
+
+  // A fixed load that reads one of the kernel's ancillary fields.
+  bool IsKernelField(uint32_t k) const { return opts_.kernel_fields && cbpf::IsAncillaryField(k); }
 
   bool TestAlwaysFails(const ir::Test& t) const { return AlwaysFails(t.lhs) || AlwaysFails(t.rhs); }
 
@@ -178,7 +221,13 @@ class Generator {
 
   // --- prologue and leaves ------------------------------------------------------
 
+  // XDP keeps ctx on the stack when something after the prologue needs it.
+  bool XdpKeepsCtx() const {
+    return Xdp() && (opts_.kernel_fields || opts_.on_match.kind != XdpOnMatch::Kind::kReturn);
+  }
+
   void EmitPrologue() {
+    if (XdpKeepsCtx()) Emit(StoreMem(Size::kDw, Reg::kR10, kXdpCtxSlot, Reg::kR1));
     if (Xdp()) {
       Emit(LoadMem(Size::kW, Reg::kR6, Reg::kR1, kXdpData));
       Emit(LoadMem(Size::kW, Reg::kR7, Reg::kR1, kXdpDataEnd));
@@ -201,6 +250,7 @@ class Generator {
     const int32_t reject = Xdp() ? opts_.xdp_reject : 0;
     if (use_accept) {
       out_->Bind(accept_);
+      if (Xdp()) EmitOnMatch();
       Emit(Mov32Imm(Reg::kR0, accept));
       Emit(Exit());
     }
@@ -257,6 +307,7 @@ class Generator {
         EmitLen(dst);
         return true;
       case ValueKind::kLoad:
+        if (v.a == ir::kNoValue && IsKernelField(v.k)) return EmitKernelField(v.k, dst);
         if (v.a == ir::kNoValue) {
           EmitLoadFixed(v.size, v.k, dst);
           return true;
@@ -478,6 +529,125 @@ class Generator {
     Emit(Call(kSkbLoadBytes));
     Emit(JmpImm(JmpOp::kJne, Reg::kR0, 0, reject_));
     Emit(LoadMem(SizeFor(size), dst, Reg::kR10, kLoadBuf));
+  }
+
+  // dst = the kernel's ancillary field at SKF_AD_OFF + ...; see kKernelFields.
+  bool EmitKernelField(uint32_t k, Reg dst) {
+    const KernelField* f = FindKernelField(k);
+    if (f == nullptr) return Fail("unknown kernel field at offset " + std::to_string(k));
+    if (Xdp()) {
+      switch (f->xdp) {
+        case XdpField::kZero:
+          Emit(Mov32Imm(dst, 0));
+          return true;
+        case XdpField::kIfindex:
+          Emit(LoadMem(Size::kDw, Reg::kR1, Reg::kR10, kXdpCtxSlot));
+          Emit(LoadMem(Size::kW, dst, Reg::kR1, kXdpIfindex));
+          return true;
+        case XdpField::kNone: break;
+      }
+      return Fail(std::string("the kernel's ") + f->name + " is not available at XDP");
+    }
+    if (f->skb_off < 0) {
+      return Fail(std::string("the kernel's ") + f->name + " is not available to eBPF socket filters");
+    }
+    Emit(LoadMem(Size::kW, dst, Reg::kR6, f->skb_off));
+    if (f->be16) Emit(ToBe(dst, 16));
+    return true;
+  }
+
+  // --- on match (XDP) -------------------------------------------------------------
+
+  // Runs opts_.on_match at the accept leaf; the leaf then returns
+  // xdp_accept. No value register is live here.
+  void EmitOnMatch() {
+    switch (opts_.on_match.kind) {
+      case XdpOnMatch::Kind::kReturn: return;
+      case XdpOnMatch::Kind::kRingbufCopy: EmitRingbufCopy(); return;
+    }
+  }
+
+  void EmitMapFd(Reg dst, int fd) {
+    Emit(LoadMapFd(dst, fd));
+    Emit(LoadImm64High());
+  }
+
+  // counters->field += 1, with the (non-null) counters pointer in `counters`.
+  void EmitCount(Reg counters, int16_t field) {
+    Emit(LoadMem(Size::kDw, Reg::kR1, counters, field));
+    Emit(Alu64Imm(AluOp::kAdd, Reg::kR1, 1));
+    Emit(StoreMem(Size::kDw, counters, field, Reg::kR1));
+  }
+
+  // The ring-buffer copy (codegen.h). Registers: r6 data then the record,
+  // r7 data_end then the counters, r8 caplen, r9 len.
+  void EmitRingbufCopy() {
+    const XdpOnMatch& m = opts_.on_match;
+    const uint32_t cap = std::clamp<uint32_t>(m.snaplen, 1, kXdpMaxLoadEnd);
+    const int32_t hdr = static_cast<int32_t>(sizeof(XdpRecordHeader));
+    const Label done = out_->NewLabel(), full = out_->NewLabel(), reserve = out_->NewLabel();
+    const Label discard = out_->NewLabel();
+    // len and caplen = min(len, cap), in [1, cap] for the verifier.
+    Emit(Mov64Reg(Reg::kR9, Reg::kR7));
+    Emit(Alu64Reg(AluOp::kSub, Reg::kR9, Reg::kR6));
+    Emit(Mov32Reg(Reg::kR9, Reg::kR9));
+    Emit(Mov64Reg(Reg::kR8, Reg::kR9));
+    const Label capped = out_->NewLabel();
+    Emit(JmpImm(JmpOp::kJle, Reg::kR8, static_cast<int32_t>(cap), capped));
+    Emit(Mov64Imm(Reg::kR8, static_cast<int32_t>(cap)));
+    out_->Bind(capped);
+    // counters = lookup(counters map, &0); ->matched += 1
+    Emit(StoreImm(Size::kW, Reg::kR10, kCounterKey, 0));
+    EmitMapFd(Reg::kR1, m.counters_fd);
+    Emit(Mov64Reg(Reg::kR2, Reg::kR10));
+    Emit(Alu64Imm(AluOp::kAdd, Reg::kR2, kCounterKey));
+    Emit(Call(BPF_FUNC_map_lookup_elem));
+    Emit(JmpImm(JmpOp::kJeq, Reg::kR0, 0, done));
+    Emit(Mov64Reg(Reg::kR7, Reg::kR0));
+    EmitCount(Reg::kR7, offsetof(XdpCounters, matched));
+    Emit(JmpImm(JmpOp::kJlt, Reg::kR8, 1, done));
+    // r2 = the smallest record that holds caplen (a constant on each path).
+    for (uint32_t c : kXdpRecordClasses) {
+      if (c >= cap) break;
+      const Label next = out_->NewLabel();
+      Emit(JmpImm(JmpOp::kJgt, Reg::kR8, static_cast<int32_t>(c), next));
+      Emit(Mov64Imm(Reg::kR2, hdr + static_cast<int32_t>(c)));
+      Emit(Ja(reserve));
+      out_->Bind(next);
+    }
+    Emit(Mov64Imm(Reg::kR2, hdr + static_cast<int32_t>(cap)));
+    out_->Bind(reserve);
+    EmitMapFd(Reg::kR1, m.map_fd);
+    Emit(Mov64Imm(Reg::kR3, 0));
+    Emit(Call(BPF_FUNC_ringbuf_reserve));
+    Emit(JmpImm(JmpOp::kJeq, Reg::kR0, 0, full));
+    Emit(Mov64Reg(Reg::kR6, Reg::kR0));
+    Emit(StoreMem(Size::kW, Reg::kR6, offsetof(XdpRecordHeader, caplen), Reg::kR8));
+    Emit(StoreMem(Size::kW, Reg::kR6, offsetof(XdpRecordHeader, len), Reg::kR9));
+    Emit(Call(BPF_FUNC_ktime_get_ns));
+    Emit(StoreMem(Size::kDw, Reg::kR6, offsetof(XdpRecordHeader, ts_ns), Reg::kR0));
+    Emit(LoadMem(Size::kDw, Reg::kR1, Reg::kR10, kXdpCtxSlot));
+    Emit(LoadMem(Size::kW, Reg::kR2, Reg::kR1, kXdpIfindex));
+    Emit(StoreMem(Size::kW, Reg::kR6, offsetof(XdpRecordHeader, ifindex), Reg::kR2));
+    Emit(LoadMem(Size::kW, Reg::kR2, Reg::kR1, kXdpRxQueue));
+    Emit(StoreMem(Size::kW, Reg::kR6, offsetof(XdpRecordHeader, rx_queue), Reg::kR2));
+    // bpf_xdp_load_bytes(ctx, 0, record + hdr, caplen)
+    Emit(Mov64Imm(Reg::kR2, 0));
+    Emit(Mov64Reg(Reg::kR3, Reg::kR6));
+    Emit(Alu64Imm(AluOp::kAdd, Reg::kR3, hdr));
+    Emit(Mov64Reg(Reg::kR4, Reg::kR8));
+    Emit(Call(BPF_FUNC_xdp_load_bytes));
+    Emit(Mov64Reg(Reg::kR1, Reg::kR6));
+    Emit(Mov64Imm(Reg::kR2, 0));
+    Emit(JmpImm(JmpOp::kJne, Reg::kR0, 0, discard));
+    Emit(Call(BPF_FUNC_ringbuf_submit));
+    Emit(Ja(done));
+    out_->Bind(discard);
+    Emit(Call(BPF_FUNC_ringbuf_discard));
+    Emit(Ja(done));
+    out_->Bind(full);
+    EmitCount(Reg::kR7, offsetof(XdpCounters, ring_full));
+    out_->Bind(done);
   }
 
   const ir::Program& p_;

@@ -10,7 +10,9 @@
 //   r6   the skb, kept for helper calls    data: the first byte of the frame
 //   r7   value register                    data_end
 //   r8, r9  value registers                value registers
-//   r3-r5   helper arguments               value registers (no calls at XDP)
+//   r3-r5   helper arguments               value registers (no calls in
+//                                          the filter; the on-match leaf
+//                                          calls helpers with no value live)
 //   r0-r2   helper result/args; temps      temporaries (bounds checks)
 //   r10  frame pointer: fp-8 holds the bytes bpf_skb_load_bytes copies out;
 //        fp-16-8*i: spill slot i, for when an expression nests deeper
@@ -51,17 +53,42 @@
 // and XDP_DROP (1), so that a test run tells them apart; a firewall passes
 // the inverse pair to drop what matches.
 //
-// Not yet: the kernel's ancillary fields. A fixed load at or past
-// ir::kNeverInPacket rejects here, as in cbpf::Run, including the loads of
-// known ancillary fields (SKF_AD_PKTTYPE for "inbound"/"outbound",
-// SKF_AD_IFINDEX, the VLAN tag of CompileOptions::for_kernel) that a cBPF
-// program attached to a socket reads from the skb. A socket filter could read
-// them from struct __sk_buff (pkt_type, ifindex, vlan_tci, vlan_present);
-// XDP has no packet type and sees ingress only.
+// The kernel's ancillary fields: by default a fixed load at or past
+// ir::kNeverInPacket rejects, as in cbpf::Run, including the loads of known
+// ancillary fields (SKF_AD_PKTTYPE for "inbound"/"outbound", SKF_AD_IFINDEX,
+// the VLAN tag of CompileOptions::for_kernel) that a cBPF program attached
+// to a socket reads from the skb; that keeps BPF_PROG_TEST_RUN's verdicts
+// equal to the interpreter's. With GenOptions::kernel_fields (programs the
+// capture engines attach) they are read from the context instead:
+//   SOCKET_FILTER  struct __sk_buff: protocol, pkt_type, ifindex, vlan_tci,
+//                  vlan_present, vlan_proto (the hardware type has no field:
+//                  refused with a diagnostic).
+//   XDP            ingress only, before the stack: the packet type is
+//                  PACKET_HOST (0) for every frame, so "inbound" always
+//                  holds and "outbound" never does (the XDP engine refuses
+//                  "outbound" before it gets here); the ifindex is
+//                  xdp_md.ingress_ifindex. There is no stripped VLAN tag at
+//                  XDP: compile without CompileOptions::for_kernel.
+// XDP keeps ctx at fp-8 when it reads ctx fields or has an on-match action.
 //
-// Does not: use maps, helpers other than bpf_skb_load_bytes, loops or
-// backward jumps; emit unreachable instructions (the verifier refuses them:
-// blocks reachable only through a test that always fails are dropped).
+// On match (XDP, GenOptions::on_match): the accept leaf either returns
+// xdp_accept (kReturn) or first runs an action and then returns xdp_accept:
+//   kRingbufCopy  counts the match in a per-CPU array (XdpCounters, key 0),
+//       reserves an XdpRecordHeader + caplen record in a
+//       BPF_MAP_TYPE_RINGBUF, caplen = min(len, snaplen), fills the header
+//       (bpf_ktime_get_ns, ingress ifindex, rx queue), copies the bytes with
+//       bpf_xdp_load_bytes, and submits it; a full ring counts ring_full.
+//       bpf_ringbuf_reserve needs a constant size: the leaf picks the
+//       smallest of a few size classes (kXdpRecordClasses, then snaplen)
+//       that holds caplen, so a small packet takes a small record. Needs
+//       kernel 5.18 (bpf_xdp_load_bytes).
+// The maps are referenced by fd (lddw with BPF_PSEUDO_MAP_FD); the
+// printer shows them as map[fd:N].
+//
+// Does not: loop or jump backward; call helpers other than
+// bpf_skb_load_bytes, and for XDP actions map lookups, the ring buffer and
+// bpf_xdp_load_bytes; emit unreachable instructions (the verifier refuses
+// them: blocks reachable only through a test that always fails are dropped).
 #pragma once
 
 #include <cstdint>
@@ -82,11 +109,47 @@ inline constexpr int32_t kXdpDrop = 1;  // XDP_DROP
 inline constexpr int32_t kXdpPass = 2;  // XDP_PASS
 inline constexpr uint32_t kXdpMaxLoadEnd = 0xffff;  // the verifier's MAX_PACKET_OFF
 
+// What an XDP program does with a packet the filter accepts, before it
+// returns GenOptions::xdp_accept. New kinds add an emitter in codegen.cc's
+// EmitOnMatch and keep the others unchanged.
+struct XdpOnMatch {
+  enum class Kind : uint8_t {
+    kReturn,       // nothing: the program is a verdict (firewall, tests)
+    kRingbufCopy,  // copy into a ring buffer (the `xdp` capture engine)
+  } kind = Kind::kReturn;
+  int map_fd = -1;        // kRingbufCopy: the BPF_MAP_TYPE_RINGBUF
+  int counters_fd = -1;   // kRingbufCopy: BPF_MAP_TYPE_PERCPU_ARRAY of XdpCounters
+  uint32_t snaplen = 0;   // kRingbufCopy: bytes copied at most (1..kXdpMaxLoadEnd)
+};
+
+// kRingbufCopy's record: this header, then caplen bytes of the frame.
+// Records start 8-byte aligned in the ring.
+struct XdpRecordHeader {
+  uint32_t caplen;    // bytes that follow
+  uint32_t len;       // frame length (data_end - data)
+  uint64_t ts_ns;     // bpf_ktime_get_ns(): CLOCK_MONOTONIC
+  uint32_t ifindex;   // xdp_md.ingress_ifindex
+  uint32_t rx_queue;  // xdp_md.rx_queue_index
+};
+static_assert(sizeof(XdpRecordHeader) == 24);
+
+// kRingbufCopy's counters, one per CPU (add them up).
+struct XdpCounters {
+  uint64_t matched;    // packets the filter accepted
+  uint64_t ring_full;  // of those, not copied: no room in the ring
+};
+static_assert(sizeof(XdpCounters) == 16);
+
+// Record payload sizes tried before the snap length (see the header comment).
+inline constexpr uint32_t kXdpRecordClasses[] = {128, 256, 512, 1024, 1536, 2048, 4096};
+
 struct GenOptions {
   Target target = Target::kSocketFilter;
   uint32_t snaplen = 262144;       // SOCKET_FILTER accept value
   int32_t xdp_accept = kXdpPass;   // XDP verdicts
   int32_t xdp_reject = kXdpDrop;
+  bool kernel_fields = false;      // read ancillary fields from the context
+  XdpOnMatch on_match;             // XDP only
 };
 
 // IR → symbolic program. Fails (kLimit) only when an expression nests too

@@ -1,0 +1,401 @@
+// The XDP ring-buffer engine; see xdp_ringbuf.h.
+#include "capture/xdp_ringbuf.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <linux/if_link.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "capture/interfaces.h"
+#include "compiler/ebpf/codegen.h"
+#include "compiler/ebpf/load.h"
+
+namespace bpfcap::capture {
+namespace {
+
+constexpr uint32_t kDefaultRingKib = 16 * 1024;
+constexpr uint32_t kRecordHeader = BPF_RINGBUF_HDR_SZ;  // the kernel's, before each record
+
+std::string Errno(const char* what, int err) {
+  return std::string(what) + ": " + std::strerror(err);
+}
+
+int64_t ClockNs(clockid_t clock) {
+  timespec ts;
+  clock_gettime(clock, &ts);
+  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+}
+
+int64_t NowMs() { return ClockNs(CLOCK_MONOTONIC) / 1000000; }
+
+// The offset from CLOCK_MONOTONIC to CLOCK_REALTIME, read between two
+// monotonic reads so that the error is at most half their distance.
+int64_t MonoToReal() {
+  const int64_t a = ClockNs(CLOCK_MONOTONIC);
+  const int64_t real = ClockNs(CLOCK_REALTIME);
+  const int64_t b = ClockNs(CLOCK_MONOTONIC);
+  return real - (a + (b - a) / 2);
+}
+
+void CloseFd(int* fd) {
+  if (*fd >= 0) close(*fd);
+  *fd = -1;
+}
+
+const char* ModeName(XdpMode m) { return m == XdpMode::kGeneric ? "generic" : "native"; }
+
+}  // namespace
+
+std::unique_ptr<XdpRingbufSource> XdpRingbufSource::Open(const XdpOptions& options,
+                                                         std::string* error) {
+  std::unique_ptr<XdpRingbufSource> src(new XdpRingbufSource());
+  if (!src->Setup(options)) {
+    *error = src->error();
+    return nullptr;
+  }
+  return src;
+}
+
+XdpRingbufSource::~XdpRingbufSource() {
+  CloseFd(&link_fd_);  // detaches the program
+  if (cons_map_ != nullptr) munmap(cons_map_, page_);
+  if (prod_map_ != nullptr) munmap(prod_map_, page_ + 2 * ring_size_);
+  CloseFd(&prog_fd_);
+  CloseFd(&ring_fd_);
+  CloseFd(&counters_fd_);
+  CloseFd(&wake_fd_);
+  CloseFd(&promisc_fd_);
+}
+
+bool XdpRingbufSource::Setup(const XdpOptions& options) {
+  name_ = options.interface;
+  snaplen_ = options.snaplen == 0 ? 262144 : options.snaplen;
+  page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  if (!CheckInterface()) return false;
+  if (!CreateMaps(options.ring_kib)) return false;
+  if (!LoadProgram(options)) return false;
+  if (!MapRing()) return false;
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) {
+    Fail(Errno("eventfd", errno));
+    return false;
+  }
+  mono_to_real_ns_ = MonoToReal();
+  if (options.promiscuous && !Promiscuous()) return false;
+  return Attach(options.mode);
+}
+
+bool XdpRingbufSource::Promiscuous() {
+  promisc_fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+  if (promisc_fd_ < 0) {
+    Fail(Errno("socket", errno));
+    return false;
+  }
+  packet_mreq mreq{};
+  mreq.mr_ifindex = ifindex_;
+  mreq.mr_type = PACKET_MR_PROMISC;
+  if (setsockopt(promisc_fd_, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) != 0) {
+    Fail(name_ + ": " + Errno("PACKET_ADD_MEMBERSHIP promiscuous", errno));
+    return false;
+  }
+  return true;
+}
+
+// Exists, is Ethernet, is up, and has no XDP program yet.
+bool XdpRingbufSource::CheckInterface() {
+  if (name_ == "any") {
+    Fail("any: the XDP engine captures on one interface, not on 'any'");
+    return false;
+  }
+  if (!ResolveInterface(name_, &ifindex_, &error_)) return false;
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    Fail(Errno("socket", errno));
+    return false;
+  }
+  ifreq ifr{};
+  std::memcpy(ifr.ifr_name, name_.data(), std::min(name_.size(), sizeof(ifr.ifr_name) - 1));
+  const bool hw_ok = ioctl(fd, SIOCGIFHWADDR, &ifr) == 0;
+  const int hatype = ifr.ifr_hwaddr.sa_family;
+  const bool flags_ok = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0;
+  const int err = errno;
+  close(fd);
+  if (!hw_ok || !flags_ok) {
+    Fail(name_ + ": " + Errno(hw_ok ? "SIOCGIFFLAGS" : "SIOCGIFHWADDR", err));
+    return false;
+  }
+  if (hatype != ARPHRD_ETHER) {
+    Fail(name_ + ": the XDP engine needs an Ethernet device (hardware type " +
+         std::to_string(hatype) + "); use --engine=packet");
+    return false;
+  }
+  if (!(ifr.ifr_flags & IFF_UP)) {
+    Fail(name_ + ": That device is not up");
+    return false;
+  }
+  LIBBPF_OPTS(bpf_xdp_query_opts, q);
+  if (int e = bpf_xdp_query(ifindex_, 0, &q); e != 0) {
+    Fail(name_ + ": XDP is not available (" + Errno("bpf_xdp_query", -e) + ")");
+    return false;
+  }
+  const uint32_t other = q.prog_id ? q.prog_id
+                         : q.drv_prog_id ? q.drv_prog_id
+                         : q.skb_prog_id ? q.skb_prog_id
+                                         : q.hw_prog_id;
+  if (other != 0 || q.attach_mode != XDP_ATTACHED_NONE) {
+    Fail(name_ + ": an XDP program (id " + std::to_string(other) +
+         ") is already attached; bpfcap does not replace it");
+    return false;
+  }
+  return true;
+}
+
+bool XdpRingbufSource::CreateMaps(uint32_t ring_kib) {
+  const uint64_t want = uint64_t{ring_kib ? ring_kib : kDefaultRingKib} * 1024;
+  ring_size_ = std::bit_ceil(std::max<uint64_t>(want, page_));
+  if (ring_size_ > (uint64_t{1} << 31)) {
+    Fail("ring buffer of " + std::to_string(want / 1024) + " KiB is too large (2 GiB at most)");
+    return false;
+  }
+  ring_fd_ = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "bpfcap_ring", 0, 0,
+                            static_cast<uint32_t>(ring_size_), nullptr);
+  if (ring_fd_ < 0) {
+    const int err = -ring_fd_;
+    ring_fd_ = -1;
+    Fail(err == EPERM ? "you don't have permission to load XDP programs (" +
+                            Errno("bpf_map_create", err) + ")"
+                      : "can't make a ring buffer of " + std::to_string(ring_size_ / 1024) +
+                            " KiB (" + Errno("bpf_map_create", err) + ")");
+    return false;
+  }
+  counters_fd_ = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "bpfcap_counts", sizeof(uint32_t),
+                                sizeof(ebpf::XdpCounters), 1, nullptr);
+  if (counters_fd_ < 0) {
+    const int err = -counters_fd_;
+    counters_fd_ = -1;
+    Fail(Errno("bpf_map_create", err));
+    return false;
+  }
+  return true;
+}
+
+bool XdpRingbufSource::LoadProgram(const XdpOptions& options) {
+  CompileOptions c = options.compile;
+  c.dlt = 1;
+  c.snaplen = snaplen_;
+  // Frames at XDP still carry their VLAN tags: "vlan" reads them from the
+  // frame, as in a savefile.
+  c.for_kernel = false;
+  Diag diag;
+  if (!CheckXdpCapture(options.expression, &diag)) {
+    Fail(FormatDiag(diag, options.expression));
+    return false;
+  }
+  ebpf::GenOptions gen;
+  gen.target = ebpf::Target::kXdp;
+  gen.xdp_accept = ebpf::kXdpPass;
+  gen.xdp_reject = ebpf::kXdpPass;
+  gen.kernel_fields = true;
+  gen.on_match.kind = ebpf::XdpOnMatch::Kind::kRingbufCopy;
+  gen.on_match.map_fd = ring_fd_;
+  gen.on_match.counters_fd = counters_fd_;
+  gen.on_match.snaplen = std::min(snaplen_, ebpf::kXdpMaxLoadEnd);
+  EbpfCompileResult r = CompileEbpf(options.expression, c, gen);
+  if (!r.diag.ok()) {
+    Fail(FormatDiag(r.diag, options.expression));
+    return false;
+  }
+  ebpf::LoadedProgram loaded;
+  std::string err;
+  if (!ebpf::LoadedProgram::Load(r.program, ebpf::Target::kXdp, &loaded, &err)) {
+    Fail("the kernel refused the XDP program (" + err + ")");
+    return false;
+  }
+  prog_fd_ = dup(loaded.fd());
+  if (prog_fd_ < 0) {
+    Fail(Errno("dup", errno));
+    return false;
+  }
+  return true;
+}
+
+bool XdpRingbufSource::MapRing() {
+  void* cons = mmap(nullptr, page_, PROT_READ | PROT_WRITE, MAP_SHARED, ring_fd_, 0);
+  if (cons == MAP_FAILED) {
+    Fail(Errno("mmap ring buffer consumer page", errno));
+    return false;
+  }
+  cons_map_ = static_cast<uint8_t*>(cons);
+  void* prod = mmap(nullptr, page_ + 2 * ring_size_, PROT_READ, MAP_SHARED, ring_fd_,
+                    static_cast<off_t>(page_));
+  if (prod == MAP_FAILED) {
+    Fail(Errno("mmap ring buffer", errno));
+    return false;
+  }
+  prod_map_ = static_cast<uint8_t*>(prod);
+  cons_ = __atomic_load_n(reinterpret_cast<uint64_t*>(cons_map_), __ATOMIC_ACQUIRE);
+  return true;
+}
+
+bool XdpRingbufSource::Attach(XdpMode mode) {
+  auto try_mode = [&](XdpMode m) {
+    LIBBPF_OPTS(bpf_link_create_opts, lo);
+    lo.flags = m == XdpMode::kGeneric ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+    const int fd = bpf_link_create(prog_fd_, ifindex_, BPF_XDP, &lo);
+    if (fd >= 0) {
+      link_fd_ = fd;
+      mode_ = m;
+      return 0;
+    }
+    return -fd;
+  };
+  const XdpMode first = mode == XdpMode::kGeneric ? XdpMode::kGeneric : XdpMode::kNative;
+  int err = try_mode(first);
+  if (err != 0 && mode == XdpMode::kAuto && err != EBUSY && err != EEXIST && err != EPERM) {
+    native_error_ = "native XDP is not available on " + name_ + " (" +
+                    Errno("bpf_link_create", err) + ")";
+    err = try_mode(XdpMode::kGeneric);
+  }
+  if (err == 0) return true;
+  if (err == EBUSY || err == EEXIST) {
+    Fail(name_ + ": another XDP program is already attached; bpfcap does not replace it");
+  } else if (err == EPERM) {
+    Fail("you don't have permission to attach XDP programs (" + Errno("bpf_link_create", err) +
+         ")");
+  } else if (mode == XdpMode::kNative) {
+    Fail(name_ + ": native XDP is not available on this device (" +
+         Errno("bpf_link_create", err) + "); try --xdp-mode=generic");
+  } else {
+    Fail(name_ + ": can't attach the XDP program in " + ModeName(XdpMode::kGeneric) + " mode (" +
+         Errno("bpf_link_create", err) + ")");
+  }
+  return false;
+}
+
+void XdpRingbufSource::Interrupt() {
+  interrupted_.store(true);
+  const uint64_t one = 1;
+  if (wake_fd_ >= 0 && write(wake_fd_, &one, sizeof(one)) < 0) {
+    // Nothing to do: the flag alone stops the next Next().
+  }
+}
+
+bool XdpRingbufSource::Stats(CaptureStats* stats) const {
+  if (counters_fd_ < 0) return false;
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return false;
+  std::vector<ebpf::XdpCounters> per_cpu(static_cast<size_t>(cpus));
+  const uint32_t key = 0;
+  if (bpf_map_lookup_elem(counters_fd_, &key, per_cpu.data()) != 0) return false;
+  CaptureStats s;
+  for (const ebpf::XdpCounters& c : per_cpu) {
+    s.received += c.matched;
+    s.dropped += c.ring_full;
+  }
+  *stats = s;
+  return true;
+}
+
+// Waits for the ring to have data, or for Interrupt().
+bool XdpRingbufSource::Wait(int timeout_ms, ReadStatus* status) {
+  pollfd fds[2] = {{ring_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+  const int n = poll(fds, 2, timeout_ms);
+  if (n < 0) {
+    if (errno == EINTR) return true;
+    Fail(Errno("poll", errno));
+    *status = ReadStatus::kError;
+    return false;
+  }
+  if (n == 0) {
+    *status = ReadStatus::kTimeout;
+    return false;
+  }
+  return true;
+}
+
+ReadStatus XdpRingbufSource::Next(Packet* out, int timeout_ms) {
+  if (link_fd_ < 0) return ReadStatus::kError;
+  auto* cons_pos = reinterpret_cast<uint64_t*>(cons_map_);
+  const auto* prod_pos = reinterpret_cast<const uint64_t*>(prod_map_);
+  const uint8_t* data = prod_map_ + page_;
+  const uint64_t mask = ring_size_ - 1;
+  if (pending_ != 0) {  // the record handed out last time is done with
+    cons_ += pending_;
+    pending_ = 0;
+    __atomic_store_n(cons_pos, cons_, __ATOMIC_RELEASE);
+  }
+  const int64_t deadline = timeout_ms < 0 ? -1 : NowMs() + timeout_ms;
+  for (;;) {
+    if (interrupted_.load(std::memory_order_relaxed) && !draining_) {
+      // Deliver what was committed before the interrupt, then stop.
+      draining_ = true;
+      drain_until_ = __atomic_load_n(prod_pos, __ATOMIC_ACQUIRE);
+    }
+    const uint64_t prod = __atomic_load_n(prod_pos, __ATOMIC_ACQUIRE);
+    bool busy = false;
+    while (cons_ < prod && !(draining_ && cons_ >= drain_until_)) {
+      const auto* rec = data + (cons_ & mask);
+      const uint32_t word = __atomic_load_n(reinterpret_cast<const uint32_t*>(rec), __ATOMIC_ACQUIRE);
+      if (word & BPF_RINGBUF_BUSY_BIT) {
+        busy = true;  // still being written; its commit wakes us
+        break;
+      }
+      const uint32_t len = word & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+      const uint64_t size = (uint64_t{len} + kRecordHeader + 7) & ~uint64_t{7};
+      if ((word & BPF_RINGBUF_DISCARD_BIT) || len < sizeof(ebpf::XdpRecordHeader)) {
+        cons_ += size;
+        __atomic_store_n(cons_pos, cons_, __ATOMIC_RELEASE);
+        continue;
+      }
+      ebpf::XdpRecordHeader h;
+      std::memcpy(&h, rec + kRecordHeader, sizeof(h));
+      const int64_t ts = static_cast<int64_t>(h.ts_ns) + mono_to_real_ns_;
+      out->ts_sec = ts / 1000000000;
+      out->ts_nsec = static_cast<uint32_t>(ts % 1000000000);
+      out->caplen = std::min<uint32_t>(h.caplen, len - sizeof(h));
+      out->len = std::max(h.len, out->caplen);
+      out->data = rec + kRecordHeader + sizeof(h);
+      out->ifindex = static_cast<int>(h.ifindex);
+      out->direction = Direction::kInbound;
+      pending_ = size;
+      return ReadStatus::kPacket;
+    }
+    if (draining_ && (cons_ >= drain_until_ || busy)) {
+      draining_ = false;
+      interrupted_.store(false);
+      uint64_t count;
+      while (read(wake_fd_, &count, sizeof(count)) > 0) {
+      }
+      return ReadStatus::kInterrupted;
+    }
+    int wait = -1;
+    if (deadline >= 0) {
+      wait = static_cast<int>(std::max<int64_t>(0, deadline - NowMs()));
+      if (wait == 0 && !busy) return ReadStatus::kTimeout;
+    }
+    if (busy) wait = wait < 0 ? 1 : std::min(wait, 1);
+    ReadStatus status;
+    if (!Wait(wait, &status)) {
+      if (status == ReadStatus::kTimeout && (busy || interrupted_.load())) continue;
+      return status;
+    }
+  }
+}
+
+}  // namespace bpfcap::capture
