@@ -153,7 +153,9 @@ TEST(EbpfPrint, EveryInstructionForm) {
       {Raw(0x55, Reg::kR0, Reg::kR0, 4, 0), "(55) if r0 != 0x0 goto pc+4"},
       {Raw(0x65, Reg::kR0, Reg::kR0, 4, -1), "(65) if r0 s> 0xffffffff goto pc+4"},
       {Call(26), "(85) call bpf_skb_load_bytes#26"},
-      {Call(1), "(85) call #1"},
+      {Call(1), "(85) call bpf_map_lookup_elem#1"},
+      {Call(7), "(85) call #7"},
+      {LoadMapFd(Reg::kR1, 5), "(18) r1 = map[fd:5]"},
       {Exit(), "(95) exit"},
       {Raw(0xff, Reg::kR0, Reg::kR0, 0, 0), "(ff) unknown"},
   };
