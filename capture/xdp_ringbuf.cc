@@ -87,6 +87,11 @@ bool XdpRingbufSource::Setup(const XdpOptions& options) {
   name_ = options.interface;
   snaplen_ = options.snaplen == 0 ? 262144 : options.snaplen;
   page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  Diag diag;
+  if (!CheckXdpCapture(options.expression, &diag)) {  // the expression's errors first
+    Fail(FormatDiag(diag, options.expression));
+    return false;
+  }
   if (!CheckInterface()) return false;
   if (!CreateMaps(options.ring_kib)) return false;
   if (!LoadProgram(options)) return false;
@@ -202,11 +207,6 @@ bool XdpRingbufSource::LoadProgram(const XdpOptions& options) {
   // Frames at XDP still carry their VLAN tags: "vlan" reads them from the
   // frame, as in a savefile.
   c.for_kernel = false;
-  Diag diag;
-  if (!CheckXdpCapture(options.expression, &diag)) {
-    Fail(FormatDiag(diag, options.expression));
-    return false;
-  }
   ebpf::GenOptions gen;
   gen.target = ebpf::Target::kXdp;
   gen.xdp_accept = ebpf::kXdpPass;
