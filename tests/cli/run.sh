@@ -231,6 +231,13 @@ cli_checks() {
   check_prints "--target=xdp -d reads ctx->data" '^0: \(61\) r6 = \*\(u32 \*\)\(r1 \+0\)$' -d --target=xdp udp
   check_error "--target=xdp refuses raw IP" 1 -d --target=xdp -y RAW ip
   check_error "bad --target" 2 -d --target=gpu ip
+  check_error "bad --engine" 2 --engine=gpu ip
+  check_error "bad --xdp-mode" 2 --engine=xdp --xdp-mode=fast ip
+  check_error "--xdp-mode without --engine=xdp" 2 --xdp-mode=native -i eth0 ip
+  check_error "--engine=xdp -Q out" 2 --engine=xdp -Q out -i eth0 ip
+  check_error "--engine=xdp --target=ebpf" 2 --engine=xdp --target=ebpf -i eth0 ip
+  check_error "--engine=xdp --threads" 2 --engine=xdp --threads 2 -i eth0 ip
+  check_error "--target=xdp capture without --engine=xdp" 2 --target=xdp -i eth0 ip
   check_error "bad -Q" 2 -Q sideways ip
   check_error "-W without -C or -G" 2 -W 3 -r "$DATA/three.pcap"
   check_error "-r and -i together" 2 -r "$DATA/three.pcap" -i lo
@@ -417,6 +424,45 @@ live_checks() {
   if [ "$(tcpdump -r "$TMP/sll.pcap" 2>&1 | grep -c 'link-type LINUX_SLL (Linux cooked v1)')" -ne 1 ] ||
      [ "$(tcpdump -nn -r "$TMP/sll.pcap" 2>/dev/null | grep -c '\.7777: UDP')" -ne 2 ]; then
     fail "-i any -y LINUX_SLL writes cooked v1 that tcpdump reads" "$(tcpdump -nn -r "$TMP/sll.pcap" 2>&1)"
+  else
+    pass
+  fi
+
+  # The XDP engine and the eBPF socket filter: the same packets as above.
+  local engine
+  for engine in "--engine=xdp" "--engine=xdp --xdp-mode=generic" "--engine=packet --target=ebpf"; do
+    # shellcheck disable=SC2086 # $engine is two words on purpose
+    "${ns[@]}" timeout 10 "$BPFCAP" -i veth-a $engine -nn -c 2 'udp dst port 7777' \
+      >"$TMP/live.out" 2>"$TMP/live.err" &
+    pid=$!
+    sleep 0.5
+    "${traffic[@]}"
+    wait "$pid"
+    st=$?
+    if [ "$st" -ne 0 ] || [ "$(lines "$TMP/live.out")" -ne 2 ] ||
+       grep -vq '> 10.252.0.1.7777: UDP\|> fd00:bfd::1.7777: UDP' "$TMP/live.out" ||
+       ! grep -q '^2 packets captured$' "$TMP/live.err"; then
+      fail "$engine captures exactly the matching packets" "exit $st" "$(cat "$TMP/live.out" "$TMP/live.err")"
+    else
+      pass
+    fi
+  done
+  if "${ns[@]}" ip link show veth-a | grep -q 'xdp'; then
+    fail "no XDP program left on veth-a" "$("${ns[@]}" ip link show veth-a)"
+  else
+    pass
+  fi
+  "${ns[@]}" "$BPFCAP" -i veth-a --engine=xdp 'udp or outbound' >"$TMP/out" 2>"$TMP/err"
+  st=$?
+  if [ "$st" -ne 1 ] || [ "$(lines "$TMP/err")" -ne 1 ] || ! grep -q "^bpfcap: 'outbound' never matches at XDP" "$TMP/err"; then
+    fail "--engine=xdp refuses outbound" "exit $st" "$(cat "$TMP/err")"
+  else
+    pass
+  fi
+  "${ns[@]}" "$BPFCAP" -i lo --engine=xdp udp >"$TMP/out" 2>"$TMP/err"
+  st=$?
+  if [ "$st" -ne 1 ] || [ "$(lines "$TMP/err")" -ne 1 ] || ! grep -q "^bpfcap: lo: the XDP engine needs an Ethernet device" "$TMP/err"; then
+    fail "--engine=xdp refuses loopback" "exit $st" "$(cat "$TMP/err")"
   else
     pass
   fi
