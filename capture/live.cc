@@ -81,6 +81,7 @@ LiveSource OpenXdp(const CliOptions& o, const std::string& expression, LiveSourc
   xo.mode = ToXdp(o.xdp_mode);
   xo.promiscuous = o.promiscuous;
   xo.ring_kib = o.buffer_kib;
+  xo.batch_ms = WantsImmediate(o) ? 0 : kBatchBlockMs;
   std::unique_ptr<XdpRingbufSource> src = XdpRingbufSource::Open(xo, error);
   if (!src) return live;
   if (o.xdp_mode == CliOptions::XdpMode::kAuto && src->mode() == XdpMode::kGeneric) {

@@ -216,6 +216,8 @@ bool XdpRingbufSource::LoadProgram(const XdpOptions& options) {
   gen.on_match.map_fd = ring_fd_;
   gen.on_match.counters_fd = counters_fd_;
   gen.on_match.snaplen = std::min(snaplen_, ebpf::kXdpMaxLoadEnd);
+  batch_ms_ = options.batch_ms;
+  gen.on_match.wakeup_bytes = batch_ms_ == 0 ? 0 : static_cast<uint32_t>(ring_size_ / 4);
   EbpfCompileResult r = CompileEbpf(options.expression, c, gen);
   if (!r.diag.ok()) {
     Fail(FormatDiag(r.diag, options.expression));
@@ -389,11 +391,14 @@ ReadStatus XdpRingbufSource::Next(Packet* out, int timeout_ms) {
       wait = static_cast<int>(std::max<int64_t>(0, deadline - NowMs()));
       if (wait == 0 && !busy) return ReadStatus::kTimeout;
     }
-    if (busy) wait = wait < 0 ? 1 : std::min(wait, 1);
+    // Batching: the program wakes us only past a fill level; look anyway
+    // every batch_ms_. A record being written commits within microseconds.
+    const int tick = busy ? 1 : static_cast<int>(batch_ms_);
+    if (tick > 0) wait = wait < 0 ? tick : std::min(wait, tick);
     ReadStatus status;
     if (!Wait(wait, &status)) {
-      if (status == ReadStatus::kTimeout && (busy || interrupted_.load())) continue;
-      return status;
+      if (status != ReadStatus::kTimeout) return status;
+      if (deadline >= 0 && NowMs() >= deadline && !busy && !interrupted_.load()) return status;
     }
   }
 }

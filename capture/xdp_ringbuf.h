@@ -64,6 +64,10 @@ struct XdpOptions {
   XdpMode mode = XdpMode::kAuto;
   bool promiscuous = true;           // -p turns it off
   uint32_t ring_kib = 0;             // ring buffer size; 0 = 16 MiB; rounded up to 2^n pages
+  // 0: the reader is woken for each record (when it had caught up). Else
+  // the program wakes it only once a quarter of the ring is filled, and it
+  // looks every batch_ms: fewer wake-ups, packets wait up to batch_ms.
+  uint32_t batch_ms = 0;
 };
 
 class XdpRingbufSource : public PacketSource {
@@ -107,6 +111,7 @@ class XdpRingbufSource : public PacketSource {
   int ifindex_ = 0;
   uint32_t snaplen_ = 262144;
   XdpMode mode_ = XdpMode::kAuto;
+  uint32_t batch_ms_ = 0;
   std::string native_error_;
 
   int ring_fd_ = -1;        // BPF_MAP_TYPE_RINGBUF

@@ -637,17 +637,36 @@ class Generator {
     Emit(Alu64Imm(AluOp::kAdd, Reg::kR3, hdr));
     Emit(Mov64Reg(Reg::kR4, Reg::kR8));
     Emit(Call(BPF_FUNC_xdp_load_bytes));
-    Emit(Mov64Reg(Reg::kR1, Reg::kR6));
-    Emit(Mov64Imm(Reg::kR2, 0));
     Emit(JmpImm(JmpOp::kJne, Reg::kR0, 0, discard));
+    EmitWakeupFlags();
+    Emit(Mov64Reg(Reg::kR1, Reg::kR6));
     Emit(Call(BPF_FUNC_ringbuf_submit));
     Emit(Ja(done));
     out_->Bind(discard);
+    Emit(Mov64Reg(Reg::kR1, Reg::kR6));
+    Emit(Mov64Imm(Reg::kR2, 0));
     Emit(Call(BPF_FUNC_ringbuf_discard));
     Emit(Ja(done));
     out_->Bind(full);
     EmitCount(Reg::kR7, offsetof(XdpCounters, ring_full));
     out_->Bind(done);
+  }
+
+  // r2 = the submit flags (codegen.h: wake-ups).
+  void EmitWakeupFlags() {
+    const XdpOnMatch& m = opts_.on_match;
+    if (m.wakeup_bytes == 0) {
+      Emit(Mov64Imm(Reg::kR2, 0));
+      return;
+    }
+    EmitMapFd(Reg::kR1, m.map_fd);
+    Emit(Mov64Imm(Reg::kR2, BPF_RB_AVAIL_DATA));
+    Emit(Call(BPF_FUNC_ringbuf_query));
+    const Label quiet = out_->NewLabel();
+    Emit(Mov64Imm(Reg::kR2, BPF_RB_NO_WAKEUP));
+    Emit(JmpImm(JmpOp::kJle, Reg::kR0, static_cast<int32_t>(m.wakeup_bytes), quiet));
+    Emit(Mov64Imm(Reg::kR2, BPF_RB_FORCE_WAKEUP));
+    out_->Bind(quiet);
   }
 
   const ir::Program& p_;

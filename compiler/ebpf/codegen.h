@@ -78,6 +78,11 @@
 //       BPF_MAP_TYPE_RINGBUF, caplen = min(len, snaplen), fills the header
 //       (bpf_ktime_get_ns, ingress ifindex, rx queue), copies the bytes with
 //       bpf_xdp_load_bytes, and submits it; a full ring counts ring_full.
+//       Wake-ups: with wakeup_bytes 0 the kernel's own policy (wake the
+//       reader when it had caught up); otherwise no wake-up until more than
+//       wakeup_bytes wait in the ring (bpf_ringbuf_query), so that a busy
+//       capture wakes its reader once per batch, like a TPACKET_V3 block;
+//       the reader then polls on a timer for the rest.
 //       bpf_ringbuf_reserve needs a constant size: the leaf picks the
 //       smallest of a few size classes (kXdpRecordClasses, then snaplen)
 //       that holds caplen, so a small packet takes a small record. Needs
@@ -120,6 +125,7 @@ struct XdpOnMatch {
   int map_fd = -1;        // kRingbufCopy: the BPF_MAP_TYPE_RINGBUF
   int counters_fd = -1;   // kRingbufCopy: BPF_MAP_TYPE_PERCPU_ARRAY of XdpCounters
   uint32_t snaplen = 0;   // kRingbufCopy: bytes copied at most (1..kXdpMaxLoadEnd)
+  uint32_t wakeup_bytes = 0;  // kRingbufCopy: 0, or wake the reader past this many
 };
 
 // kRingbufCopy's record: this header, then caplen bytes of the frame.

@@ -29,7 +29,7 @@ constexpr OpName kJmpOps[] = {
 constexpr OpName kHelpers[] = {
     {1, "bpf_map_lookup_elem"}, {5, "bpf_ktime_get_ns"}, {26, "bpf_skb_load_bytes"},
     {51, "bpf_redirect_map"}, {131, "bpf_ringbuf_reserve"}, {132, "bpf_ringbuf_submit"},
-    {133, "bpf_ringbuf_discard"}, {189, "bpf_xdp_load_bytes"},
+    {133, "bpf_ringbuf_discard"}, {134, "bpf_ringbuf_query"}, {189, "bpf_xdp_load_bytes"},
 };
 // clang-format on
 

@@ -200,6 +200,11 @@ TEST(XdpOnMatchListing, ShowsMapReferences) {
   EXPECT_NE(text.find("call bpf_xdp_load_bytes#189"), std::string::npos) << text;
   // snaplen 96 is below the first size class: one reservation size.
   EXPECT_NE(text.find("r2 = 120"), std::string::npos) << text;
+  EXPECT_EQ(text.find("bpf_ringbuf_query"), std::string::npos) << text;
+  g.on_match.wakeup_bytes = 4096;  // wake-ups past 4 KiB waiting
+  const std::string batched = Dump(CompileEbpf("ip", CompileOptions{}, g).program);
+  EXPECT_NE(batched.find("call bpf_ringbuf_query#134"), std::string::npos) << batched;
+  EXPECT_NE(batched.find("if r0 <= 0x1000 goto"), std::string::npos) << batched;
 }
 
 TEST(XdpCapture, OutboundIsRefusedAtTheWord) {
