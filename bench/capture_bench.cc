@@ -4,9 +4,9 @@
 // Takes flags (or environment variables) for the run length, the offered
 // rate, the frame size and where -w files go (see Usage()). Produces one
 // plain-text table: for each tool (tcpdump; bpfcap with the AF_PACKET
-// engine and cBPF, "bpfcap"; with the XDP ring-buffer engine,
-// "bpfcap-xdp"; with the eBPF socket filter on the AF_PACKET ring,
-// "bpfcap-ebpf"), filter (match-all "udp", match-1% "udp dst port 7777")
+// engine and cBPF, "bpfcap"; with the XDP ring-buffer engine in native
+// mode, "bpfcap-xdp", and in generic mode, "bpfcap-xdpg"; with the eBPF
+// socket filter on the AF_PACKET ring, "bpfcap-ebpf"), filter (match-all "udp", match-1% "udp dst port 7777")
 // and output (-w /dev/null, -w FILE, and for tcpdump and bpfcap -nn text to
 // /dev/null), the packets offered, the packets matching, the packets
 // captured, the kernel's drop count and the CPU time of the whole machine
@@ -104,7 +104,7 @@ struct Config {
   std::string bpfcap = "build/bpfcap";
   std::string tcpdump = "tcpdump";
   bool pin = true;
-  bool run_tool[4] = {true, true, true, true};  // by Tool: --tools LIST
+  bool run_tool[5] = {true, true, true, true, true};  // by Tool: --tools LIST
 };
 
 void Usage() {
@@ -112,7 +112,8 @@ void Usage() {
                "usage: capture_bench [--seconds S] [--rate PPS|max] [--text-rate PPS|max]\n"
                "                     [--size BYTES]\n"
                "                     [--dir DIR] [--bpfcap PATH] [--tcpdump PATH] [--no-pin]\n"
-               "                     [--tools all|both|LIST]  LIST: tcpdump,bpfcap,xdp,ebpf\n"
+               "                     [--tools all|both|LIST]\n"
+               "                     LIST: tcpdump,bpfcap,xdp,xdpg,ebpf (xdpg: generic XDP)\n"
                "                     (both: tcpdump,bpfcap; default all)\n"
                "  environment: BENCH_SECONDS, BENCH_RATE, BENCH_TEXT_RATE, BENCH_SIZE, BENCH_DIR,\n"
                "               BENCH_PIN=0,\n"
@@ -132,12 +133,12 @@ bool ParseRate(const std::string& text, uint64_t* rate) {
 }
 
 // --tools: "all", "both" (tcpdump and bpfcap) or a comma-separated list of
-// tcpdump, bpfcap, xdp, ebpf.
+// tcpdump, bpfcap, xdp, xdpg, ebpf.
 bool ParseTools(const std::string& value, Config* c) {
-  const std::string list = value == "all"    ? "tcpdump,bpfcap,xdp,ebpf"
+  const std::string list = value == "all"    ? "tcpdump,bpfcap,xdp,xdpg,ebpf"
                            : value == "both" ? "tcpdump,bpfcap"
                                              : value;
-  constexpr const char* kNames[] = {"tcpdump", "bpfcap", "xdp", "ebpf"};
+  constexpr const char* kNames[] = {"tcpdump", "bpfcap", "xdp", "xdpg", "ebpf"};
   std::fill(std::begin(c->run_tool), std::end(c->run_tool), false);
   std::istringstream words(list);
   std::string word;
@@ -456,11 +457,13 @@ uint64_t Matching(uint64_t sent, bool match_all) {
 enum class Tool {
   kTcpdump,  // tcpdump: AF_PACKET, cBPF
   kBpfcap,   // bpfcap: AF_PACKET, cBPF
-  kXdp,      // bpfcap --engine=xdp: XDP program, BPF ring buffer
+  kXdp,      // bpfcap --engine=xdp: XDP program (native mode), BPF ring buffer
+  kXdpGeneric,  // bpfcap --engine=xdp --xdp-mode=generic
   kEbpf,     // bpfcap --target=ebpf: AF_PACKET, eBPF socket filter
 };
-constexpr Tool kTools[] = {Tool::kTcpdump, Tool::kBpfcap, Tool::kXdp, Tool::kEbpf};
-constexpr int kToolCount = 4;
+constexpr Tool kTools[] = {Tool::kTcpdump, Tool::kBpfcap, Tool::kXdp, Tool::kXdpGeneric,
+                           Tool::kEbpf};
+constexpr int kToolCount = 5;
 enum class Output { kNull, kFile, kText };
 
 const char* ToolName(Tool t) {
@@ -468,6 +471,7 @@ const char* ToolName(Tool t) {
     case Tool::kTcpdump: return "tcpdump";
     case Tool::kBpfcap: return "bpfcap";
     case Tool::kXdp: return "bpfcap-xdp";
+    case Tool::kXdpGeneric: return "bpfcap-xdpg";
     case Tool::kEbpf: return "bpfcap-ebpf";
   }
   return "?";
@@ -666,7 +670,8 @@ class Bench {
     // Debian's tcpdump would switch to user "tcpdump" and may not be able to
     // write the file; keep it root as bpfcap stays.
     if (tool == Tool::kTcpdump) argv.insert(argv.end(), {"-Z", "root"});
-    if (tool == Tool::kXdp) argv.push_back("--engine=xdp");
+    if (tool == Tool::kXdp) argv.insert(argv.end(), {"--engine=xdp", "--xdp-mode=native"});
+    if (tool == Tool::kXdpGeneric) argv.insert(argv.end(), {"--engine=xdp", "--xdp-mode=generic"});
     if (tool == Tool::kEbpf) argv.push_back("--target=ebpf");
     if (output == Output::kNull) argv.insert(argv.end(), {"-w", "/dev/null"});
     if (output == Output::kFile) argv.insert(argv.end(), {"-w", file});
@@ -776,7 +781,7 @@ void PrintRow(const Row& r, Tool t, const Measurement& base, double window_secon
 
 void PrintVerdict(const std::string& what, const std::string& tcpdump,
                   const std::string& bpfcap, bool pass, const std::string& note = "") {
-  std::printf("%-62s %10s %10s  %s%s\n", what.c_str(), tcpdump.c_str(), bpfcap.c_str(),
+  std::printf("%-68s %10s %10s  %s%s\n", what.c_str(), tcpdump.c_str(), bpfcap.c_str(),
               pass ? "PASS" : "MISS", note.c_str());
 }
 
@@ -799,7 +804,7 @@ double NoiseSeconds(const Measurement& a, const Measurement& b, uint64_t offered
 
 void PrintTargets(const std::vector<Row>& rows, const Measurement& base,
                   const Measurement& base_start, const Measurement& base_end) {
-  std::printf("\n%-62s %10s %10s  %s\n", "target", "tcpdump", "bpfcap", "verdict");
+  std::printf("\n%-68s %10s %10s  %s\n", "target", "tcpdump", "bpfcap", "verdict");
   for (const Row& r : rows) {
     if (!r.ok[0] || !r.ok[1]) continue;
     const Measurement& td = r.m[int(Tool::kTcpdump)];
@@ -840,70 +845,75 @@ void PrintTargets(const std::vector<Row>& rows, const Measurement& base,
 // filter's drops are shown beside them.
 void PrintXdpTargets(const std::vector<Row>& rows, const Measurement& base,
                      const Measurement& base_start, const Measurement& base_end) {
-  const int xdp = int(Tool::kXdp), ebpf = int(Tool::kEbpf), packet = int(Tool::kBpfcap),
-            td = int(Tool::kTcpdump);
+  const int packet = int(Tool::kBpfcap), td = int(Tool::kTcpdump);
+  const Tool xdps[] = {Tool::kXdp, Tool::kXdpGeneric};
+  auto name = [](Tool t) { return std::string(t == Tool::kXdp ? "xdp" : "xdp generic"); };
+  auto where = [](const Row& r) {
+    return std::string(r.filter->label) + ", " + OutputName(r.output) + ": ";
+  };
   bool header = false;
   auto head = [&](const char* a, const char* b) {
-    std::printf("\n%-62s %10s %10s  %s\n", "target (issue 5)", a, b, "verdict");
+    std::printf("\n%-68s %10s %10s  %s\n", "target (issue 5)", a, b, "verdict");
     header = true;
   };
   for (const Row& r : rows) {
     if (r.output == Output::kText) continue;
-    const std::string where = std::string(r.filter->label) + ", " + OutputName(r.output) + ": ";
-    if (r.ok[xdp]) {
+    for (Tool t : {Tool::kXdp, Tool::kXdpGeneric, Tool::kEbpf}) {
+      if (!r.ok[int(t)]) continue;
       if (!header) head("matching", "captured");
-      const Measurement& m = r.m[xdp];
+      const Measurement& m = r.m[int(t)];
       const uint64_t matching = Matching(m.offered, r.filter->match_all);
-      PrintVerdict(where + "xdp loses no matching packet", std::to_string(matching),
-                   std::to_string(m.captured), m.dropped == 0 && m.captured >= matching,
-                   m.dropped ? " (" + std::to_string(m.dropped) + " ring full)" : "");
-    }
-    if (r.ok[ebpf]) {
-      if (!header) head("matching", "captured");
-      const Measurement& m = r.m[ebpf];
-      const uint64_t matching = Matching(m.offered, r.filter->match_all);
-      PrintVerdict(where + "ebpf socket filter loses no matching packet", std::to_string(matching),
-                   std::to_string(m.captured), m.dropped == 0 && m.captured >= matching);
+      PrintVerdict(where(r) + (t == Tool::kEbpf ? "ebpf socket filter" : name(t)) +
+                       " loses no matching packet",
+                   std::to_string(matching), std::to_string(m.captured),
+                   m.dropped == 0 && m.captured >= matching,
+                   m.dropped ? " (" + std::to_string(m.dropped) + " dropped)" : "");
     }
   }
   header = false;
   for (const Row& r : rows) {
-    if (r.output == Output::kText || !r.ok[xdp] || !r.ok[packet]) continue;
-    if (!header) head("AF_PACKET", "xdp");
-    const std::string where = std::string(r.filter->label) + ", " + OutputName(r.output) + ": ";
-    for (bool machine : {true, false}) {
-      const double p_cpu = PerPacketUs(r.m[packet], base, machine);
-      const double x_cpu = PerPacketUs(r.m[xdp], base, machine);
-      const uint64_t captured =
-          std::max<uint64_t>(1, std::min(r.m[packet].captured, r.m[xdp].captured));
-      const double noise_us =
-          NoiseSeconds(base_start, base_end, std::max(r.m[packet].offered, r.m[xdp].offered),
-                       machine) /
-          double(captured) * 1e6;
-      PrintVerdict(where + "xdp CPU us/pkt <= AF_PACKET's" +
-                       (machine ? " (machine)" : " (attributed)"),
-                   Fixed(p_cpu, 3), Fixed(x_cpu, 3), x_cpu <= p_cpu,
-                   std::abs(x_cpu - p_cpu) < noise_us
-                       ? " (within the baselines' spread, +-" + Fixed(noise_us, 3) + ")"
+    if (r.output == Output::kText || !r.ok[packet]) continue;
+    for (Tool t : xdps) {
+      const int x = int(t);
+      if (!r.ok[x]) continue;
+      if (!header) head("AF_PACKET", "xdp");
+      for (bool machine : {true, false}) {
+        const double p_cpu = PerPacketUs(r.m[packet], base, machine);
+        const double x_cpu = PerPacketUs(r.m[x], base, machine);
+        const uint64_t captured =
+            std::max<uint64_t>(1, std::min(r.m[packet].captured, r.m[x].captured));
+        const double noise_us =
+            NoiseSeconds(base_start, base_end, std::max(r.m[packet].offered, r.m[x].offered),
+                         machine) /
+            double(captured) * 1e6;
+        PrintVerdict(where(r) + name(t) + " CPU us/pkt <= AF_PACKET's" +
+                         (machine ? " (machine)" : " (attributed)"),
+                     Fixed(p_cpu, 3), Fixed(x_cpu, 3), x_cpu <= p_cpu,
+                     std::abs(x_cpu - p_cpu) < noise_us
+                         ? " (within the baselines' spread, +-" + Fixed(noise_us, 3) + ")"
+                         : "");
+      }
+    }
+  }
+  header = false;
+  auto per_offered_ns = [&](const Measurement& m) {
+    return m.offered == 0 ? 0 : Above(m, base, true) / double(m.offered) * 1e9;
+  };
+  for (const Row& r : rows) {
+    if (r.output == Output::kText || r.filter->match_all || !r.ok[td]) continue;
+    for (Tool t : xdps) {
+      const int x = int(t);
+      if (!r.ok[x]) continue;
+      if (!header) head("tcpdump", "xdp");
+      const double t_ns = per_offered_ns(r.m[td]), x_ns = per_offered_ns(r.m[x]);
+      const double noise_ns = NoiseSeconds(base_start, base_end, 1, true) /
+                              double(std::max<uint64_t>(1, r.m[x].offered)) * 1e9;
+      PrintVerdict(where(r) + "machine CPU ns/offered pkt, " + name(t) + " < tcpdump",
+                   Fixed(t_ns, 1), Fixed(x_ns, 1), x_ns < t_ns,
+                   std::abs(x_ns - t_ns) < noise_ns
+                       ? " (within the baselines' spread, +-" + Fixed(noise_ns, 1) + ")"
                        : "");
     }
-  }
-  header = false;
-  for (const Row& r : rows) {
-    if (r.output == Output::kText || r.filter->match_all || !r.ok[xdp] || !r.ok[td]) continue;
-    if (!header) head("tcpdump", "xdp");
-    const std::string where = std::string(r.filter->label) + ", " + OutputName(r.output) + ": ";
-    auto per_offered_ns = [&](const Measurement& m) {
-      return m.offered == 0 ? 0 : Above(m, base, true) / double(m.offered) * 1e9;
-    };
-    const double t_ns = per_offered_ns(r.m[td]), x_ns = per_offered_ns(r.m[xdp]);
-    const double noise_ns = NoiseSeconds(base_start, base_end, 1, true) /
-                            double(std::max<uint64_t>(1, r.m[xdp].offered)) * 1e9;
-    PrintVerdict(where + "machine CPU ns per offered pkt, xdp < tcpdump", Fixed(t_ns, 1),
-                 Fixed(x_ns, 1), x_ns < t_ns,
-                 std::abs(x_ns - t_ns) < noise_ns
-                     ? " (within the baselines' spread, +-" + Fixed(noise_ns, 1) + ")"
-                     : "");
   }
 }
 
