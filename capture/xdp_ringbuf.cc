@@ -173,7 +173,10 @@ bool XdpRingbufSource::CheckInterface() {
 
 bool XdpRingbufSource::CreateMaps(uint32_t ring_kib) {
   const uint64_t want = uint64_t{ring_kib ? ring_kib : kDefaultRingKib} * 1024;
-  ring_size_ = std::bit_ceil(std::max<uint64_t>(want, page_));
+  // Room for at least four of the largest records, whatever -B says.
+  const uint64_t largest = std::min(snaplen_, ebpf::kXdpMaxLoadEnd) +
+                           sizeof(ebpf::XdpRecordHeader) + kRecordHeader;
+  ring_size_ = std::bit_ceil(std::max({want, uint64_t{page_}, 4 * largest}));
   if (ring_size_ > (uint64_t{1} << 31)) {
     Fail("ring buffer of " + std::to_string(want / 1024) + " KiB is too large (2 GiB at most)");
     return false;

@@ -63,7 +63,9 @@ struct XdpOptions {
   CompileOptions compile;            // netmask, optimize; dlt and for_kernel are set here
   XdpMode mode = XdpMode::kAuto;
   bool promiscuous = true;           // -p turns it off
-  uint32_t ring_kib = 0;             // ring buffer size; 0 = 16 MiB; rounded up to 2^n pages
+  // Ring buffer size; 0 = 16 MiB. Rounded up to a power of two, and to
+  // four records of the snap length at least.
+  uint32_t ring_kib = 0;
   // 0: the reader is woken for each record (when it had caught up). Else
   // the program wakes it only once a quarter of the ring is filled, and it
   // looks every batch_ms: fewer wake-ups, packets wait up to batch_ms.
