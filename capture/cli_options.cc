@@ -16,7 +16,7 @@ namespace bpfcap {
 namespace {
 
 enum LongOnly { kOptVersion = 256, kOptDump, kOptPcapng, kOptThreads, kOptTsPrecision, kOptTarget,
-               kOptImmediate, kOptEngine, kOptXdpMode };
+               kOptImmediate, kOptEngine, kOptXdpMode, kOptEmitObject, kOptDropMatching };
 
 // tcpdump's letters, with tcpdump's meaning.
 constexpr char kShortOpts[] = ":dOy:s:F:hi:r:w:c:DLpQ:B:UlqtvnexXSZ:C:G:W:";
@@ -27,6 +27,8 @@ constexpr option kLongOpts[] = {
     {"target", required_argument, nullptr, kOptTarget},
     {"engine", required_argument, nullptr, kOptEngine},
     {"xdp-mode", required_argument, nullptr, kOptXdpMode},
+    {"emit-object", required_argument, nullptr, kOptEmitObject},
+    {"drop-matching", no_argument, nullptr, kOptDropMatching},
     {"interface", required_argument, nullptr, 'i'},
     {"pcapng", no_argument, nullptr, kOptPcapng},
     {"threads", required_argument, nullptr, kOptThreads},
@@ -218,6 +220,11 @@ std::string ApplyOption(int c, const char* arg, CliOptions* o) {
       else return "unknown XDP mode " + Quoted(arg) + " (native, generic or auto)";
       return "";
     }
+    case kOptEmitObject:
+      if (*arg == '\0') return "--emit-object needs a file name";
+      o->emit_object = arg;
+      return "";
+    case kOptDropMatching: o->drop_matching = true; return "";
     case kOptTsPrecision: {
       const std::string_view v(arg);
       if (v == "micro" || v == "microseconds") o->nanosecond = false;
@@ -285,6 +292,14 @@ CliParse ParseCliOptions(int argc, char* const argv[]) {
   } else if (o.xdp_mode != CliOptions::XdpMode::kAuto && o.engine != CliOptions::Engine::kXdp &&
              o.Captures()) {
     r.error = "--xdp-mode needs --engine=xdp";
+  } else if (!o.emit_object.empty() && o.target != CliOptions::Target::kXdp) {
+    r.error = "--emit-object writes an XDP program: it needs --target=xdp";
+  } else if (o.drop_matching && o.emit_object.empty()) {
+    r.error = "--drop-matching applies to --emit-object";
+  } else if (!o.emit_object.empty() &&
+             (o.dump_level > 0 || o.stage != DumpStage::kNone || !o.read_file.empty() ||
+              !o.interface.empty() || !o.write_file.empty())) {
+    r.error = "--emit-object only writes the object: not with -d, --dump, -r, -i or -w";
   }
   return r;
 }
@@ -340,6 +355,8 @@ std::string UsageText() {
          "              [--pcapng] [--threads N] [EXPRESSION...]\n"
          "       bpfcap -d|-dd|-ddd [-O] [-y LINKTYPE] [-s SNAPLEN] [-F FILE]\n"
          "              [--dump=STAGE] [EXPRESSION...]\n"
+         "       bpfcap --target=xdp --emit-object=FILE [--drop-matching] [-O] [-F FILE]\n"
+         "              [EXPRESSION...]\n"
          "       bpfcap -D | -L [-i IFACE] | -y help\n"
          "\n"
          "Capture packets that match a pcap-filter(7) expression, filtered in the\n"
@@ -389,6 +406,11 @@ std::string UsageText() {
          "  --target=T     cbpf (default), ebpf (socket filter) or xdp: with -d,\n"
          "                 print the eBPF program in the kernel verifier's notation;\n"
          "                 capturing, --target=ebpf attaches the eBPF socket filter\n"
+         "                 print the eBPF program in the kernel verifier's notation\n"
+         "  --emit-object=FILE  with --target=xdp: write an ELF object with one XDP\n"
+         "                 program (section xdp) that passes matching packets and\n"
+         "                 drops the rest: ip link set dev IF xdp obj FILE sec xdp\n"
+         "  --drop-matching with --emit-object: drop matching packets, pass the rest\n"
          "  --dump=STAGE   print a compiler stage instead of the program:\n"
          "                 tokens, ast, ir, ir-opt or dot\n"
          "  -h, --help     print this help\n"

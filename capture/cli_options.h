@@ -32,6 +32,8 @@ struct CliOptions {
   std::string filter_file;      // -F FILE; empty: use `words`
   DumpStage stage = DumpStage::kNone;  // --dump=STAGE
   enum class Target { kCbpf, kEbpf, kXdp } target = Target::kCbpf;  // --target=
+  std::string emit_object;      // --emit-object=FILE: write the XDP program as ELF
+  bool drop_matching = false;   // --drop-matching: the object drops what matches
   bool help = false;            // -h, --help
   bool version = false;         // --version
   std::vector<std::string> words;  // the expression words, in order
@@ -74,7 +76,8 @@ struct CliOptions {
   // True when the command asks for a capture (not just a dump or a list).
   bool Captures() const {
     return dump_level == 0 && stage == DumpStage::kNone && !list_interfaces &&
-           !list_linktypes && !list_known_linktypes && !help && !version;
+           !list_linktypes && !list_known_linktypes && !help && !version &&
+           emit_object.empty();
   }
 };
 
