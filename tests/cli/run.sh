@@ -238,6 +238,30 @@ cli_checks() {
   check_error "--engine=xdp --target=ebpf" 2 --engine=xdp --target=ebpf -i eth0 ip
   check_error "--engine=xdp --threads" 2 --engine=xdp --threads 2 -i eth0 ip
   check_error "--target=xdp capture without --engine=xdp" 2 --target=xdp -i eth0 ip
+  # --emit-object: an ELF object for ip link / bpftool (loaded and attached
+  # in tests/compiler/ebpf/object_test.cc).
+  if ok_run "--emit-object writes an object" --target=xdp --emit-object="$TMP/fw.o" icmp; then
+    if [ "$(od -An -tx1 -N20 "$TMP/fw.o" | tr -d ' \n')" = 7f454c460201010000000000000000000100f700 ]; then
+      pass
+    else
+      fail "--emit-object: ELF64 LSB relocatable for EM_BPF" "$(od -An -tx1 -N20 "$TMP/fw.o")"
+    fi
+  fi
+  ok_run "--emit-object --drop-matching" --target=xdp --emit-object="$TMP/fw2.o" --drop-matching icmp &&
+    if cmp -s "$TMP/fw.o" "$TMP/fw2.o"; then fail "--drop-matching changes the program"; else pass; fi
+  check_error "--emit-object needs --target=xdp" 2 --emit-object="$TMP/x.o" icmp
+  check_stderr_is "--emit-object needs --target=xdp message" \
+    "bpfcap: --emit-object writes an XDP program: it needs --target=xdp; see 'bpfcap --help'"
+  check_error "--drop-matching needs --emit-object" 2 --target=xdp --drop-matching icmp
+  check_error "--emit-object with -d" 2 -d --target=xdp --emit-object="$TMP/x.o" icmp
+  check_error "--emit-object to an unwritable path" 1 --target=xdp --emit-object=/nonexistent-dir/f.o icmp
+  check_stderr_is "--emit-object unwritable path message" \
+    "bpfcap: can't write '/nonexistent-dir/f.o': No such file or directory"
+  check_error "--emit-object refuses inbound" 1 --target=xdp --emit-object="$TMP/x.o" 'tcp or inbound'
+  check_stderr_is "--emit-object inbound message" \
+    "bpfcap: 'inbound' cannot be tested at XDP: an XDP program sees received packets, without a direction (column 8, near 'inbound')"
+  check_error "--emit-object refuses raw IP" 1 --target=xdp --emit-object="$TMP/x.o" -y RAW ip
+  [ -e "$TMP/x.o" ] && fail "a refused --emit-object leaves no file" || pass
   check_error "bad -Q" 2 -Q sideways ip
   check_error "-W without -C or -G" 2 -W 3 -r "$DATA/three.pcap"
   check_error "-r and -i together" 2 -r "$DATA/three.pcap" -i lo
