@@ -1,0 +1,139 @@
+// The AF_XDP capture engine (--engine=afxdp): an XDP program on the
+// interface redirects the packets that match the filter into AF_XDP
+// sockets, one per receive queue (capture/xsk.h), and passes the rest to
+// the kernel stack.
+//
+// Takes AfXdpOptions: an Ethernet interface, the snap length, the XDP
+// attach mode, the UMEM size per queue, and a function that builds the XDP
+// program for the XSKMAP the engine created (compiled from the filter with
+// an on-match action of bpf_redirect_map(xsks, ctx->rx_queue_index,
+// XDP_PASS): a queue without a socket passes the packet on). Produces the
+// redirected frames through the PacketSource interface, zero-copy from the
+// sockets' UMEMs, as received: LinkType() EN10MB, direction inbound.
+//
+// Order of set-up, so that no packet is taken before it can be read: the
+// sockets are created, filled and bound; their fds go into the XSKMAP; only
+// then is the program loaded and attached.
+//
+// THE MATCHING PACKETS LEAVE THE KERNEL STACK: a redirected frame is
+// delivered to bpfcap only, not to the host's sockets, routing or
+// forwarding. This is what a mirror or tap port wants (nothing else uses
+// the traffic, and the stack never pays for it), and what a host's own
+// traffic must never get: capturing "tcp port 22" this way on the interface
+// you are logged in through cuts your session. The CLI warns on stderr.
+//
+// Guarantees:
+//   - The program is attached through a bpf_link owned by this object: the
+//     kernel detaches it when the link's last fd closes, so also when the
+//     process dies, kill -9 included. Nothing is pinned.
+//   - Another XDP program already on the interface is left alone: Open
+//     fails, saying so.
+//   - Promiscuous mode, when asked, is an AF_PACKET membership (as the
+//     ring's), undone by the kernel when the process ends.
+//   - Every receive queue the interface has (ETHTOOL_GCHANNELS: rx +
+//     combined) gets a socket; Next() serves them round-robin.
+//
+// Timestamps are taken in user space when a packet is read (AF_XDP
+// delivers none): they tell when bpfcap saw the packet, late by the time it
+// waited in the ring.
+//
+// Doesn't: see outgoing packets (XDP runs on receive only), capture "any",
+// non-Ethernet devices, or frames longer than a UMEM frame (4 KiB less 256
+// bytes of headroom; the kernel counts them in rx_dropped).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "capture/packet_source.h"
+#include "capture/xsk.h"
+#include "compiler/ebpf/insn.h"
+
+namespace bpfcap::capture {
+
+// Where the XDP program runs (--xdp-mode).
+enum class XdpMode : uint8_t {
+  kAuto,     // native if the driver has it, else generic
+  kNative,   // "native": in the driver (XDP_FLAGS_DRV_MODE)
+  kGeneric,  // "generic": in the stack, after the skb is built (XDP_FLAGS_SKB_MODE)
+};
+
+// Builds the XDP program that redirects matching packets into the XSKMAP
+// `xsks_map_fd` (key: receive queue index). False with *error set.
+using XskProgramBuilder =
+    std::function<bool(int xsks_map_fd, ebpf::Program* out, std::string* error)>;
+
+struct AfXdpOptions {
+  std::string interface;
+  uint32_t snaplen = 262144;
+  bool promiscuous = true;
+  XdpMode mode = XdpMode::kAuto;
+  uint32_t buffer_kib = 0;     // UMEM per queue; 0: kDefaultBufferKib
+  XskProgramBuilder program;   // required
+};
+
+inline constexpr uint32_t kDefaultAfXdpBufferKib = 8192;  // 2048 frames of 4 KiB
+
+class AfXdpSource : public PacketSource {
+ public:
+  // Opens in the calling thread's network namespace. nullptr with *error
+  // set to one line on failure:
+  //   "eth9: No such device exists"
+  //   "eth1: another XDP program is attached (ip link show dev eth1 shows it);
+  //    bpfcap does not replace it"
+  //   "eth1: native XDP is not available on this device (bpf_link_create:
+  //    Operation not supported); try --xdp-mode=generic"
+  //   "tun0: AF_XDP captures Ethernet devices only"
+  static std::unique_ptr<AfXdpSource> Open(const AfXdpOptions& options, std::string* error);
+  ~AfXdpSource() override;
+
+  int LinkType() const override { return 1; }  // DLT_EN10MB
+  uint32_t Snaplen() const override { return snaplen_; }
+  bool NanosecondTimestamps() const override { return false; }
+  ReadStatus Next(Packet* out, int timeout_ms) override;
+  void Interrupt() override;
+  // received: packets read + dropped; dropped: the kernel's rx_dropped (no
+  // free frame in the fill ring, or too large) + rx_ring_full, summed over
+  // the queues.
+  bool Stats(CaptureStats* stats) const override;
+
+  size_t queues() const { return sockets_.size(); }
+  XdpMode attached_mode() const { return attached_mode_; }  // kNative or kGeneric
+  bool zero_copy() const;   // every socket is zero-copy
+  int ifindex() const { return ifindex_; }
+  // The receive queue of the packet the last Next() returned.
+  uint32_t last_queue() const { return last_queue_; }
+  // Kernel counters summed over the queues.
+  xdp_statistics XskStats() const;
+
+ private:
+  AfXdpSource() = default;
+  bool Setup(const AfXdpOptions& options, std::string* error);
+  bool Attach(const ebpf::Program& prog, XdpMode mode, std::string* error);
+  bool Wait(int timeout_ms, ReadStatus* status);
+  std::string AnotherProgram() const;
+
+  std::string name_;
+  int ifindex_ = 0;
+  uint32_t snaplen_ = 262144;
+  std::vector<std::unique_ptr<XskSocket>> sockets_;
+  int map_fd_ = -1;
+  int prog_fd_ = -1;
+  int link_fd_ = -1;
+  int promisc_fd_ = -1;
+  int wake_fd_ = -1;
+  std::atomic<bool> interrupted_{false};
+  XdpMode attached_mode_ = XdpMode::kNative;
+
+  size_t current_ = 0;        // socket served next
+  uint32_t burst_ = 0;        // packets taken from it in a row
+  XskSocket* held_ = nullptr; // whose frame the last Packet points into
+  uint64_t delivered_ = 0;
+  uint32_t last_queue_ = 0;
+};
+
+}  // namespace bpfcap::capture
