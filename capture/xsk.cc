@@ -28,6 +28,9 @@ void StoreRelease(uint32_t* p, uint32_t v) {
   std::atomic_ref<uint32_t>(*p).store(v, std::memory_order_release);
 }
 
+constexpr int kBindWaitMs = 1000;
+constexpr int kBindRetryMs = 10;
+
 std::string Errno(const char* call) { return std::string(call) + ": " + std::strerror(errno); }
 
 }  // namespace
@@ -113,9 +116,16 @@ bool XskSocket::Setup(const XskOptions& o, std::string* error) {
   sxdp.sxdp_ifindex = static_cast<uint32_t>(o.ifindex);
   sxdp.sxdp_queue_id = o.queue;
   sxdp.sxdp_flags = o.copy ? XDP_COPY : 0;
-  if (bind(fd_, reinterpret_cast<sockaddr*>(&sxdp), sizeof sxdp) != 0) {
-    *error = where + Errno("bind");
-    return false;
+  // A socket closed on this queue a moment ago (the previous capture)
+  // gives the queue up in a deferred kernel work item; until it has run,
+  // bind() says EBUSY. Wait for it a little.
+  for (int waited_ms = 0; bind(fd_, reinterpret_cast<sockaddr*>(&sxdp), sizeof sxdp) != 0;
+       waited_ms += kBindRetryMs) {
+    if (errno != EBUSY || waited_ms >= kBindWaitMs) {
+      *error = where + Errno("bind");
+      return false;
+    }
+    usleep(kBindRetryMs * 1000);
   }
   xdp_options opts{};
   len = sizeof opts;

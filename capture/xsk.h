@@ -47,7 +47,7 @@ class XskSocket {
   //   "AF_XDP sockets are not available (socket: Address family not supported by protocol)"
   //   "queue 3: bind: Invalid argument"
   // errno is that of the failing call (EBUSY from bind: the queue has a
-  // socket already).
+  // socket already; Open waits up to a second for one that is closing).
   static std::unique_ptr<XskSocket> Open(const XskOptions& options, std::string* error);
   ~XskSocket();
   XskSocket(const XskSocket&) = delete;
