@@ -2,11 +2,7 @@
 #include "capture/afxdp.h"
 
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <linux/ethtool.h>
-#include <net/if_arp.h>
-#include <linux/if_link.h>
-#include <netpacket/packet.h>
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <poll.h>
@@ -20,24 +16,14 @@
 #include <cerrno>
 #include <cstring>
 
-#include "capture/interfaces.h"
+#include "compiler/diag.h"
+#include "compiler/ebpf/codegen.h"
 #include "compiler/ebpf/load.h"
 
 namespace bpfcap::capture {
 namespace {
 
 std::string Errno(const char* call, int err) { return std::string(call) + ": " + std::strerror(err); }
-
-// The device's ARPHRD_* type, or -1 with *err set.
-int HardwareType(const std::string& name, int* err) {
-  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  ifreq ifr{};
-  std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
-  const int r = fd >= 0 ? ioctl(fd, SIOCGIFHWADDR, &ifr) : -1;
-  *err = errno;
-  if (fd >= 0) close(fd);
-  return r == 0 ? ifr.ifr_hwaddr.sa_family : -1;
-}
 
 // Receive queues: ETHTOOL_GCHANNELS rx + combined; 0 when the driver does
 // not say (*err set).
@@ -52,21 +38,6 @@ uint32_t ReceiveQueues(const std::string& name, int* err) {
   *err = errno;
   if (fd >= 0) close(fd);
   return r == 0 ? ch.rx_count + ch.combined_count : 0;
-}
-
-// An AF_PACKET socket that receives nothing (protocol 0) and holds the
-// interface in promiscuous mode while it is open.
-int PromiscuousHolder(int ifindex, std::string* error) {
-  const int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-  packet_mreq mreq{};
-  mreq.mr_ifindex = ifindex;
-  mreq.mr_type = PACKET_MR_PROMISC;
-  if (fd < 0 || setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof mreq) != 0) {
-    *error = Errno("promiscuous mode (PACKET_ADD_MEMBERSHIP)", errno);
-    if (fd >= 0) close(fd);
-    return -1;
-  }
-  return fd;
 }
 
 uint32_t FloorPowerOfTwo(uint64_t v) {
@@ -88,7 +59,7 @@ std::unique_ptr<AfXdpSource> AfXdpSource::Open(const AfXdpOptions& options, std:
 }
 
 AfXdpSource::~AfXdpSource() {
-  if (link_fd_ >= 0) close(link_fd_);  // detaches the program first
+  if (link_.fd >= 0) close(link_.fd);  // detaches the program first
   if (prog_fd_ >= 0) close(prog_fd_);
   if (map_fd_ >= 0) close(map_fd_);
   sockets_.clear();
@@ -96,46 +67,34 @@ AfXdpSource::~AfXdpSource() {
   if (wake_fd_ >= 0) close(wake_fd_);
 }
 
+// Order (afxdp.h): the program is compiled and verified first, so that a
+// bad filter costs no memory; the sockets are bound and in the map before
+// the program is attached.
 bool AfXdpSource::Setup(const AfXdpOptions& o, std::string* error) {
   name_ = o.interface;
   snaplen_ = o.snaplen;
-  if (name_.empty() || name_ == "any") {
-    *error = "--engine=afxdp captures on one interface (-i NAME), not on 'any'";
-    return false;
-  }
-  if (!ResolveInterface(name_, &ifindex_, error)) return false;
+  if (!CheckXdpInterface(name_, "the AF_XDP engine", &ifindex_, error)) return false;
   int err = 0;
-  const int hatype = HardwareType(name_, &err);
-  if (hatype < 0) {
-    *error = name_ + ": " + Errno("SIOCGIFHWADDR", err);
-    return false;
-  }
-  if (hatype != ARPHRD_ETHER && hatype != ARPHRD_LOOPBACK) {
-    *error = name_ + ": AF_XDP captures Ethernet devices only (hardware type " +
-             std::to_string(hatype) + ")";
-    return false;
-  }
-  // Before anything is bound: a program already there (ours or another
-  // tool's) is not replaced.
-  LIBBPF_OPTS(bpf_xdp_query_opts, query);
-  if (bpf_xdp_query(ifindex_, 0, &query) == 0 && query.attach_mode != XDP_ATTACHED_NONE) {
-    *error = AnotherProgram();
-    return false;
-  }
   uint32_t queues = ReceiveQueues(name_, &err);
-  if (queues == 0) queues = 1;  // no ethtool channels (lo, some virtual devices): one queue
+  if (queues == 0) queues = 1;  // no ethtool channels (some virtual devices): one queue
 
-  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (wake_fd_ < 0) {
-    *error = Errno("eventfd", errno);
+  map_fd_ = bpf_map_create(BPF_MAP_TYPE_XSKMAP, "bpfcap_xsks", sizeof(uint32_t), sizeof(int),
+                           queues, nullptr);
+  if (map_fd_ < 0) {
+    *error = name_ + ": " + Errno("XSKMAP (bpf_map_create)", -map_fd_);
     return false;
   }
-  if (o.promiscuous) {
-    promisc_fd_ = PromiscuousHolder(ifindex_, error);
-    if (promisc_fd_ < 0) {
-      *error = name_ + ": " + *error;
-      return false;
-    }
+  ebpf::Program prog;
+  if (!BuildProgram(o, &prog, error)) return false;
+  ebpf::LoadedProgram loaded;
+  if (!ebpf::LoadedProgram::Load(prog, ebpf::Target::kXdp, &loaded, error)) {
+    *error = "the kernel refused the XDP program (" + *error + ")";
+    return false;
+  }
+  prog_fd_ = dup(loaded.fd());  // the link holds it too; ours closes with the source
+  if (prog_fd_ < 0) {
+    *error = Errno("dup", errno);
+    return false;
   }
 
   XskOptions xo;
@@ -148,74 +107,58 @@ bool AfXdpSource::Setup(const AfXdpOptions& o, std::string* error) {
     xo.queue = q;
     std::unique_ptr<XskSocket> sock = XskSocket::Open(xo, error);
     if (!sock) {
+      const bool busy = errno == EBUSY;
       *error = name_ + ": " + *error;
-      if (errno == EBUSY) *error += " (another AF_XDP socket has this queue)";
+      if (busy) *error += " (another AF_XDP socket has this queue)";
       return false;
     }
-    sockets_.push_back(std::move(sock));
-  }
-
-  map_fd_ = bpf_map_create(BPF_MAP_TYPE_XSKMAP, "bpfcap_xsks", sizeof(uint32_t), sizeof(int),
-                           queues, nullptr);
-  if (map_fd_ < 0) {
-    *error = name_ + ": " + Errno("XSKMAP (bpf_map_create)", -map_fd_);
-    return false;
-  }
-  for (const auto& sock : sockets_) {
-    const uint32_t key = sock->queue();
+    const uint32_t key = q;
     const int fd = sock->fd();
     if (int r = bpf_map_update_elem(map_fd_, &key, &fd, 0); r != 0) {
       *error = name_ + ": " + Errno("XSKMAP (bpf_map_update_elem)", -r);
       return false;
     }
+    sockets_.push_back(std::move(sock));
   }
 
-  ebpf::Program prog;
-  if (!o.program || !o.program(map_fd_, &prog, error)) {
-    if (!o.program) *error = "internal error: no XDP program builder";
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd_ < 0) {
+    *error = Errno("eventfd", errno);
     return false;
   }
-  return Attach(prog, o.mode, error);
+  if (o.promiscuous) {
+    promisc_fd_ = HoldPromiscuous(ifindex_, name_, error);
+    if (promisc_fd_ < 0) return false;
+  }
+  return AttachXdp(prog_fd_, ifindex_, name_, o.mode, &link_, error);
 }
 
-bool AfXdpSource::Attach(const ebpf::Program& prog, XdpMode mode, std::string* error) {
-  ebpf::LoadedProgram loaded;
-  if (!ebpf::LoadedProgram::Load(prog, ebpf::Target::kXdp, &loaded, error)) {
-    *error = name_ + ": the kernel refused the XDP program: " + *error;
+// The filter with the redirect as its on-match action (afxdp.h), or the
+// tests' own program.
+bool AfXdpSource::BuildProgram(const AfXdpOptions& o, ebpf::Program* out, std::string* error) {
+  if (o.program) return o.program(map_fd_, out, error);
+  Diag diag;
+  if (!CheckXdpCapture(o.expression, &diag)) {
+    *error = FormatDiag(diag, o.expression);
     return false;
   }
-  // The link holds the program too; ours is closed with the source.
-  prog_fd_ = dup(loaded.fd());
-  auto try_mode = [&](XdpMode m) {
-    LIBBPF_OPTS(bpf_link_create_opts, lo);
-    lo.flags = m == XdpMode::kGeneric ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-    const int fd = bpf_link_create(prog_fd_, ifindex_, BPF_XDP, &lo);
-    if (fd >= 0) {
-      link_fd_ = fd;
-      attached_mode_ = m;
-      return 0;
-    }
-    return -fd;
-  };
-  int err = try_mode(mode == XdpMode::kGeneric ? XdpMode::kGeneric : XdpMode::kNative);
-  if (err != 0 && err != EBUSY && err != EEXIST && mode == XdpMode::kAuto) {
-    err = try_mode(XdpMode::kGeneric);
+  CompileOptions c = o.compile;
+  c.dlt = 1;
+  c.snaplen = snaplen_;
+  c.for_kernel = false;  // VLAN tags are still in the frame at XDP
+  ebpf::GenOptions gen;
+  gen.target = ebpf::Target::kXdp;
+  gen.xdp_reject = ebpf::kXdpPass;
+  gen.kernel_fields = true;
+  gen.on_match.kind = ebpf::XdpOnMatch::Kind::kRedirectXsk;
+  gen.on_match.map_fd = map_fd_;
+  EbpfCompileResult r = CompileEbpf(o.expression, c, gen);
+  if (!r.diag.ok()) {
+    *error = FormatDiag(r.diag, o.expression);
+    return false;
   }
-  if (err == 0) return true;
-  if (err == EBUSY || err == EEXIST) {
-    *error = AnotherProgram();
-  } else if (mode == XdpMode::kNative && (err == EOPNOTSUPP || err == EINVAL)) {
-    *error = name_ + ": native XDP is not available on this device (" +
-             Errno("bpf_link_create", err) + "); try --xdp-mode=generic";
-  } else {
-    *error = name_ + ": cannot attach the XDP program (" + Errno("bpf_link_create", err) + ")";
-  }
-  return false;
-}
-
-std::string AfXdpSource::AnotherProgram() const {
-  return name_ + ": another XDP program is attached (ip link show dev " + name_ +
-         " shows it); bpfcap does not replace it";
+  *out = std::move(r.program);
+  return true;
 }
 
 bool AfXdpSource::zero_copy() const {

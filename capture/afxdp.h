@@ -3,11 +3,14 @@
 // sockets, one per receive queue (capture/xsk.h), and passes the rest to
 // the kernel stack.
 //
-// Takes AfXdpOptions: an Ethernet interface, the snap length, the XDP
-// attach mode, the UMEM size per queue, and a function that builds the XDP
-// program for the XSKMAP the engine created (compiled from the filter with
-// an on-match action of bpf_redirect_map(xsks, ctx->rx_queue_index,
-// XDP_PASS): a queue without a socket passes the packet on). Produces the
+// Takes AfXdpOptions: an Ethernet interface, the snap length, the filter
+// expression, the XDP attach mode and the UMEM size per queue. The filter
+// is compiled with the on-match action ebpf::XdpOnMatch::kRedirectXsk:
+// bpf_redirect_map(xsks, ctx->rx_queue_index, XDP_PASS), so that a queue
+// without a socket passes the packet on; what does not match gets XDP_PASS.
+// It is compiled as for the ring-buffer engine (capture/xdp_ringbuf.h):
+// VLAN tags in the frame, "outbound" refused, "inbound" always true.
+// Produces the
 // redirected frames through the PacketSource interface, zero-copy from the
 // sockets' UMEMs, as received: LinkType() EN10MB, direction inbound.
 //
@@ -27,7 +30,7 @@
 //     kernel detaches it when the link's last fd closes, so also when the
 //     process dies, kill -9 included. Nothing is pinned.
 //   - Another XDP program already on the interface is left alone: Open
-//     fails, saying so.
+//     fails, naming it (capture/xdp_attach.h).
 //   - Promiscuous mode, when asked, is an AF_PACKET membership (as the
 //     ring's), undone by the kernel when the process ends.
 //   - Every receive queue the interface has (ETHTOOL_GCHANNELS: rx +
@@ -50,19 +53,14 @@
 #include <vector>
 
 #include "capture/packet_source.h"
+#include "capture/xdp_attach.h"
 #include "capture/xsk.h"
+#include "compiler/compile.h"
 #include "compiler/ebpf/insn.h"
 
 namespace bpfcap::capture {
 
-// Where the XDP program runs (--xdp-mode).
-enum class XdpMode : uint8_t {
-  kAuto,     // native if the driver has it, else generic
-  kNative,   // "native": in the driver (XDP_FLAGS_DRV_MODE)
-  kGeneric,  // "generic": in the stack, after the skb is built (XDP_FLAGS_SKB_MODE)
-};
-
-// Builds the XDP program that redirects matching packets into the XSKMAP
+// Builds an XDP program that redirects packets into the XSKMAP
 // `xsks_map_fd` (key: receive queue index). False with *error set.
 using XskProgramBuilder =
     std::function<bool(int xsks_map_fd, ebpf::Program* out, std::string* error)>;
@@ -70,10 +68,13 @@ using XskProgramBuilder =
 struct AfXdpOptions {
   std::string interface;
   uint32_t snaplen = 262144;
-  bool promiscuous = true;
+  std::string expression;      // the filter; empty: every frame
+  CompileOptions compile;      // netmask, optimize; dlt and for_kernel are set here
+  bool promiscuous = true;     // -p turns it off
   XdpMode mode = XdpMode::kAuto;
-  uint32_t buffer_kib = 0;     // UMEM per queue; 0: kDefaultBufferKib
-  XskProgramBuilder program;   // required
+  uint32_t buffer_kib = 0;     // UMEM per queue; 0: kDefaultAfXdpBufferKib
+  // Tests: a hand-made program instead of the compiled expression.
+  XskProgramBuilder program;
 };
 
 inline constexpr uint32_t kDefaultAfXdpBufferKib = 8192;  // 2048 frames of 4 KiB
@@ -83,11 +84,12 @@ class AfXdpSource : public PacketSource {
   // Opens in the calling thread's network namespace. nullptr with *error
   // set to one line on failure:
   //   "eth9: No such device exists"
-  //   "eth1: another XDP program is attached (ip link show dev eth1 shows it);
-  //    bpfcap does not replace it"
+  //   "eth1: an XDP program (id 42) is already attached; bpfcap does not replace it"
   //   "eth1: native XDP is not available on this device (bpf_link_create:
   //    Operation not supported); try --xdp-mode=generic"
-  //   "tun0: AF_XDP captures Ethernet devices only"
+  //   "tun0: the AF_XDP engine needs an Ethernet device (hardware type 65534); use --engine=packet"
+  //   "eth1: queue 0: bind: Device or resource busy (another AF_XDP socket has this queue)"
+  //   the expression's diagnostic, or the verifier's refusal
   static std::unique_ptr<AfXdpSource> Open(const AfXdpOptions& options, std::string* error);
   ~AfXdpSource() override;
 
@@ -102,7 +104,9 @@ class AfXdpSource : public PacketSource {
   bool Stats(CaptureStats* stats) const override;
 
   size_t queues() const { return sockets_.size(); }
-  XdpMode attached_mode() const { return attached_mode_; }  // kNative or kGeneric
+  XdpMode attached_mode() const { return link_.mode; }  // kNative or kGeneric
+  // Why native mode was not used when kAuto fell back to generic.
+  const std::string& native_error() const { return link_.native_error; }
   bool zero_copy() const;   // every socket is zero-copy
   int ifindex() const { return ifindex_; }
   // The receive queue of the packet the last Next() returned.
@@ -113,9 +117,8 @@ class AfXdpSource : public PacketSource {
  private:
   AfXdpSource() = default;
   bool Setup(const AfXdpOptions& options, std::string* error);
-  bool Attach(const ebpf::Program& prog, XdpMode mode, std::string* error);
+  bool BuildProgram(const AfXdpOptions& options, ebpf::Program* out, std::string* error);
   bool Wait(int timeout_ms, ReadStatus* status);
-  std::string AnotherProgram() const;
 
   std::string name_;
   int ifindex_ = 0;
@@ -123,11 +126,10 @@ class AfXdpSource : public PacketSource {
   std::vector<std::unique_ptr<XskSocket>> sockets_;
   int map_fd_ = -1;
   int prog_fd_ = -1;
-  int link_fd_ = -1;
+  XdpLink link_;
   int promisc_fd_ = -1;
   int wake_fd_ = -1;
   std::atomic<bool> interrupted_{false};
-  XdpMode attached_mode_ = XdpMode::kNative;
 
   size_t current_ = 0;        // socket served next
   uint32_t burst_ = 0;        // packets taken from it in a row

@@ -209,7 +209,8 @@ std::string ApplyOption(int c, const char* arg, CliOptions* o) {
       const std::string_view v(arg);
       if (v == "packet") o->engine = CliOptions::Engine::kPacket;
       else if (v == "xdp") o->engine = CliOptions::Engine::kXdp;
-      else return "unknown engine " + Quoted(arg) + " (packet or xdp)";
+      else if (v == "afxdp") o->engine = CliOptions::Engine::kAfXdp;
+      else return "unknown engine " + Quoted(arg) + " (packet, xdp or afxdp)";
       return "";
     }
     case kOptXdpMode: {
@@ -247,15 +248,21 @@ std::string ApplyOption(int c, const char* arg, CliOptions* o) {
   return "internal error: unhandled option";
 }
 
-// What --engine=xdp cannot do, as a usage error; empty when all is well.
+// What --engine=xdp or --engine=afxdp cannot do, as a usage error; empty
+// when all is well.
 std::string XdpEngineConflict(const CliOptions& o) {
-  if (!o.read_file.empty()) return "--engine=xdp captures live; -r reads a file";
+  const std::string e = o.engine == CliOptions::Engine::kAfXdp ? "--engine=afxdp" : "--engine=xdp";
+  if (!o.read_file.empty()) return e + " captures live; -r reads a file";
   if (o.target == CliOptions::Target::kEbpf) {
-    return "--engine=xdp runs an XDP program, not --target=ebpf (that is --engine=packet)";
+    return e + " runs an XDP program, not --target=ebpf (that is --engine=packet)";
   }
-  if (o.direction == DirectionFilter::kOut) return "--engine=xdp sees received packets only, not -Q out";
-  if (o.threads > 1) return "--engine=xdp uses one ring for every queue; --threads is for --engine=packet";
-  if (o.dlt_given && o.dlt != 1) return "--engine=xdp captures Ethernet (EN10MB) only";
+  if (o.direction == DirectionFilter::kOut) return e + " sees received packets only, not -Q out";
+  if (o.threads > 1) {
+    return e + (o.engine == CliOptions::Engine::kAfXdp ? " has a socket on every queue"
+                                                       : " uses one ring for every queue") +
+           "; --threads is for --engine=packet";
+  }
+  if (o.dlt_given && o.dlt != 1) return e + " captures Ethernet (EN10MB) only";
   return "";
 }
 
@@ -285,13 +292,13 @@ CliParse ParseCliOptions(int argc, char* const argv[]) {
     r.error = "-C and -G cannot rotate standard output";
   } else if (o.threads > 1 && !o.read_file.empty()) {
     r.error = "--threads applies to live captures, not to -r";
-  } else if (o.Captures() && o.engine == CliOptions::Engine::kXdp) {
+  } else if (o.Captures() && o.engine != CliOptions::Engine::kPacket) {
     r.error = XdpEngineConflict(o);
   } else if (o.Captures() && o.read_file.empty() && o.target == CliOptions::Target::kXdp) {
     r.error = "--target=xdp captures with --engine=xdp";
-  } else if (o.xdp_mode != CliOptions::XdpMode::kAuto && o.engine != CliOptions::Engine::kXdp &&
+  } else if (o.xdp_mode != CliOptions::XdpMode::kAuto && o.engine == CliOptions::Engine::kPacket &&
              o.Captures()) {
-    r.error = "--xdp-mode needs --engine=xdp";
+    r.error = "--xdp-mode needs --engine=xdp or --engine=afxdp";
   } else if (!o.emit_object.empty() && o.target != CliOptions::Target::kXdp) {
     r.error = "--emit-object writes an XDP program: it needs --target=xdp";
   } else if (o.drop_matching && o.emit_object.empty()) {
@@ -389,7 +396,11 @@ std::string UsageText() {
          "  --engine=E     packet (default): AF_PACKET ring, every direction;\n"
          "                 xdp: an XDP program copies matching received frames\n"
          "                 into a BPF ring buffer (ingress only, before the stack)\n"
+         "                 afxdp: an XDP program redirects matching received frames\n"
+         "                 into AF_XDP sockets: THEY NO LONGER REACH THE KERNEL\n"
+         "                 STACK (for mirror/tap ports; see bpfcap(1))\n"
          "  --xdp-mode=M   native or generic (default: native when the driver has it)\n"
+         "                 for --engine=xdp and --engine=afxdp\n"
          "  --time-stamp-precision=micro|nano\n"
          "  -D             list interfaces;  -L  list link types of an interface\n"
          "\n"

@@ -51,7 +51,11 @@ struct CliOptions {
   DirectionFilter direction = DirectionFilter::kInOut;  // -Q in|out|inout
   uint32_t buffer_kib = 0;      // -B KiB; 0 = the engine's default
   int threads = 1;              // --threads N: PACKET_FANOUT across N sockets
-  enum class Engine { kPacket, kXdp } engine = Engine::kPacket;  // --engine=
+  enum class Engine {
+    kPacket,  // "packet": AF_PACKET ring (default)
+    kXdp,     // "xdp": XDP program copying matches into a BPF ring buffer
+    kAfXdp,   // "afxdp": XDP program redirecting matches into AF_XDP sockets
+  } engine = Engine::kPacket;   // --engine=
   // --xdp-mode=: auto (native when the driver has it), native, generic.
   enum class XdpMode { kAuto, kNative, kGeneric } xdp_mode = XdpMode::kAuto;
   bool nanosecond = false;      // --time-stamp-precision=nano

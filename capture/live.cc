@@ -15,6 +15,7 @@
 #include "capture/fanout.h"
 #include "capture/interfaces.h"
 #include "capture/ring.h"
+#include "capture/afxdp.h"
 #include "capture/xdp_ringbuf.h"
 #include "compiler/compile.h"
 #include "compiler/diag.h"
@@ -91,6 +92,38 @@ LiveSource OpenXdp(const CliOptions& o, const std::string& expression, LiveSourc
   return live;
 }
 
+// --engine=afxdp: capture/afxdp.h. The warning says what it costs the host.
+LiveSource OpenAfXdp(const CliOptions& o, const std::string& expression, LiveSource live,
+                     std::string* error) {
+  AfXdpOptions ao;
+  ao.interface = live.interface;
+  ao.snaplen = o.snaplen;
+  ao.expression = expression;
+  ao.compile.netmask = Netmask(live.interface);
+  ao.compile.optimize = o.optimize;
+  ao.mode = ToXdp(o.xdp_mode);
+  ao.promiscuous = o.promiscuous;
+  ao.buffer_kib = o.buffer_kib;
+  std::unique_ptr<AfXdpSource> src = AfXdpSource::Open(ao, error);
+  if (!src) return live;
+  if (o.xdp_mode == CliOptions::XdpMode::kAuto && src->attached_mode() == XdpMode::kGeneric) {
+    live.note = "XDP in generic mode: " + src->native_error();
+  }
+  const std::string what = expression.empty() ? "every packet" : "the packets matching '" + expression + "'";
+  live.warning =
+      "WARNING: --engine=afxdp takes " + what + " away from the kernel stack of " +
+      live.interface + ": until bpfcap exits, this host's sockets, routing and forwarding "
+      "do not receive them.\n"
+      "WARNING: use it on mirror/tap ports (see AF_XDP CAPTURE in bpfcap(1)); --engine=xdp "
+      "or --engine=packet capture without taking anything away.";
+  live.note += (live.note.empty() ? "" : "; ") + std::string("AF_XDP on ") +
+               std::to_string(src->queues()) + (src->queues() == 1 ? " queue, " : " queues, ") +
+               XdpModeName(src->attached_mode()) + " XDP, " +
+               (src->zero_copy() ? "zero-copy" : "copy mode");
+  live.source = std::move(src);
+  return live;
+}
+
 }  // namespace
 
 std::string DefaultInterface() {
@@ -109,6 +142,9 @@ LiveSource OpenLiveSource(const CliOptions& o, const std::string& expression,
   LiveSource live;
   live.interface = o.interface.empty() ? DefaultInterface() : o.interface;
   if (o.engine == CliOptions::Engine::kXdp) return OpenXdp(o, expression, std::move(live), error);
+  if (o.engine == CliOptions::Engine::kAfXdp) {
+    return OpenAfXdp(o, expression, std::move(live), error);
+  }
   const std::vector<int> dlts = LinkTypesFor(live.interface, error);
   if (dlts.empty()) return live;  // *error set
   int dlt = dlts.front();

@@ -58,8 +58,6 @@ void CloseFd(int* fd) {
   *fd = -1;
 }
 
-const char* ModeName(XdpMode m) { return m == XdpMode::kGeneric ? "generic" : "native"; }
-
 }  // namespace
 
 std::unique_ptr<XdpRingbufSource> XdpRingbufSource::Open(const XdpOptions& options,
@@ -92,7 +90,7 @@ bool XdpRingbufSource::Setup(const XdpOptions& options) {
     Fail(FormatDiag(diag, options.expression));
     return false;
   }
-  if (!CheckInterface()) return false;
+  if (!CheckXdpInterface(name_, "the XDP engine", &ifindex_, &error_)) return false;
   if (!CreateMaps(options.ring_kib)) return false;
   if (!LoadProgram(options)) return false;
   if (!MapRing()) return false;
@@ -102,73 +100,11 @@ bool XdpRingbufSource::Setup(const XdpOptions& options) {
     return false;
   }
   mono_to_real_ns_ = MonoToReal();
-  if (options.promiscuous && !Promiscuous()) return false;
+  if (options.promiscuous) {
+    promisc_fd_ = HoldPromiscuous(ifindex_, name_, &error_);
+    if (promisc_fd_ < 0) return false;
+  }
   return Attach(options.mode);
-}
-
-bool XdpRingbufSource::Promiscuous() {
-  promisc_fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-  if (promisc_fd_ < 0) {
-    Fail(Errno("socket", errno));
-    return false;
-  }
-  packet_mreq mreq{};
-  mreq.mr_ifindex = ifindex_;
-  mreq.mr_type = PACKET_MR_PROMISC;
-  if (setsockopt(promisc_fd_, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) != 0) {
-    Fail(name_ + ": " + Errno("PACKET_ADD_MEMBERSHIP promiscuous", errno));
-    return false;
-  }
-  return true;
-}
-
-// Exists, is Ethernet, is up, and has no XDP program yet.
-bool XdpRingbufSource::CheckInterface() {
-  if (name_ == "any") {
-    Fail("any: the XDP engine captures on one interface, not on 'any'");
-    return false;
-  }
-  if (!ResolveInterface(name_, &ifindex_, &error_)) return false;
-  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    Fail(Errno("socket", errno));
-    return false;
-  }
-  ifreq ifr{};
-  std::memcpy(ifr.ifr_name, name_.data(), std::min(name_.size(), sizeof(ifr.ifr_name) - 1));
-  const bool hw_ok = ioctl(fd, SIOCGIFHWADDR, &ifr) == 0;
-  const int hatype = ifr.ifr_hwaddr.sa_family;
-  const bool flags_ok = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0;
-  const int err = errno;
-  close(fd);
-  if (!hw_ok || !flags_ok) {
-    Fail(name_ + ": " + Errno(hw_ok ? "SIOCGIFFLAGS" : "SIOCGIFHWADDR", err));
-    return false;
-  }
-  if (hatype != ARPHRD_ETHER) {
-    Fail(name_ + ": the XDP engine needs an Ethernet device (hardware type " +
-         std::to_string(hatype) + "); use --engine=packet");
-    return false;
-  }
-  if (!(ifr.ifr_flags & IFF_UP)) {
-    Fail(name_ + ": That device is not up");
-    return false;
-  }
-  LIBBPF_OPTS(bpf_xdp_query_opts, q);
-  if (int e = bpf_xdp_query(ifindex_, 0, &q); e != 0) {
-    Fail(name_ + ": XDP is not available (" + Errno("bpf_xdp_query", -e) + ")");
-    return false;
-  }
-  const uint32_t other = q.prog_id ? q.prog_id
-                         : q.drv_prog_id ? q.drv_prog_id
-                         : q.skb_prog_id ? q.skb_prog_id
-                                         : q.hw_prog_id;
-  if (other != 0 || q.attach_mode != XDP_ATTACHED_NONE) {
-    Fail(name_ + ": an XDP program (id " + std::to_string(other) +
-         ") is already attached; bpfcap does not replace it");
-    return false;
-  }
-  return true;
 }
 
 bool XdpRingbufSource::CreateMaps(uint32_t ring_kib) {
@@ -259,38 +195,12 @@ bool XdpRingbufSource::MapRing() {
 }
 
 bool XdpRingbufSource::Attach(XdpMode mode) {
-  auto try_mode = [&](XdpMode m) {
-    LIBBPF_OPTS(bpf_link_create_opts, lo);
-    lo.flags = m == XdpMode::kGeneric ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-    const int fd = bpf_link_create(prog_fd_, ifindex_, BPF_XDP, &lo);
-    if (fd >= 0) {
-      link_fd_ = fd;
-      mode_ = m;
-      return 0;
-    }
-    return -fd;
-  };
-  const XdpMode first = mode == XdpMode::kGeneric ? XdpMode::kGeneric : XdpMode::kNative;
-  int err = try_mode(first);
-  if (err != 0 && mode == XdpMode::kAuto && err != EBUSY && err != EEXIST && err != EPERM) {
-    native_error_ = "native XDP is not available on " + name_ + " (" +
-                    Errno("bpf_link_create", err) + ")";
-    err = try_mode(XdpMode::kGeneric);
-  }
-  if (err == 0) return true;
-  if (err == EBUSY || err == EEXIST) {
-    Fail(name_ + ": another XDP program is already attached; bpfcap does not replace it");
-  } else if (err == EPERM) {
-    Fail("you don't have permission to attach XDP programs (" + Errno("bpf_link_create", err) +
-         ")");
-  } else if (mode == XdpMode::kNative) {
-    Fail(name_ + ": native XDP is not available on this device (" +
-         Errno("bpf_link_create", err) + "); try --xdp-mode=generic");
-  } else {
-    Fail(name_ + ": can't attach the XDP program in " + ModeName(XdpMode::kGeneric) + " mode (" +
-         Errno("bpf_link_create", err) + ")");
-  }
-  return false;
+  XdpLink link;
+  if (!AttachXdp(prog_fd_, ifindex_, name_, mode, &link, &error_)) return false;
+  link_fd_ = link.fd;
+  mode_ = link.mode;
+  native_error_ = link.native_error;
+  return true;
 }
 
 void XdpRingbufSource::Interrupt() {

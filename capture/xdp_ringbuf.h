@@ -46,15 +46,10 @@
 #include <string>
 
 #include "capture/packet_source.h"
+#include "capture/xdp_attach.h"
 #include "compiler/compile.h"
 
 namespace bpfcap::capture {
-
-enum class XdpMode : uint8_t {
-  kAuto,     // native when the driver has it, else generic
-  kNative,   // --xdp-mode=native: XDP_FLAGS_DRV_MODE, fail if unsupported
-  kGeneric,  // --xdp-mode=generic: XDP_FLAGS_SKB_MODE
-};
 
 struct XdpOptions {
   std::string interface;
@@ -100,12 +95,10 @@ class XdpRingbufSource : public PacketSource {
  private:
   XdpRingbufSource() = default;
   bool Setup(const XdpOptions& options);
-  bool CheckInterface();
   bool CreateMaps(uint32_t ring_kib);
   bool LoadProgram(const XdpOptions& options);
   bool MapRing();
   bool Attach(XdpMode mode);
-  bool Promiscuous();
   bool Wait(int timeout_ms, ReadStatus* status);
   void Fail(const std::string& message) { error_ = message; }
 

@@ -250,9 +250,10 @@ class Generator {
     const int32_t reject = Xdp() ? opts_.xdp_reject : 0;
     if (use_accept) {
       out_->Bind(accept_);
-      if (Xdp()) EmitOnMatch();
-      Emit(Mov32Imm(Reg::kR0, accept));
-      Emit(Exit());
+      if (!Xdp() || !EmitOnMatch()) {  // unless the action ended the program
+        Emit(Mov32Imm(Reg::kR0, accept));
+        Emit(Exit());
+      }
     }
     if (use_reject) {
       out_->Bind(reject_);
@@ -559,12 +560,28 @@ class Generator {
   // --- on match (XDP) -------------------------------------------------------------
 
   // Runs opts_.on_match at the accept leaf; the leaf then returns
-  // xdp_accept. No value register is live here.
-  void EmitOnMatch() {
+  // xdp_accept, unless this returns true: the action returned itself. No
+  // value register is live here.
+  bool EmitOnMatch() {
     switch (opts_.on_match.kind) {
-      case XdpOnMatch::Kind::kReturn: return;
-      case XdpOnMatch::Kind::kRingbufCopy: EmitRingbufCopy(); return;
+      case XdpOnMatch::Kind::kReturn: return false;
+      case XdpOnMatch::Kind::kRingbufCopy: EmitRingbufCopy(); return false;
+      case XdpOnMatch::Kind::kRedirectXsk: EmitRedirectXsk(); return true;
     }
+    return false;
+  }
+
+  // return bpf_redirect_map(xsks, ctx->rx_queue_index, XDP_PASS): the
+  // packet goes to the AF_XDP socket of its receive queue, or on to the
+  // stack when that queue has none (the flags' low bits are the action
+  // when the lookup fails).
+  void EmitRedirectXsk() {
+    EmitMapFd(Reg::kR1, opts_.on_match.map_fd);
+    Emit(LoadMem(Size::kDw, Reg::kR2, Reg::kR10, kXdpCtxSlot));
+    Emit(LoadMem(Size::kW, Reg::kR2, Reg::kR2, kXdpRxQueue));
+    Emit(Mov64Imm(Reg::kR3, kXdpPass));
+    Emit(Call(BPF_FUNC_redirect_map));
+    Emit(Exit());
   }
 
   void EmitMapFd(Reg dst, int fd) {

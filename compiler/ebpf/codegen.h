@@ -87,12 +87,16 @@
 //       smallest of a few size classes (kXdpRecordClasses, then snaplen)
 //       that holds caplen, so a small packet takes a small record. Needs
 //       kernel 5.18 (bpf_xdp_load_bytes).
+//   kRedirectXsk  returns bpf_redirect_map(XSKMAP, ctx->rx_queue_index,
+//       XDP_PASS) instead of xdp_accept: XDP_REDIRECT into the AF_XDP
+//       socket of the packet's receive queue, XDP_PASS when the queue has
+//       none. Non-matching packets get xdp_reject (XDP_PASS for a capture).
 // The maps are referenced by fd (lddw with BPF_PSEUDO_MAP_FD); the
 // printer shows them as map[fd:N].
 //
 // Does not: loop or jump backward; call helpers other than
-// bpf_skb_load_bytes, and for XDP actions map lookups, the ring buffer and
-// bpf_xdp_load_bytes; emit unreachable instructions (the verifier refuses
+// bpf_skb_load_bytes, and for XDP actions map lookups, the ring buffer,
+// bpf_xdp_load_bytes and bpf_redirect_map; emit unreachable instructions (the verifier refuses
 // them: blocks reachable only through a test that always fails are dropped).
 #pragma once
 
@@ -121,8 +125,9 @@ struct XdpOnMatch {
   enum class Kind : uint8_t {
     kReturn,       // nothing: the program is a verdict (firewall, tests)
     kRingbufCopy,  // copy into a ring buffer (the `xdp` capture engine)
+    kRedirectXsk,  // redirect into an AF_XDP socket (the `afxdp` capture engine)
   } kind = Kind::kReturn;
-  int map_fd = -1;        // kRingbufCopy: the BPF_MAP_TYPE_RINGBUF
+  int map_fd = -1;        // kRingbufCopy: the BPF_MAP_TYPE_RINGBUF; kRedirectXsk: the XSKMAP
   int counters_fd = -1;   // kRingbufCopy: BPF_MAP_TYPE_PERCPU_ARRAY of XdpCounters
   uint32_t snaplen = 0;   // kRingbufCopy: bytes copied at most (1..kXdpMaxLoadEnd)
   uint32_t wakeup_bytes = 0;  // kRingbufCopy: 0, or wake the reader past this many

@@ -257,9 +257,11 @@ cli_checks() {
   check_error "--emit-object to an unwritable path" 1 --target=xdp --emit-object=/nonexistent-dir/f.o icmp
   check_stderr_is "--emit-object unwritable path message" \
     "bpfcap: can't write '/nonexistent-dir/f.o': No such file or directory"
-  check_error "--emit-object refuses inbound" 1 --target=xdp --emit-object="$TMP/x.o" 'tcp or inbound'
-  check_stderr_is "--emit-object inbound message" \
-    "bpfcap: 'inbound' cannot be tested at XDP: an XDP program sees received packets, without a direction (column 8, near 'inbound')"
+  ok_run "--emit-object takes inbound (always true at XDP)" --target=xdp --emit-object="$TMP/x.o" 'tcp and inbound' && pass
+  rm -f "$TMP/x.o"
+  check_error "--emit-object refuses outbound" 1 --target=xdp --emit-object="$TMP/x.o" 'tcp or outbound'
+  check_stderr_is "--emit-object outbound message" \
+    "bpfcap: 'outbound' never matches at XDP, which sees received packets only (use --engine=packet) (column 8, near 'outbound')"
   check_error "--emit-object refuses raw IP" 1 --target=xdp --emit-object="$TMP/x.o" -y RAW ip
   [ -e "$TMP/x.o" ] && fail "a refused --emit-object leaves no file" || pass
   check_error "bad -Q" 2 -Q sideways ip

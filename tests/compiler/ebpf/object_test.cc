@@ -31,13 +31,15 @@ using bpfcap::test::NetnsPair;
   if (geteuid() != 0) GTEST_SKIP() << "needs root (CAP_BPF, CAP_NET_ADMIN) to load and " \
                                       "attach XDP programs; run the tests as root"
 
-// The firewall for `expr`: passes what matches, drops the rest, or the
-// inverse when drop_matching.
+// The firewall for `expr` as the CLI compiles it: passes what matches,
+// drops the rest, or the inverse when drop_matching.
 Program Firewall(const std::string& expr, bool drop_matching = false) {
   GenOptions gen;
+  gen.target = Target::kXdp;
+  gen.kernel_fields = true;
   gen.xdp_accept = drop_matching ? kXdpDrop : kXdpPass;
   gen.xdp_reject = drop_matching ? kXdpPass : kXdpDrop;
-  const EbpfCompileResult r = CompileXdp(expr, CompileOptions{}, gen);
+  const EbpfCompileResult r = CompileEbpf(expr, CompileOptions{}, gen);
   EXPECT_TRUE(r.diag.ok()) << expr << ": " << r.diag.message;
   return r.program;
 }
@@ -150,38 +152,6 @@ TEST(EbpfObject, UnwritablePathIsAnError) {
   std::string error;
   EXPECT_FALSE(WriteElfObject("/nonexistent-dir/f.o", Firewall("ip"), &error));
   EXPECT_EQ(error, "can't write '/nonexistent-dir/f.o': No such file or directory");
-}
-
-// --- what an XDP program in the data path cannot test ------------------------------
-
-TEST(CompileXdp, RefusesDirectionAndInterfaceWithTheirPosition) {
-  const struct {
-    const char* expr;
-    const char* message;
-  } kCases[] = {
-      {"inbound", "'inbound' cannot be tested at XDP: an XDP program sees received packets, "
-                  "without a direction (column 1, near 'inbound')"},
-      {"tcp and not outbound", "'outbound' cannot be tested at XDP: an XDP program sees received "
-                               "packets, without a direction (column 13, near 'outbound')"},
-      {"udp or ifindex 3", "'ifindex' cannot be tested at XDP: an XDP program sees received "
-                           "packets, without the interface index (column 8, near 'ifindex 3')"},
-  };
-  for (const auto& c : kCases) {
-    const EbpfCompileResult r = CompileXdp(c.expr, CompileOptions{}, GenOptions{});
-    EXPECT_EQ(FormatDiag(r.diag, c.expr), c.message) << c.expr;
-    // CompileEbpf compiles them (to "reject"), as cBPF does for savefiles.
-    EXPECT_TRUE(CompileEbpf(c.expr, CompileOptions{}, Target::kXdp).diag.ok()) << c.expr;
-  }
-}
-
-TEST(CompileXdp, UsesTheVerdictsItIsGiven) {
-  GenOptions gen;
-  gen.xdp_accept = 3;  // XDP_TX
-  gen.xdp_reject = 0;  // XDP_ABORTED
-  const EbpfCompileResult r = CompileXdp("", CompileOptions{}, gen);
-  ASSERT_TRUE(r.diag.ok());
-  EXPECT_EQ(r.program.back(), Exit());
-  EXPECT_EQ(r.program[r.program.size() - 2], Mov32Imm(Reg::kR0, 3));
 }
 
 // --- what loads it ---------------------------------------------------------------
