@@ -16,6 +16,11 @@
 // loads of the other side's index are acquires, stores of ours releases,
 // as the kernel's smp_load_acquire/smp_store_release pair expects.
 //
+// Raw syscalls rather than libxdp's xsk API: the protocol is these few
+// calls and two index pairs, libxdp would add a dependency whose socket
+// set-up also wants to load and manage its own XDP program (dispatcher),
+// while bpfcap attaches its compiled filter itself (capture/afxdp.h).
+//
 // Copy or zero-copy: bind() asks for neither unless `copy` is set, and the
 // kernel picks zero-copy where the driver has it; ZeroCopy() says which.
 // Generic (SKB-mode) XDP needs copy mode.

@@ -238,6 +238,16 @@ cli_checks() {
   check_error "--engine=xdp --target=ebpf" 2 --engine=xdp --target=ebpf -i eth0 ip
   check_error "--engine=xdp --threads" 2 --engine=xdp --threads 2 -i eth0 ip
   check_error "--target=xdp capture without --engine=xdp" 2 --target=xdp -i eth0 ip
+  # --engine=afxdp: usage errors (captures in tests/capture/afxdp_test.cc).
+  check_error "--engine=afxdp with -r" 2 --engine=afxdp -r "$DATA/three.pcap" udp
+  check_stderr_is "--engine=afxdp with -r message" \
+    "bpfcap: --engine=afxdp captures live; -r reads a file; see 'bpfcap --help'"
+  check_error "--engine=afxdp with -Q out" 2 --engine=afxdp -i lo -Q out udp
+  check_error "--engine=afxdp with --threads" 2 --engine=afxdp -i lo --threads 2 udp
+  check_error "--engine=afxdp with -y" 2 --engine=afxdp -i lo -y LINUX_SLL udp
+  check_error "unknown engine" 2 --engine=dpdk -i lo udp
+  check_stderr_is "unknown engine message" \
+    "bpfcap: unknown engine 'dpdk' (packet, xdp or afxdp); see 'bpfcap --help'"
   # --emit-object: an ELF object for ip link / bpftool (loaded and attached
   # in tests/compiler/ebpf/object_test.cc).
   if ok_run "--emit-object writes an object" --target=xdp --emit-object="$TMP/fw.o" icmp; then
