@@ -47,6 +47,14 @@ uint32_t FloorPowerOfTwo(uint64_t v) {
 }
 
 constexpr uint32_t kFrameSize = 4096;
+constexpr uint32_t kDefaultTotalKib = 32 * 1024;  // over all queues, unless -B
+constexpr uint32_t kMinDefaultKib = 1024;
+
+// UMEM per queue without -B: kDefaultAfXdpBufferKib, less on devices with
+// many queues (kDefaultTotalKib in all, at least kMinDefaultKib a queue).
+uint64_t DefaultBufferKib(uint32_t queues) {
+  return std::clamp<uint64_t>(kDefaultTotalKib / queues, kMinDefaultKib, kDefaultAfXdpBufferKib);
+}
 constexpr uint32_t kMinFrames = 64;
 constexpr uint32_t kBurst = XskSocket::kPublishEvery;  // packets from one queue in a row
 
@@ -100,7 +108,7 @@ bool AfXdpSource::Setup(const AfXdpOptions& o, std::string* error) {
   XskOptions xo;
   xo.ifindex = ifindex_;
   xo.frame_size = kFrameSize;
-  const uint64_t kib = o.buffer_kib ? o.buffer_kib : kDefaultAfXdpBufferKib;
+  const uint64_t kib = o.buffer_kib ? o.buffer_kib : DefaultBufferKib(queues);
   xo.frames = std::max(kMinFrames, FloorPowerOfTwo(kib * 1024 / kFrameSize));
   xo.copy = o.mode == XdpMode::kGeneric;
   for (uint32_t q = 0; q < queues; ++q) {

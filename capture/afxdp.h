@@ -14,9 +14,10 @@
 // redirected frames through the PacketSource interface, zero-copy from the
 // sockets' UMEMs, as received: LinkType() EN10MB, direction inbound.
 //
-// Order of set-up, so that no packet is taken before it can be read: the
-// sockets are created, filled and bound; their fds go into the XSKMAP; only
-// then is the program loaded and attached.
+// Order of set-up: the XSKMAP is made and the program compiled and loaded
+// first (a bad filter costs nothing more); then the sockets are created,
+// their fill rings filled, bound, and put into the map; only then is the
+// program attached, so no packet is taken before it can be read.
 //
 // THE MATCHING PACKETS LEAVE THE KERNEL STACK: a redirected frame is
 // delivered to bpfcap only, not to the host's sockets, routing or
@@ -72,7 +73,9 @@ struct AfXdpOptions {
   CompileOptions compile;      // netmask, optimize; dlt and for_kernel are set here
   bool promiscuous = true;     // -p turns it off
   XdpMode mode = XdpMode::kAuto;
-  uint32_t buffer_kib = 0;     // UMEM per queue; 0: kDefaultAfXdpBufferKib
+  uint32_t buffer_kib = 0;     // UMEM per queue; 0: kDefaultAfXdpBufferKib, or on
+                               // devices with more than 4 queues 32 MiB shared out
+                               // (1 MiB a queue at least)
   // Tests: a hand-made program instead of the compiled expression.
   XskProgramBuilder program;
 };
