@@ -81,6 +81,11 @@ AfXdpSource::~AfXdpSource() {
 bool AfXdpSource::Setup(const AfXdpOptions& o, std::string* error) {
   name_ = o.interface;
   snaplen_ = o.snaplen;
+  Diag diag;
+  if (!o.program && !CheckXdpCapture(o.expression, &diag)) {  // the expression's errors first
+    *error = FormatDiag(diag, o.expression);
+    return false;
+  }
   if (!CheckXdpInterface(name_, "the AF_XDP engine", &ifindex_, error)) return false;
   int err = 0;
   uint32_t queues = ReceiveQueues(name_, &err);
@@ -145,11 +150,6 @@ bool AfXdpSource::Setup(const AfXdpOptions& o, std::string* error) {
 // tests' own program.
 bool AfXdpSource::BuildProgram(const AfXdpOptions& o, ebpf::Program* out, std::string* error) {
   if (o.program) return o.program(map_fd_, out, error);
-  Diag diag;
-  if (!CheckXdpCapture(o.expression, &diag)) {
-    *error = FormatDiag(diag, o.expression);
-    return false;
-  }
   CompileOptions c = o.compile;
   c.dlt = 1;
   c.snaplen = snaplen_;
