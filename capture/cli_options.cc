@@ -16,7 +16,7 @@ namespace bpfcap {
 namespace {
 
 enum LongOnly { kOptVersion = 256, kOptDump, kOptPcapng, kOptThreads, kOptTsPrecision, kOptTarget,
-               kOptImmediate };
+               kOptImmediate, kOptEngine, kOptXdpMode, kOptEmitObject, kOptDropMatching };
 
 // tcpdump's letters, with tcpdump's meaning.
 constexpr char kShortOpts[] = ":dOy:s:F:hi:r:w:c:DLpQ:B:UlqtvnexXSZ:C:G:W:";
@@ -25,6 +25,10 @@ constexpr option kLongOpts[] = {
     {"version", no_argument, nullptr, kOptVersion},
     {"dump", required_argument, nullptr, kOptDump},
     {"target", required_argument, nullptr, kOptTarget},
+    {"engine", required_argument, nullptr, kOptEngine},
+    {"xdp-mode", required_argument, nullptr, kOptXdpMode},
+    {"emit-object", required_argument, nullptr, kOptEmitObject},
+    {"drop-matching", no_argument, nullptr, kOptDropMatching},
     {"interface", required_argument, nullptr, 'i'},
     {"pcapng", no_argument, nullptr, kOptPcapng},
     {"threads", required_argument, nullptr, kOptThreads},
@@ -201,6 +205,27 @@ std::string ApplyOption(int c, const char* arg, CliOptions* o) {
       else return "unknown target " + Quoted(arg) + " (cbpf, ebpf or xdp)";
       return "";
     }
+    case kOptEngine: {
+      const std::string_view v(arg);
+      if (v == "packet") o->engine = CliOptions::Engine::kPacket;
+      else if (v == "xdp") o->engine = CliOptions::Engine::kXdp;
+      else if (v == "afxdp") o->engine = CliOptions::Engine::kAfXdp;
+      else return "unknown engine " + Quoted(arg) + " (packet, xdp or afxdp)";
+      return "";
+    }
+    case kOptXdpMode: {
+      const std::string_view v(arg);
+      if (v == "native" || v == "drv") o->xdp_mode = CliOptions::XdpMode::kNative;
+      else if (v == "generic" || v == "skb") o->xdp_mode = CliOptions::XdpMode::kGeneric;
+      else if (v == "auto") o->xdp_mode = CliOptions::XdpMode::kAuto;
+      else return "unknown XDP mode " + Quoted(arg) + " (native, generic or auto)";
+      return "";
+    }
+    case kOptEmitObject:
+      if (*arg == '\0') return "--emit-object needs a file name";
+      o->emit_object = arg;
+      return "";
+    case kOptDropMatching: o->drop_matching = true; return "";
     case kOptTsPrecision: {
       const std::string_view v(arg);
       if (v == "micro" || v == "microseconds") o->nanosecond = false;
@@ -221,6 +246,24 @@ std::string ApplyOption(int c, const char* arg, CliOptions* o) {
       return "";
   }
   return "internal error: unhandled option";
+}
+
+// What --engine=xdp or --engine=afxdp cannot do, as a usage error; empty
+// when all is well.
+std::string XdpEngineConflict(const CliOptions& o) {
+  const std::string e = o.engine == CliOptions::Engine::kAfXdp ? "--engine=afxdp" : "--engine=xdp";
+  if (!o.read_file.empty()) return e + " captures live; -r reads a file";
+  if (o.target == CliOptions::Target::kEbpf) {
+    return e + " runs an XDP program, not --target=ebpf (that is --engine=packet)";
+  }
+  if (o.direction == DirectionFilter::kOut) return e + " sees received packets only, not -Q out";
+  if (o.threads > 1) {
+    return e + (o.engine == CliOptions::Engine::kAfXdp ? " has a socket on every queue"
+                                                       : " uses one ring for every queue") +
+           "; --threads is for --engine=packet";
+  }
+  if (o.dlt_given && o.dlt != 1) return e + " captures Ethernet (EN10MB) only";
+  return "";
 }
 
 }  // namespace
@@ -249,6 +292,21 @@ CliParse ParseCliOptions(int argc, char* const argv[]) {
     r.error = "-C and -G cannot rotate standard output";
   } else if (o.threads > 1 && !o.read_file.empty()) {
     r.error = "--threads applies to live captures, not to -r";
+  } else if (o.Captures() && o.engine != CliOptions::Engine::kPacket) {
+    r.error = XdpEngineConflict(o);
+  } else if (o.Captures() && o.read_file.empty() && o.target == CliOptions::Target::kXdp) {
+    r.error = "--target=xdp captures with --engine=xdp";
+  } else if (o.xdp_mode != CliOptions::XdpMode::kAuto && o.engine == CliOptions::Engine::kPacket &&
+             o.Captures()) {
+    r.error = "--xdp-mode needs --engine=xdp or --engine=afxdp";
+  } else if (!o.emit_object.empty() && o.target != CliOptions::Target::kXdp) {
+    r.error = "--emit-object writes an XDP program: it needs --target=xdp";
+  } else if (o.drop_matching && o.emit_object.empty()) {
+    r.error = "--drop-matching applies to --emit-object";
+  } else if (!o.emit_object.empty() &&
+             (o.dump_level > 0 || o.stage != DumpStage::kNone || !o.read_file.empty() ||
+              !o.interface.empty() || !o.write_file.empty())) {
+    r.error = "--emit-object only writes the object: not with -d, --dump, -r, -i or -w";
   }
   return r;
 }
@@ -304,6 +362,8 @@ std::string UsageText() {
          "              [--pcapng] [--threads N] [EXPRESSION...]\n"
          "       bpfcap -d|-dd|-ddd [-O] [-y LINKTYPE] [-s SNAPLEN] [-F FILE]\n"
          "              [--dump=STAGE] [EXPRESSION...]\n"
+         "       bpfcap --target=xdp --emit-object=FILE [--drop-matching] [-O] [-F FILE]\n"
+         "              [EXPRESSION...]\n"
          "       bpfcap -D | -L [-i IFACE] | -y help\n"
          "\n"
          "Capture packets that match a pcap-filter(7) expression, filtered in the\n"
@@ -333,6 +393,14 @@ std::string UsageText() {
          "  -C MB, -G SECS, -W N   rotate the -w file by size or time, keep N files\n"
          "  -Z USER        drop privileges to USER after opening the capture\n"
          "  --threads N    spread the capture over N sockets (PACKET_FANOUT)\n"
+         "  --engine=E     packet (default): AF_PACKET ring, every direction;\n"
+         "                 xdp: an XDP program copies matching received frames\n"
+         "                 into a BPF ring buffer (ingress only, before the stack)\n"
+         "                 afxdp: an XDP program redirects matching received frames\n"
+         "                 into AF_XDP sockets: THEY NO LONGER REACH THE KERNEL\n"
+         "                 STACK (for mirror/tap ports; see bpfcap(1))\n"
+         "  --xdp-mode=M   native or generic (default: native when the driver has it)\n"
+         "                 for --engine=xdp and --engine=afxdp\n"
          "  --time-stamp-precision=micro|nano\n"
          "  -D             list interfaces;  -L  list link types of an interface\n"
          "\n"
@@ -347,7 +415,13 @@ std::string UsageText() {
          "  -s SNAPLEN     value returned on accept; 0 means 262144 (default)\n"
          "  -F FILE        read the expression from FILE ('#' starts a comment)\n"
          "  --target=T     cbpf (default), ebpf (socket filter) or xdp: with -d,\n"
+         "                 print the eBPF program in the kernel verifier's notation;\n"
+         "                 capturing, --target=ebpf attaches the eBPF socket filter\n"
          "                 print the eBPF program in the kernel verifier's notation\n"
+         "  --emit-object=FILE  with --target=xdp: write an ELF object with one XDP\n"
+         "                 program (section xdp) that passes matching packets and\n"
+         "                 drops the rest: ip link set dev IF xdp obj FILE sec xdp\n"
+         "  --drop-matching with --emit-object: drop matching packets, pass the rest\n"
          "  --dump=STAGE   print a compiler stage instead of the program:\n"
          "                 tokens, ast, ir, ir-opt or dot\n"
          "  -h, --help     print this help\n"

@@ -32,6 +32,8 @@ struct CliOptions {
   std::string filter_file;      // -F FILE; empty: use `words`
   DumpStage stage = DumpStage::kNone;  // --dump=STAGE
   enum class Target { kCbpf, kEbpf, kXdp } target = Target::kCbpf;  // --target=
+  std::string emit_object;      // --emit-object=FILE: write the XDP program as ELF
+  bool drop_matching = false;   // --drop-matching: the object drops what matches
   bool help = false;            // -h, --help
   bool version = false;         // --version
   std::vector<std::string> words;  // the expression words, in order
@@ -49,6 +51,13 @@ struct CliOptions {
   DirectionFilter direction = DirectionFilter::kInOut;  // -Q in|out|inout
   uint32_t buffer_kib = 0;      // -B KiB; 0 = the engine's default
   int threads = 1;              // --threads N: PACKET_FANOUT across N sockets
+  enum class Engine {
+    kPacket,  // "packet": AF_PACKET ring (default)
+    kXdp,     // "xdp": XDP program copying matches into a BPF ring buffer
+    kAfXdp,   // "afxdp": XDP program redirecting matches into AF_XDP sockets
+  } engine = Engine::kPacket;   // --engine=
+  // --xdp-mode=: auto (native when the driver has it), native, generic.
+  enum class XdpMode { kAuto, kNative, kGeneric } xdp_mode = XdpMode::kAuto;
   bool nanosecond = false;      // --time-stamp-precision=nano
   std::string drop_user;        // -Z USER: setuid after opening
   uint64_t rotate_bytes = 0;    // -C MB (millions of bytes, as tcpdump)
@@ -71,7 +80,8 @@ struct CliOptions {
   // True when the command asks for a capture (not just a dump or a list).
   bool Captures() const {
     return dump_level == 0 && stage == DumpStage::kNone && !list_interfaces &&
-           !list_linktypes && !list_known_linktypes && !help && !version;
+           !list_linktypes && !list_known_linktypes && !help && !version &&
+           emit_object.empty();
   }
 };
 

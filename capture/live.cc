@@ -15,6 +15,8 @@
 #include "capture/fanout.h"
 #include "capture/interfaces.h"
 #include "capture/ring.h"
+#include "capture/afxdp.h"
+#include "capture/xdp_ringbuf.h"
 #include "compiler/compile.h"
 #include "compiler/diag.h"
 #include "compiler/proto/linktypes.h"
@@ -60,6 +62,68 @@ bool WantsImmediate(const CliOptions& o) {
   return o.write_file.empty() && isatty(STDOUT_FILENO);
 }
 
+XdpMode ToXdp(CliOptions::XdpMode m) {
+  switch (m) {
+    case CliOptions::XdpMode::kNative: return XdpMode::kNative;
+    case CliOptions::XdpMode::kGeneric: return XdpMode::kGeneric;
+    case CliOptions::XdpMode::kAuto: break;
+  }
+  return XdpMode::kAuto;
+}
+
+LiveSource OpenXdp(const CliOptions& o, const std::string& expression, LiveSource live,
+                   std::string* error) {
+  XdpOptions xo;
+  xo.interface = live.interface;
+  xo.snaplen = o.snaplen;
+  xo.expression = expression;
+  xo.compile.netmask = Netmask(live.interface);
+  xo.compile.optimize = o.optimize;
+  xo.mode = ToXdp(o.xdp_mode);
+  xo.promiscuous = o.promiscuous;
+  xo.ring_kib = o.buffer_kib;
+  xo.batch_ms = WantsImmediate(o) ? 0 : kBatchBlockMs;
+  std::unique_ptr<XdpRingbufSource> src = XdpRingbufSource::Open(xo, error);
+  if (!src) return live;
+  if (o.xdp_mode == CliOptions::XdpMode::kAuto && src->mode() == XdpMode::kGeneric) {
+    live.note = "XDP in generic mode: " + src->native_error();
+  }
+  live.source = std::move(src);
+  return live;
+}
+
+// --engine=afxdp: capture/afxdp.h. The warning says what it costs the host.
+LiveSource OpenAfXdp(const CliOptions& o, const std::string& expression, LiveSource live,
+                     std::string* error) {
+  AfXdpOptions ao;
+  ao.interface = live.interface;
+  ao.snaplen = o.snaplen;
+  ao.expression = expression;
+  ao.compile.netmask = Netmask(live.interface);
+  ao.compile.optimize = o.optimize;
+  ao.mode = ToXdp(o.xdp_mode);
+  ao.promiscuous = o.promiscuous;
+  ao.buffer_kib = o.buffer_kib;
+  std::unique_ptr<AfXdpSource> src = AfXdpSource::Open(ao, error);
+  if (!src) return live;
+  if (o.xdp_mode == CliOptions::XdpMode::kAuto && src->attached_mode() == XdpMode::kGeneric) {
+    live.note = "XDP in generic mode: " + src->native_error();
+  }
+  const std::string what = expression.empty() ? "every packet" : "the packets matching '" + expression + "'";
+  live.warning =
+      "WARNING: --engine=afxdp takes " + what + " away from the kernel stack of " +
+      live.interface + ": until bpfcap exits, this host's sockets, routing and forwarding "
+      "do not receive them.\n"
+      "WARNING: use it on mirror/tap ports (see AF_XDP CAPTURE in bpfcap(1)); --engine=xdp "
+      "or --engine=packet capture without taking anything away.";
+  live.note += (live.note.empty() ? "" : "; ") + std::string("AF_XDP on ") +
+               std::to_string(src->queues()) + (src->queues() == 1 ? " queue, " : " queues, ") +
+               XdpModeName(src->attached_mode()) + " XDP, " +
+               (src->zero_copy() ? "zero-copy" : "copy mode");
+  live.source = std::move(src);
+  return live;
+}
+
 }  // namespace
 
 std::string DefaultInterface() {
@@ -77,6 +141,10 @@ LiveSource OpenLiveSource(const CliOptions& o, const std::string& expression,
                           std::string* error) {
   LiveSource live;
   live.interface = o.interface.empty() ? DefaultInterface() : o.interface;
+  if (o.engine == CliOptions::Engine::kXdp) return OpenXdp(o, expression, std::move(live), error);
+  if (o.engine == CliOptions::Engine::kAfXdp) {
+    return OpenAfXdp(o, expression, std::move(live), error);
+  }
   const std::vector<int> dlts = LinkTypesFor(live.interface, error);
   if (dlts.empty()) return live;  // *error set
   int dlt = dlts.front();
@@ -105,12 +173,24 @@ LiveSource OpenLiveSource(const CliOptions& o, const std::string& expression,
     c.netmask = Netmask(live.interface);
     c.optimize = o.optimize;
     c.for_kernel = true;
-    CompileResult r = Compile(expression, c);
-    if (!r.diag.ok()) {
-      *error = FormatDiag(r.diag, expression);
-      return live;
+    if (o.target == CliOptions::Target::kEbpf) {
+      ebpf::GenOptions gen;
+      gen.target = ebpf::Target::kSocketFilter;
+      gen.snaplen = o.snaplen;
+      EbpfCompileResult e = CompileEbpf(expression, c, gen);
+      if (!e.diag.ok()) {
+        *error = FormatDiag(e.diag, expression);
+        return live;
+      }
+      ro.ebpf_filter = std::move(e.program);
+    } else {
+      CompileResult r = Compile(expression, c);
+      if (!r.diag.ok()) {
+        *error = FormatDiag(r.diag, expression);
+        return live;
+      }
+      ro.filter = std::move(r.program);
     }
-    ro.filter = std::move(r.program);
   }
   if (o.threads > 1) {
     live.source = FanoutSource::Open(ro, o.threads, error);

@@ -19,6 +19,9 @@ struct LiveSource {
   std::unique_ptr<PacketSource> source;  // null on failure
   std::string interface;                 // as printed: "eth0", "any"
   std::string note;                      // a warning to print, or empty
+  // Printed on its own lines before the capture starts, however stderr is
+  // used: what the capture does to the host (--engine=afxdp).
+  std::string warning;
 };
 
 // On failure: source is null and *error is one line ("eth9: No such device

@@ -1,6 +1,7 @@
 // bpfcap: the command-line front door. -d / -dd / -ddd print the program in
-// tcpdump's formats, --dump=STAGE prints a compiler stage, -D / -L list
-// interfaces and link types; everything else is a capture (run_capture.h).
+// tcpdump's formats, --dump=STAGE prints a compiler stage, --emit-object
+// writes an XDP object file, -D / -L list interfaces and link types;
+// everything else is a capture (run_capture.h).
 //
 // Output contract: results on stdout, exit 0. A bad expression or an
 // unreadable -F file: nothing on stdout, one line "bpfcap: ..." on stderr,
@@ -14,6 +15,7 @@
 #include "capture/run_capture.h"
 #include "compiler/cbpf/cbpf.h"
 #include "compiler/compile.h"
+#include "compiler/ebpf/object.h"
 #include "compiler/ebpf/print.h"
 #include "compiler/diag.h"
 
@@ -70,6 +72,31 @@ int CompileAndPrint(const CliOptions& o) {
   return PrintOut(o.stage != DumpStage::kNone ? r.dump : Render(r.program, o.dump_level));
 }
 
+// --target=xdp --emit-object=FILE: the XDP program as an ELF object, a
+// firewall that passes what matches (or, --drop-matching, drops it) and
+// drops (passes) the rest. Compiled as for the XDP engines: netmask 0 (no
+// -i), the frame as it came off the wire (VLAN tags in place), the kernel's
+// fields from the XDP context ("inbound" always holds, "ifindex" is the
+// ingress interface, "outbound" is refused).
+int EmitObject(const CliOptions& o) {
+  std::string expr, error;
+  if (!LoadExpression(o, &expr, &error)) return Fail(error, kExitError);
+  Diag diag;
+  if (!CheckXdpCapture(expr, &diag)) return Fail(FormatDiag(diag, expr), kExitError);
+  CompileOptions copts;
+  copts.dlt = o.dlt;
+  copts.netmask = 0;
+  copts.optimize = o.optimize;
+  ebpf::GenOptions gen;
+  gen.target = ebpf::Target::kXdp;
+  gen.xdp_accept = o.drop_matching ? ebpf::kXdpDrop : ebpf::kXdpPass;
+  gen.xdp_reject = o.drop_matching ? ebpf::kXdpPass : ebpf::kXdpDrop;
+  EbpfCompileResult e = CompileEbpf(expr, copts, gen);
+  if (!e.diag.ok()) return Fail(FormatDiag(e.diag, expr), kExitError);
+  if (!ebpf::WriteElfObject(o.emit_object, e.program, &error)) return Fail(error, kExitError);
+  return 0;
+}
+
 int Run(int argc, char* argv[]) {
   CliParse p = ParseCliOptions(argc, argv);
   if (!p.ok()) return Fail(p.error + "; see 'bpfcap --help'", kExitUsage);
@@ -77,6 +104,7 @@ int Run(int argc, char* argv[]) {
   if (o.help) return PrintOut(UsageText());
   if (o.version) return PrintOut(std::string(kVersion) + "\n");
   if (o.list_known_linktypes) return PrintOut(KnownLinkTypesText());
+  if (!o.emit_object.empty()) return EmitObject(o);
   if (o.dump_level > 0 || o.stage != DumpStage::kNone) return CompileAndPrint(o);
   if (o.list_interfaces || o.list_linktypes) {
     std::string text, error;

@@ -19,6 +19,7 @@
 
 #include "capture/interfaces.h"
 #include "compiler/cbpf/cbpf.h"
+#include "compiler/ebpf/load.h"
 #include "compiler/proto/linktypes.h"
 
 namespace bpfcap::capture {
@@ -192,7 +193,10 @@ bool Ring::Setup(const RingOptions& options) {
     return false;
   }
   if (!MapRing(options, reserve)) return false;
-  if (!InstallFilter(options.filter)) return false;
+  if (options.ebpf_filter ? !InstallEbpfFilter(*options.ebpf_filter)
+                          : !InstallFilter(options.filter)) {
+    return false;
+  }
   if (direction_ == CaptureDirection::kIn) {
     // Saves the kernel cloning outgoing packets just to reject them; the
     // direction guard does the same on kernels without this option.
@@ -327,6 +331,26 @@ bool Ring::InstallFilter(const std::optional<cbpf::Program>& prog) {
   }
   filter_attached_ = true;
   return true;
+}
+
+bool Ring::InstallEbpfFilter(const ebpf::Program& prog) {
+  if (cooked_) {
+    Fail(name_ + ": the eBPF socket filter needs an Ethernet device; use --target=cbpf here");
+    return false;
+  }
+  ebpf::LoadedProgram loaded;
+  std::string message;
+  if (!ebpf::LoadedProgram::Load(prog, ebpf::Target::kSocketFilter, &loaded, &message)) {
+    Fail(name_ + ": the kernel rejected the filter (" + message + ")");
+    return false;
+  }
+  const int prog_fd = loaded.fd();
+  if (setsockopt(fd_, SOL_SOCKET, SO_ATTACH_BPF, &prog_fd, sizeof(prog_fd)) != 0) {
+    Fail(name_ + ": the kernel rejected the filter (" + Errno("SO_ATTACH_BPF", errno) + ")");
+    return false;
+  }
+  filter_attached_ = true;
+  return true;  // the socket holds the program; our fd closes here
 }
 
 bool Ring::SetFilter(const cbpf::Program& prog) {

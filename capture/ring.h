@@ -46,6 +46,7 @@
 #include "capture/kernel_filter.h"
 #include "capture/packet_source.h"
 #include "compiler/cbpf/insn.h"
+#include "compiler/ebpf/insn.h"
 
 struct tpacket_block_desc;
 
@@ -70,6 +71,13 @@ struct RingOptions {
   int link_type = 0;
   // The filter, compiled for that link type. nullopt: everything.
   std::optional<cbpf::Program> filter;
+  // Instead of `filter`: an eBPF SOCKET_FILTER program (ebpf::Target::
+  // kSocketFilter, compiled with CompileOptions::for_kernel), attached with
+  // SO_ATTACH_BPF
+  // (--engine=packet --target=ebpf). Ethernet-like devices only (the cooked
+  // rewrite is cBPF's); -Q and loopback's second copies are then dropped in
+  // user space, where the ring checks them anyway.
+  std::optional<ebpf::Program> ebpf_filter;
   // Ring geometry. block_size: bytes, a multiple of the page size; 0 picks
   // 256 KiB, as libpcap's blocks at the default snap length.
   // block_count: 0 derives it from buffer_kib (at least 2).
@@ -129,6 +137,7 @@ class Ring : public PacketSource {
   bool Setup(const RingOptions& options);
   bool MapRing(const RingOptions& options, uint32_t reserve);
   bool InstallFilter(const std::optional<cbpf::Program>& prog);
+  bool InstallEbpfFilter(const ebpf::Program& prog);
   void Discard();
   bool Fill(uint8_t* frame, Packet* out);
   bool WaitForBlock(int timeout_ms, ReadStatus* status);

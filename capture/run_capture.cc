@@ -275,6 +275,14 @@ int RunCapture(const CliOptions& o) {
     if (!live.source) return Fail(error);
     source = std::move(live.source);
     if_name = live.interface;
+    if (!live.warning.empty()) {
+      // Each line prefixed, so that it stands out in a log too.
+      size_t at = 0;
+      for (size_t nl; (nl = live.warning.find('\n', at)) != std::string::npos; at = nl + 1) {
+        std::fprintf(stderr, "bpfcap: %s\n", live.warning.substr(at, nl - at).c_str());
+      }
+      std::fprintf(stderr, "bpfcap: %s\n", live.warning.substr(at).c_str());
+    }
     if (!live.note.empty()) std::fprintf(stderr, "bpfcap: %s\n", live.note.c_str());
     if (o.write_file.empty() && o.verbose == 0) {
       std::fprintf(stderr, "bpfcap: verbose output suppressed, use -v[v]... for full protocol decode\n");

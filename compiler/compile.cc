@@ -104,24 +104,30 @@ CompileResult Compile(std::string_view expr, const CompileOptions& opts, DumpSta
 
 EbpfCompileResult CompileEbpf(std::string_view expr, const CompileOptions& opts,
                               ebpf::Target target, DumpStage dump, bool want_classic) {
+  ebpf::GenOptions gen;
+  gen.target = target;
+  gen.snaplen = opts.snaplen;
+  return CompileEbpf(expr, opts, gen, dump, want_classic);
+}
+
+EbpfCompileResult CompileEbpf(std::string_view expr, const CompileOptions& opts,
+                              const ebpf::GenOptions& gen, DumpStage dump, bool want_classic) {
   EbpfCompileResult r;
-  if (target == ebpf::Target::kXdp && opts.dlt != 1) {
+  if (gen.target == ebpf::Target::kXdp && opts.dlt != 1) {
     const proto::LinkType* link = proto::FindLinkType(opts.dlt);
     r.diag = Diag{Diag::Code::kSemantic, {},
                   "XDP programs see Ethernet frames only, not link type " +
                       (link ? std::string(link->name) : std::to_string(opts.dlt))};
     return r;
   }
+  if (gen.target == ebpf::Target::kXdp && !CheckXdpCapture(expr, &r.diag)) return r;
   // XDP runs on the frame as the driver received it, before the kernel
   // takes a VLAN tag out of it: no socket-side VLAN lowering there.
   CompileOptions o = opts;
-  if (target == ebpf::Target::kXdp) o.for_kernel = false;
+  if (gen.target == ebpf::Target::kXdp) o.for_kernel = false;
   ir::Program prog;
   if (!CompileToIr(expr, o, dump, &prog, &r.diag, &r.dump)) return r;
 
-  ebpf::GenOptions gen;
-  gen.target = target;
-  gen.snaplen = opts.snaplen;
   ebpf::SymProgram sym;
   if (!ebpf::Generate(prog, gen, &sym, &r.diag)) {
     // What the target cannot do is about the whole expression (the IR keeps
@@ -139,6 +145,28 @@ EbpfCompileResult CompileEbpf(std::string_view expr, const CompileOptions& opts,
     if (!GenerateCbpf(prog, o, &r.classic, &classic_diag)) r.classic.clear();
   }
   return r;
+}
+
+namespace {
+
+const ast::Node* FindKind(const ast::Node* n, ast::Kind kind) {
+  if (n == nullptr) return nullptr;
+  if (n->kind == kind) return n;
+  if (const ast::Node* l = FindKind(n->lhs, kind)) return l;
+  return FindKind(n->rhs, kind);
+}
+
+}  // namespace
+
+bool CheckXdpCapture(std::string_view expr, Diag* diag) {
+  ast::Ast tree;
+  if (!ast::Parse(expr, &tree, diag)) return false;
+  if (const ast::Node* n = FindKind(tree.root, ast::Kind::kOutbound)) {
+    *diag = Diag{Diag::Code::kSemantic, n->range,
+                 "'outbound' never matches at XDP, which sees received packets only"};
+    return false;
+  }
+  return true;
 }
 
 }  // namespace bpfcap

@@ -79,4 +79,18 @@ EbpfCompileResult CompileEbpf(std::string_view expr, const CompileOptions& opts,
                               ebpf::Target target, DumpStage dump = DumpStage::kNone,
                               bool want_classic = false);
 
+// The same with the back end's options given in full (verdicts, the XDP
+// on-match action of the capture engines); gen.snaplen is the socket
+// filter's accept value and opts.snaplen is not used for it.
+EbpfCompileResult CompileEbpf(std::string_view expr, const CompileOptions& opts,
+                              const ebpf::GenOptions& gen, DumpStage dump = DumpStage::kNone,
+                              bool want_classic = false);
+
+// Whether an XDP capture can test `expr`: XDP runs on received frames
+// before the stack, so "outbound" can never hold there and is refused
+// (diag at the word); "inbound" always holds and "ifindex N" reads the
+// ingress interface. False with *diag on a refusal or a syntax error.
+// CompileEbpf() applies it to every XDP program.
+bool CheckXdpCapture(std::string_view expr, Diag* diag);
+
 }  // namespace bpfcap

@@ -25,6 +25,7 @@ PACKAGES=(
   netbase        # /etc/services and /etc/protocols, read by name lookup
   diffutils      # diff, used by the CLI test runner
   iproute2       # ip: network namespaces and veth pairs for capture tests and make demo
+  bpftool        # tests: --emit-object's XDP objects must load with bpftool prog load
 )
 
 have_cmd() {
@@ -34,7 +35,7 @@ have_cmd() {
 # Prints what is missing, one item a line; nothing when all is there.
 missing() {
   local c f
-  for c in g++ make re2c lemon tcpdump tshark pkg-config diff ip; do
+  for c in g++ make re2c lemon tcpdump tshark pkg-config diff ip bpftool; do
     have_cmd "$c" || echo "command $c"
   done
   for f in /usr/include/gtest/gtest.h /usr/include/pcap/pcap.h /usr/include/bpf/libbpf.h \

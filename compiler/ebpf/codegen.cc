@@ -5,6 +5,7 @@
 
 #include <linux/bpf.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -22,11 +23,14 @@ constexpr int32_t kSkbLoadBytes = BPF_FUNC_skb_load_bytes;
 constexpr int16_t kSkbLen = offsetof(struct __sk_buff, len);
 constexpr int16_t kXdpData = offsetof(struct xdp_md, data);
 constexpr int16_t kXdpDataEnd = offsetof(struct xdp_md, data_end);
+constexpr int16_t kXdpIfindex = offsetof(struct xdp_md, ingress_ifindex);
+constexpr int16_t kXdpRxQueue = offsetof(struct xdp_md, rx_queue_index);
 constexpr int16_t kLoadBuf = -8;      // fp-8: bytes copied out by the helper
+constexpr int16_t kXdpCtxSlot = -8;   // fp-8: XDP's ctx, when kept (codegen.h)
+constexpr int16_t kCounterKey = -16;  // fp-16: the counters' key in the on-match leaf
 constexpr int16_t kSpillBase = -16;   // fp-16-8*d: spill of value register d
 constexpr int kMaxSpills = 48;        // spills stay inside the 512-byte stack
 constexpr uint32_t kMaxHelperOffset = 0x7fffffff;  // bpf_skb_load_bytes: > INT_MAX fails
-constexpr int16_t kXdpCtxSlot = kSpillBase - 8 * kMaxSpills;  // XDP: the ctx, for its fields
 
 // The kernel's ancillary data: a fixed load at SKF_AD_OFF + field, which a
 // cBPF socket filter reads from the skb whatever the load's size (ld, ldh
@@ -35,6 +39,7 @@ constexpr int16_t kXdpCtxSlot = kSpillBase - 8 * kMaxSpills;  // XDP: the ctx, f
 // (socket filter), a helper (socket filter), a struct xdp_md field (XDP).
 // Fields no eBPF program can read are refused at compile time, with `what`.
 constexpr int16_t kNoField = -1;
+constexpr int16_t kHostAtXdp = -2;  // XDP: always PACKET_HOST (0): it sees received frames only
 #define SKB(f) static_cast<int16_t>(offsetof(struct __sk_buff, f))
 #define XDPMD(f) static_cast<int16_t>(offsetof(struct xdp_md, f))
 struct AncillaryRow {
@@ -48,7 +53,7 @@ struct AncillaryRow {
 };
 constexpr AncillaryRow kAncillary[] = {
     {cbpf::kAdProtocol, "proto", "the skb's protocol", SKB(protocol), 0, true, kNoField},
-    {cbpf::kAdPktType, "type", "the packet type", SKB(pkt_type), 0, false, kNoField},
+    {cbpf::kAdPktType, "type", "the packet type", SKB(pkt_type), 0, false, kHostAtXdp},
     {cbpf::kAdIfIndex, "ifidx", "the interface index", SKB(ifindex), 0, false, XDPMD(ingress_ifindex)},
     {12, "nla", "a netlink attribute search (on A and X)", kNoField, 0, false, kNoField},
     {16, "nlan", "a nested netlink attribute search (on A and X)", kNoField, 0, false, kNoField},
@@ -209,6 +214,8 @@ class Generator {
     return k > kMaxHelperOffset;
   }
 
+  // A fixed load that reads one of the kernel's ancillary fields.
+
   bool TestAlwaysFails(const ir::Test& t) const { return AlwaysFails(t.lhs) || AlwaysFails(t.rhs); }
 
   // Blocks reachable from the entry when a test that always fails has no
@@ -237,9 +244,14 @@ class Generator {
 
   // --- prologue and leaves ------------------------------------------------------
 
+  // XDP keeps ctx on the stack when something after the prologue needs it.
+  bool XdpKeepsCtx() const {
+    return Xdp() && (ReadsAncillary() || opts_.on_match.kind != XdpOnMatch::Kind::kReturn);
+  }
+
   void EmitPrologue() {
+    if (XdpKeepsCtx()) Emit(StoreMem(Size::kDw, Reg::kR10, kXdpCtxSlot, Reg::kR1));
     if (Xdp()) {
-      if (ReadsAncillary()) Emit(StoreMem(Size::kDw, Reg::kR10, kXdpCtxSlot, Reg::kR1));
       Emit(LoadMem(Size::kW, Reg::kR6, Reg::kR1, kXdpData));
       Emit(LoadMem(Size::kW, Reg::kR7, Reg::kR1, kXdpDataEnd));
     } else {
@@ -261,8 +273,10 @@ class Generator {
     const int32_t reject = Xdp() ? opts_.xdp_reject : 0;
     if (use_accept) {
       out_->Bind(accept_);
-      Emit(Mov32Imm(Reg::kR0, accept));
-      Emit(Exit());
+      if (!Xdp() || !EmitOnMatch()) {  // unless the action ended the program
+        Emit(Mov32Imm(Reg::kR0, accept));
+        Emit(Exit());
+      }
     }
     if (use_reject) {
       out_->Bind(reject_);
@@ -485,6 +499,10 @@ class Generator {
   bool EmitAncillary(const AncillaryRow& row, Reg dst) {
     if (Xdp()) {
       if (row.xdp == kNoField) return FailSemantic(XdpRefusal(row));
+      if (row.xdp == kHostAtXdp) {
+        Emit(Mov32Imm(dst, 0));
+        return true;
+      }
       Emit(LoadMem(Size::kDw, Reg::kR1, Reg::kR10, kXdpCtxSlot));
       Emit(LoadMem(Size::kW, dst, Reg::kR1, row.xdp));
       return true;
@@ -505,10 +523,6 @@ class Generator {
   }
 
   static std::string XdpRefusal(const AncillaryRow& row) {
-    if (row.field == cbpf::kAdPktType) {
-      return "'inbound' and 'outbound' cannot run at XDP: XDP sees received packets only and has "
-             "no packet type";
-    }
     return std::string(row.what) + " (ld [" + row.name + "]) is not available to XDP programs, "
            "which run before the kernel builds its socket buffer";
   }
@@ -599,6 +613,135 @@ class Generator {
     Emit(Call(kSkbLoadBytes));
     Emit(JmpImm(JmpOp::kJne, Reg::kR0, 0, reject_));
     Emit(LoadMem(SizeFor(size), dst, Reg::kR10, kLoadBuf));
+  }
+
+  // --- on match (XDP) -------------------------------------------------------------
+
+  // Runs opts_.on_match at the accept leaf; the leaf then returns
+  // xdp_accept, unless this returns true: the action returned itself. No
+  // value register is live here.
+  bool EmitOnMatch() {
+    switch (opts_.on_match.kind) {
+      case XdpOnMatch::Kind::kReturn: return false;
+      case XdpOnMatch::Kind::kRingbufCopy: EmitRingbufCopy(); return false;
+      case XdpOnMatch::Kind::kRedirectXsk: EmitRedirectXsk(); return true;
+    }
+    return false;
+  }
+
+  // return bpf_redirect_map(xsks, ctx->rx_queue_index, XDP_PASS): the
+  // packet goes to the AF_XDP socket of its receive queue, or on to the
+  // stack when that queue has none (the flags' low bits are the action
+  // when the lookup fails).
+  void EmitRedirectXsk() {
+    EmitMapFd(Reg::kR1, opts_.on_match.map_fd);
+    Emit(LoadMem(Size::kDw, Reg::kR2, Reg::kR10, kXdpCtxSlot));
+    Emit(LoadMem(Size::kW, Reg::kR2, Reg::kR2, kXdpRxQueue));
+    Emit(Mov64Imm(Reg::kR3, kXdpPass));
+    Emit(Call(BPF_FUNC_redirect_map));
+    Emit(Exit());
+  }
+
+  void EmitMapFd(Reg dst, int fd) {
+    Emit(LoadMapFd(dst, fd));
+    Emit(LoadImm64High());
+  }
+
+  // counters->field += 1, with the (non-null) counters pointer in `counters`.
+  void EmitCount(Reg counters, int16_t field) {
+    Emit(LoadMem(Size::kDw, Reg::kR1, counters, field));
+    Emit(Alu64Imm(AluOp::kAdd, Reg::kR1, 1));
+    Emit(StoreMem(Size::kDw, counters, field, Reg::kR1));
+  }
+
+  // The ring-buffer copy (codegen.h). Registers: r6 data then the record,
+  // r7 data_end then the counters, r8 caplen, r9 len.
+  void EmitRingbufCopy() {
+    const XdpOnMatch& m = opts_.on_match;
+    const uint32_t cap = std::clamp<uint32_t>(m.snaplen, 1, kXdpMaxLoadEnd);
+    const int32_t hdr = static_cast<int32_t>(sizeof(XdpRecordHeader));
+    const Label done = out_->NewLabel(), full = out_->NewLabel(), reserve = out_->NewLabel();
+    const Label discard = out_->NewLabel();
+    // len and caplen = min(len, cap), in [1, cap] for the verifier.
+    Emit(Mov64Reg(Reg::kR9, Reg::kR7));
+    Emit(Alu64Reg(AluOp::kSub, Reg::kR9, Reg::kR6));
+    Emit(Mov32Reg(Reg::kR9, Reg::kR9));
+    Emit(Mov64Reg(Reg::kR8, Reg::kR9));
+    const Label capped = out_->NewLabel();
+    Emit(JmpImm(JmpOp::kJle, Reg::kR8, static_cast<int32_t>(cap), capped));
+    Emit(Mov64Imm(Reg::kR8, static_cast<int32_t>(cap)));
+    out_->Bind(capped);
+    // counters = lookup(counters map, &0); ->matched += 1
+    Emit(StoreImm(Size::kW, Reg::kR10, kCounterKey, 0));
+    EmitMapFd(Reg::kR1, m.counters_fd);
+    Emit(Mov64Reg(Reg::kR2, Reg::kR10));
+    Emit(Alu64Imm(AluOp::kAdd, Reg::kR2, kCounterKey));
+    Emit(Call(BPF_FUNC_map_lookup_elem));
+    Emit(JmpImm(JmpOp::kJeq, Reg::kR0, 0, done));
+    Emit(Mov64Reg(Reg::kR7, Reg::kR0));
+    EmitCount(Reg::kR7, offsetof(XdpCounters, matched));
+    Emit(JmpImm(JmpOp::kJlt, Reg::kR8, 1, done));
+    // r2 = the smallest record that holds caplen (a constant on each path).
+    for (uint32_t c : kXdpRecordClasses) {
+      if (c >= cap) break;
+      const Label next = out_->NewLabel();
+      Emit(JmpImm(JmpOp::kJgt, Reg::kR8, static_cast<int32_t>(c), next));
+      Emit(Mov64Imm(Reg::kR2, hdr + static_cast<int32_t>(c)));
+      Emit(Ja(reserve));
+      out_->Bind(next);
+    }
+    Emit(Mov64Imm(Reg::kR2, hdr + static_cast<int32_t>(cap)));
+    out_->Bind(reserve);
+    EmitMapFd(Reg::kR1, m.map_fd);
+    Emit(Mov64Imm(Reg::kR3, 0));
+    Emit(Call(BPF_FUNC_ringbuf_reserve));
+    Emit(JmpImm(JmpOp::kJeq, Reg::kR0, 0, full));
+    Emit(Mov64Reg(Reg::kR6, Reg::kR0));
+    Emit(StoreMem(Size::kW, Reg::kR6, offsetof(XdpRecordHeader, caplen), Reg::kR8));
+    Emit(StoreMem(Size::kW, Reg::kR6, offsetof(XdpRecordHeader, len), Reg::kR9));
+    Emit(Call(BPF_FUNC_ktime_get_ns));
+    Emit(StoreMem(Size::kDw, Reg::kR6, offsetof(XdpRecordHeader, ts_ns), Reg::kR0));
+    Emit(LoadMem(Size::kDw, Reg::kR1, Reg::kR10, kXdpCtxSlot));
+    Emit(LoadMem(Size::kW, Reg::kR2, Reg::kR1, kXdpIfindex));
+    Emit(StoreMem(Size::kW, Reg::kR6, offsetof(XdpRecordHeader, ifindex), Reg::kR2));
+    Emit(LoadMem(Size::kW, Reg::kR2, Reg::kR1, kXdpRxQueue));
+    Emit(StoreMem(Size::kW, Reg::kR6, offsetof(XdpRecordHeader, rx_queue), Reg::kR2));
+    // bpf_xdp_load_bytes(ctx, 0, record + hdr, caplen)
+    Emit(Mov64Imm(Reg::kR2, 0));
+    Emit(Mov64Reg(Reg::kR3, Reg::kR6));
+    Emit(Alu64Imm(AluOp::kAdd, Reg::kR3, hdr));
+    Emit(Mov64Reg(Reg::kR4, Reg::kR8));
+    Emit(Call(BPF_FUNC_xdp_load_bytes));
+    Emit(JmpImm(JmpOp::kJne, Reg::kR0, 0, discard));
+    EmitWakeupFlags();
+    Emit(Mov64Reg(Reg::kR1, Reg::kR6));
+    Emit(Call(BPF_FUNC_ringbuf_submit));
+    Emit(Ja(done));
+    out_->Bind(discard);
+    Emit(Mov64Reg(Reg::kR1, Reg::kR6));
+    Emit(Mov64Imm(Reg::kR2, 0));
+    Emit(Call(BPF_FUNC_ringbuf_discard));
+    Emit(Ja(done));
+    out_->Bind(full);
+    EmitCount(Reg::kR7, offsetof(XdpCounters, ring_full));
+    out_->Bind(done);
+  }
+
+  // r2 = the submit flags (codegen.h: wake-ups).
+  void EmitWakeupFlags() {
+    const XdpOnMatch& m = opts_.on_match;
+    if (m.wakeup_bytes == 0) {
+      Emit(Mov64Imm(Reg::kR2, 0));
+      return;
+    }
+    EmitMapFd(Reg::kR1, m.map_fd);
+    Emit(Mov64Imm(Reg::kR2, BPF_RB_AVAIL_DATA));
+    Emit(Call(BPF_FUNC_ringbuf_query));
+    const Label quiet = out_->NewLabel();
+    Emit(Mov64Imm(Reg::kR2, BPF_RB_NO_WAKEUP));
+    Emit(JmpImm(JmpOp::kJle, Reg::kR0, static_cast<int32_t>(m.wakeup_bytes), quiet));
+    Emit(Mov64Imm(Reg::kR2, BPF_RB_FORCE_WAKEUP));
+    out_->Bind(quiet);
   }
 
   const ir::Program& p_;

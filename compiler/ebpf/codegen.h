@@ -10,7 +10,9 @@
 //   r6   the skb, kept for helper calls    data: the first byte of the frame
 //   r7   value register                    data_end
 //   r8, r9  value registers                value registers
-//   r3-r5   helper arguments               value registers (no calls at XDP)
+//   r3-r5   helper arguments               value registers (no calls in
+//                                          the filter; the on-match leaf
+//                                          calls helpers with no value live)
 //   r0-r2   helper result/args; temps      temporaries (bounds checks)
 //   r10  frame pointer: fp-8 holds the bytes bpf_skb_load_bytes copies out;
 //        fp-16-8*i: spill slot i, for when an expression nests deeper
@@ -61,17 +63,45 @@
 // vlan_proto byte-swapped to host order, mark, queue_mapping, hash) or a
 // helper (cpu, random), whatever the load's size, as the kernel's cBPF
 // does; fields no eBPF program can read (hatype, the netlink searches,
-// xor_x, poff) are refused with kSemantic. XDP has only ifindex (the
-// receiving interface, xdp_md.ingress_ifindex) and queue
-// (rx_queue_index), read through the context saved at fp-400 by the
-// prologue of programs that need it; the rest, the packet type above all,
-// is refused: XDP sees received packets only. The table is kAncillary in
-// codegen.cc.
+// xor_x, poff) are refused with kSemantic. XDP sees received frames only,
+// before the stack: the packet type is PACKET_HOST (0) for every frame, so
+// "inbound" always holds and "outbound" never does (the XDP engines and
+// --emit-object refuse "outbound" before they get here, see
+// CheckXdpCapture); ifindex is the receiving interface
+// (xdp_md.ingress_ifindex) and queue rx_queue_index, read through the
+// context the prologue keeps at fp-8; the rest is refused. There is no
+// stripped VLAN tag at XDP: compile without CompileOptions::for_kernel.
+// The table is kAncillary in codegen.cc.
 //
-// Does not: use maps, helpers other than bpf_skb_load_bytes (and the
-// ancillary fields' get_smp_processor_id and get_prandom_u32), loops or
-// backward jumps; emit unreachable instructions (the verifier refuses them:
-// blocks reachable only through a test that always fails are dropped).
+// On match (XDP, GenOptions::on_match): the accept leaf either returns
+// xdp_accept (kReturn) or first runs an action and then returns xdp_accept:
+//   kRingbufCopy  counts the match in a per-CPU array (XdpCounters, key 0),
+//       reserves an XdpRecordHeader + caplen record in a
+//       BPF_MAP_TYPE_RINGBUF, caplen = min(len, snaplen), fills the header
+//       (bpf_ktime_get_ns, ingress ifindex, rx queue), copies the bytes with
+//       bpf_xdp_load_bytes, and submits it; a full ring counts ring_full.
+//       Wake-ups: with wakeup_bytes 0 the kernel's own policy (wake the
+//       reader when it had caught up); otherwise no wake-up until more than
+//       wakeup_bytes wait in the ring (bpf_ringbuf_query), so that a busy
+//       capture wakes its reader once per batch, like a TPACKET_V3 block;
+//       the reader then polls on a timer for the rest.
+//       bpf_ringbuf_reserve needs a constant size: the leaf picks the
+//       smallest of a few size classes (kXdpRecordClasses, then snaplen)
+//       that holds caplen, so a small packet takes a small record. Needs
+//       kernel 5.18 (bpf_xdp_load_bytes).
+//   kRedirectXsk  returns bpf_redirect_map(XSKMAP, ctx->rx_queue_index,
+//       XDP_PASS) instead of xdp_accept: XDP_REDIRECT into the AF_XDP
+//       socket of the packet's receive queue, XDP_PASS when the queue has
+//       none. Non-matching packets get xdp_reject (XDP_PASS for a capture).
+// The maps are referenced by fd (lddw with BPF_PSEUDO_MAP_FD); the
+// printer shows them as map[fd:N].
+//
+// Does not: loop or jump backward; call helpers other than
+// bpf_skb_load_bytes (and get_smp_processor_id / get_prandom_u32 for those
+// ancillary fields), and for XDP actions map lookups, the ring buffer,
+// bpf_xdp_load_bytes and bpf_redirect_map; emit unreachable instructions
+// (the verifier refuses them: blocks reachable only through a test that
+// always fails are dropped).
 #pragma once
 
 #include <cstdint>
@@ -92,11 +122,48 @@ inline constexpr int32_t kXdpDrop = 1;  // XDP_DROP
 inline constexpr int32_t kXdpPass = 2;  // XDP_PASS
 inline constexpr uint32_t kXdpMaxLoadEnd = 0xffff;  // the verifier's MAX_PACKET_OFF
 
+// What an XDP program does with a packet the filter accepts, before it
+// returns GenOptions::xdp_accept. New kinds add an emitter in codegen.cc's
+// EmitOnMatch and keep the others unchanged.
+struct XdpOnMatch {
+  enum class Kind : uint8_t {
+    kReturn,       // nothing: the program is a verdict (firewall, tests)
+    kRingbufCopy,  // copy into a ring buffer (the `xdp` capture engine)
+    kRedirectXsk,  // redirect into an AF_XDP socket (the `afxdp` capture engine)
+  } kind = Kind::kReturn;
+  int map_fd = -1;        // kRingbufCopy: the BPF_MAP_TYPE_RINGBUF; kRedirectXsk: the XSKMAP
+  int counters_fd = -1;   // kRingbufCopy: BPF_MAP_TYPE_PERCPU_ARRAY of XdpCounters
+  uint32_t snaplen = 0;   // kRingbufCopy: bytes copied at most (1..kXdpMaxLoadEnd)
+  uint32_t wakeup_bytes = 0;  // kRingbufCopy: 0, or wake the reader past this many
+};
+
+// kRingbufCopy's record: this header, then caplen bytes of the frame.
+// Records start 8-byte aligned in the ring.
+struct XdpRecordHeader {
+  uint32_t caplen;    // bytes that follow
+  uint32_t len;       // frame length (data_end - data)
+  uint64_t ts_ns;     // bpf_ktime_get_ns(): CLOCK_MONOTONIC
+  uint32_t ifindex;   // xdp_md.ingress_ifindex
+  uint32_t rx_queue;  // xdp_md.rx_queue_index
+};
+static_assert(sizeof(XdpRecordHeader) == 24);
+
+// kRingbufCopy's counters, one per CPU (add them up).
+struct XdpCounters {
+  uint64_t matched;    // packets the filter accepted
+  uint64_t ring_full;  // of those, not copied: no room in the ring
+};
+static_assert(sizeof(XdpCounters) == 16);
+
+// Record payload sizes tried before the snap length (see the header comment).
+inline constexpr uint32_t kXdpRecordClasses[] = {128, 256, 512, 1024, 1536, 2048, 4096};
+
 struct GenOptions {
   Target target = Target::kSocketFilter;
   uint32_t snaplen = 262144;       // SOCKET_FILTER accept value
   int32_t xdp_accept = kXdpPass;   // XDP verdicts
   int32_t xdp_reject = kXdpDrop;
+  XdpOnMatch on_match;             // XDP only
 };
 
 // IR → symbolic program. Fails (kLimit) only when an expression nests too

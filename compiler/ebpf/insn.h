@@ -146,6 +146,20 @@ constexpr Insn StoreMem(Size size, Reg dst, int16_t off, Reg src) {
   return Raw(BPF_STX | static_cast<uint8_t>(size) | BPF_MEM, dst, src, off, 0);
 }
 
+// *(size *)(dst + off) = imm
+constexpr Insn StoreImm(Size size, Reg dst, int16_t off, int32_t imm) {
+  return Raw(BPF_ST | static_cast<uint8_t>(size) | BPF_MEM, dst, Reg::kR0, off, imm);
+}
+
+// lddw's source nibble when its immediate is a map fd (BPF_PSEUDO_MAP_FD):
+// the loader turns it into the map's address.
+inline constexpr uint8_t kPseudoMapFd = 1;
+// dst = the map behind `fd`: an lddw, two slots (emit both).
+constexpr Insn LoadMapFd(Reg dst, int32_t fd) {
+  return Raw(BPF_LD | BPF_IMM | kSizeDw, dst, static_cast<Reg>(kPseudoMapFd), 0, fd);
+}
+constexpr Insn LoadImm64High() { return Raw(0, Reg::kR0, Reg::kR0, 0, 0); }
+
 // --- calls and exit -----------------------------------------------------------
 constexpr Insn Call(int32_t helper) {
   return Raw(BPF_JMP | static_cast<uint8_t>(JmpOp::kCall), Reg::kR0, Reg::kR0, 0, helper);

@@ -27,7 +27,9 @@ constexpr OpName kJmpOps[] = {
     {0xd0, "s<="},
 };
 constexpr OpName kHelpers[] = {
-    {26, "bpf_skb_load_bytes"},
+    {1, "bpf_map_lookup_elem"}, {5, "bpf_ktime_get_ns"}, {26, "bpf_skb_load_bytes"},
+    {51, "bpf_redirect_map"}, {131, "bpf_ringbuf_reserve"}, {132, "bpf_ringbuf_submit"},
+    {133, "bpf_ringbuf_discard"}, {134, "bpf_ringbuf_query"}, {189, "bpf_xdp_load_bytes"},
 };
 // clang-format on
 
@@ -105,6 +107,10 @@ std::string Image(const Insn& i, const Insn* next) {
       body = Format("*(%s *)(r%d %+d) = %d", SizeName(i.code), i.dst, i.off, i.imm);
       break;
     case BPF_LD:
+      if (i.Width() == 2 && i.src == kPseudoMapFd) {
+        body = Format("r%d = map[fd:%d]", i.dst, i.imm);
+        break;
+      }
       if (i.Width() == 2) {
         const uint64_t hi = next ? static_cast<uint32_t>(next->imm) : 0;
         body = Format("r%d = 0x%" PRIx64, i.dst, hi << 32 | static_cast<uint32_t>(i.imm));

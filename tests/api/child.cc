@@ -62,6 +62,8 @@ bool Child::Start(const std::vector<std::string>& argv, const std::vector<std::s
   return rc == 0;
 }
 
+bool Child::Signal(int sig) const { return pid_ > 0 && kill(pid_, sig) == 0; }
+
 bool Child::Pump(int timeout_ms) {
   pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
   if (out_fd_ < 0 && err_fd_ < 0) return false;

@@ -38,6 +38,9 @@ class Child {
   // status, or -1 if it had to be killed or died of a signal.
   int Wait(int timeout_ms);
 
+  // Sends `sig` to the running child.
+  bool Signal(int sig) const;
+
   const std::string& out() const { return out_; }
   const std::string& err() const { return err_; }
 

@@ -231,6 +231,49 @@ cli_checks() {
   check_prints "--target=xdp -d reads ctx->data" '^0: \(61\) r6 = \*\(u32 \*\)\(r1 \+0\)$' -d --target=xdp udp
   check_error "--target=xdp refuses raw IP" 1 -d --target=xdp -y RAW ip
   check_error "bad --target" 2 -d --target=gpu ip
+  check_error "bad --engine" 2 --engine=gpu ip
+  check_error "bad --xdp-mode" 2 --engine=xdp --xdp-mode=fast ip
+  check_error "--xdp-mode without --engine=xdp" 2 --xdp-mode=native -i eth0 ip
+  check_error "--engine=xdp -Q out" 2 --engine=xdp -Q out -i eth0 ip
+  check_error "--engine=xdp --target=ebpf" 2 --engine=xdp --target=ebpf -i eth0 ip
+  check_error "--engine=xdp --threads" 2 --engine=xdp --threads 2 -i eth0 ip
+  check_error "--target=xdp capture without --engine=xdp" 2 --target=xdp -i eth0 ip
+  # --engine=afxdp: usage errors (captures in tests/capture/afxdp_test.cc).
+  check_error "--engine=afxdp with -r" 2 --engine=afxdp -r "$DATA/three.pcap" udp
+  check_stderr_is "--engine=afxdp with -r message" \
+    "bpfcap: --engine=afxdp captures live; -r reads a file; see 'bpfcap --help'"
+  check_error "--engine=afxdp with -Q out" 2 --engine=afxdp -i lo -Q out udp
+  check_error "--engine=afxdp with --threads" 2 --engine=afxdp -i lo --threads 2 udp
+  check_error "--engine=afxdp with -y" 2 --engine=afxdp -i lo -y LINUX_SLL udp
+  check_error "unknown engine" 2 --engine=dpdk -i lo udp
+  check_stderr_is "unknown engine message" \
+    "bpfcap: unknown engine 'dpdk' (packet, xdp or afxdp); see 'bpfcap --help'"
+  # --emit-object: an ELF object for ip link / bpftool (loaded and attached
+  # in tests/compiler/ebpf/object_test.cc).
+  if ok_run "--emit-object writes an object" --target=xdp --emit-object="$TMP/fw.o" icmp; then
+    if [ "$(od -An -tx1 -N20 "$TMP/fw.o" | tr -d ' \n')" = 7f454c460201010000000000000000000100f700 ]; then
+      pass
+    else
+      fail "--emit-object: ELF64 LSB relocatable for EM_BPF" "$(od -An -tx1 -N20 "$TMP/fw.o")"
+    fi
+  fi
+  ok_run "--emit-object --drop-matching" --target=xdp --emit-object="$TMP/fw2.o" --drop-matching icmp &&
+    if cmp -s "$TMP/fw.o" "$TMP/fw2.o"; then fail "--drop-matching changes the program"; else pass; fi
+  check_error "--emit-object needs --target=xdp" 2 --emit-object="$TMP/x.o" icmp
+  check_stderr_is "--emit-object needs --target=xdp message" \
+    "bpfcap: --emit-object writes an XDP program: it needs --target=xdp; see 'bpfcap --help'"
+  check_error "--drop-matching needs --emit-object" 2 --target=xdp --drop-matching icmp
+  check_error "--emit-object with -d" 2 -d --target=xdp --emit-object="$TMP/x.o" icmp
+  check_error "--emit-object to an unwritable path" 1 --target=xdp --emit-object=/nonexistent-dir/f.o icmp
+  check_stderr_is "--emit-object unwritable path message" \
+    "bpfcap: can't write '/nonexistent-dir/f.o': No such file or directory"
+  ok_run "--emit-object takes inbound (always true at XDP)" --target=xdp --emit-object="$TMP/x.o" 'tcp and inbound' && pass
+  rm -f "$TMP/x.o"
+  check_error "--emit-object refuses outbound" 1 --target=xdp --emit-object="$TMP/x.o" 'tcp or outbound'
+  check_stderr_is "--emit-object outbound message" \
+    "bpfcap: 'outbound' never matches at XDP, which sees received packets only (column 8, near 'outbound')"
+  check_error "--emit-object refuses raw IP" 1 --target=xdp --emit-object="$TMP/x.o" -y RAW ip
+  [ -e "$TMP/x.o" ] && fail "a refused --emit-object leaves no file" || pass
   check_error "bad -Q" 2 -Q sideways ip
   check_error "-W without -C or -G" 2 -W 3 -r "$DATA/three.pcap"
   check_error "-r and -i together" 2 -r "$DATA/three.pcap" -i lo
@@ -417,6 +460,45 @@ live_checks() {
   if [ "$(tcpdump -r "$TMP/sll.pcap" 2>&1 | grep -c 'link-type LINUX_SLL (Linux cooked v1)')" -ne 1 ] ||
      [ "$(tcpdump -nn -r "$TMP/sll.pcap" 2>/dev/null | grep -c '\.7777: UDP')" -ne 2 ]; then
     fail "-i any -y LINUX_SLL writes cooked v1 that tcpdump reads" "$(tcpdump -nn -r "$TMP/sll.pcap" 2>&1)"
+  else
+    pass
+  fi
+
+  # The XDP engine and the eBPF socket filter: the same packets as above.
+  local engine
+  for engine in "--engine=xdp" "--engine=xdp --xdp-mode=generic" "--engine=packet --target=ebpf"; do
+    # shellcheck disable=SC2086 # $engine is two words on purpose
+    "${ns[@]}" timeout 10 "$BPFCAP" -i veth-a $engine -nn -c 2 'udp dst port 7777' \
+      >"$TMP/live.out" 2>"$TMP/live.err" &
+    pid=$!
+    sleep 0.5
+    "${traffic[@]}"
+    wait "$pid"
+    st=$?
+    if [ "$st" -ne 0 ] || [ "$(lines "$TMP/live.out")" -ne 2 ] ||
+       grep -vq '> 10.252.0.1.7777: UDP\|> fd00:bfd::1.7777: UDP' "$TMP/live.out" ||
+       ! grep -q '^2 packets captured$' "$TMP/live.err"; then
+      fail "$engine captures exactly the matching packets" "exit $st" "$(cat "$TMP/live.out" "$TMP/live.err")"
+    else
+      pass
+    fi
+  done
+  if "${ns[@]}" ip link show veth-a | grep -q 'xdp'; then
+    fail "no XDP program left on veth-a" "$("${ns[@]}" ip link show veth-a)"
+  else
+    pass
+  fi
+  "${ns[@]}" "$BPFCAP" -i veth-a --engine=xdp 'udp or outbound' >"$TMP/out" 2>"$TMP/err"
+  st=$?
+  if [ "$st" -ne 1 ] || [ "$(lines "$TMP/err")" -ne 1 ] || ! grep -q "^bpfcap: 'outbound' never matches at XDP" "$TMP/err"; then
+    fail "--engine=xdp refuses outbound" "exit $st" "$(cat "$TMP/err")"
+  else
+    pass
+  fi
+  "${ns[@]}" "$BPFCAP" -i lo --engine=xdp udp >"$TMP/out" 2>"$TMP/err"
+  st=$?
+  if [ "$st" -ne 1 ] || [ "$(lines "$TMP/err")" -ne 1 ] || ! grep -q "^bpfcap: lo: the XDP engine needs an Ethernet device" "$TMP/err"; then
+    fail "--engine=xdp refuses loopback" "exit $st" "$(cat "$TMP/err")"
   else
     pass
   fi

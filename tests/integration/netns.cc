@@ -124,13 +124,15 @@ int RunCommand(const std::vector<std::string>& argv, std::string* output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-std::unique_ptr<NetnsPair> NetnsPair::Create(std::string_view tag, std::string* error) {
+std::unique_ptr<NetnsPair> NetnsPair::Create(std::string_view tag, std::string* error,
+                                             int queues) {
   if (tag.empty() || tag.size() > 4) {
     *error = "netns tag must have 1 to 4 characters";
     return nullptr;
   }
   RemoveStale(tag);
   std::unique_ptr<NetnsPair> pair(new NetnsPair());
+  pair->queues_ = queues;
   const std::string id = std::to_string(getpid()) + "-" + std::to_string(g_counter++);
   const std::string short_id = std::to_string(getpid() % 100000) + std::to_string(g_counter % 10);
   for (int s = 0; s < 2; ++s) {
@@ -169,11 +171,21 @@ bool NetnsPair::Setup(std::string* error) {
                   m[2], m[3], m[4], m[5]);
     return std::string(text);
   };
-  if (!Ip({"link", "add", if_[kA], "netns", ns_[kA], "address", mac_text(kA), "type",
-           "veth", "peer", "name", if_[kB], "netns", ns_[kB], "address", mac_text(kB)},
-          error)) {
-    return false;
+  std::vector<std::string> queue_args;
+  if (queues_ > 1) {
+    const std::string n = std::to_string(queues_);
+    queue_args = {"numtxqueues", n, "numrxqueues", n};
   }
+  std::vector<std::string> add = {"link", "add", if_[kA], "netns", ns_[kA], "address",
+                                  mac_text(kA)};
+  add.insert(add.end(), queue_args.begin(), queue_args.end());
+  for (const char* w : {"type", "veth", "peer", "name"}) add.push_back(w);
+  for (const std::string& w : {if_[kB], std::string("netns"), ns_[kB], std::string("address"),
+                               mac_text(kB)}) {
+    add.push_back(w);
+  }
+  add.insert(add.end(), queue_args.begin(), queue_args.end());
+  if (!Ip(add, error)) return false;
   for (int i = 0; i < 2; ++i) {
     const Side s = static_cast<Side>(i);
     const Side o = Other(s);

@@ -40,8 +40,12 @@ class NetnsPair {
  public:
   enum Side { kA = 0, kB = 1 };
 
-  // tag: 1 to 4 characters of [a-z0-9]. nullptr with *error on failure.
-  static std::unique_ptr<NetnsPair> Create(std::string_view tag, std::string* error);
+  // tag: 1 to 4 characters of [a-z0-9]. queues: receive and transmit
+  // queues of each veth end (multi-queue tests; a packet arrives on the
+  // receive queue matching the transmit queue the sender's stack picked,
+  // by flow hash). nullptr with *error on failure.
+  static std::unique_ptr<NetnsPair> Create(std::string_view tag, std::string* error,
+                                           int queues = 1);
   ~NetnsPair();
   NetnsPair(const NetnsPair&) = delete;
   NetnsPair& operator=(const NetnsPair&) = delete;
@@ -88,6 +92,7 @@ class NetnsPair {
   std::string if_[2];
   int ifindex_[2] = {0, 0};
   bool created_[2] = {false, false};
+  int queues_ = 1;
 };
 
 }  // namespace bpfcap::test

@@ -153,7 +153,9 @@ TEST(EbpfPrint, EveryInstructionForm) {
       {Raw(0x55, Reg::kR0, Reg::kR0, 4, 0), "(55) if r0 != 0x0 goto pc+4"},
       {Raw(0x65, Reg::kR0, Reg::kR0, 4, -1), "(65) if r0 s> 0xffffffff goto pc+4"},
       {Call(26), "(85) call bpf_skb_load_bytes#26"},
-      {Call(1), "(85) call #1"},
+      {Call(1), "(85) call bpf_map_lookup_elem#1"},
+      {Call(7), "(85) call #7"},
+      {LoadMapFd(Reg::kR1, 5), "(18) r1 = map[fd:5]"},
       {Exit(), "(95) exit"},
       {Raw(0xff, Reg::kR0, Reg::kR0, 0, 0), "(ff) unknown"},
   };
@@ -195,10 +197,10 @@ TEST(EbpfPrint, AncillaryFieldsFromTheContext) {
 6: (b4) w0 = 0
 7: (95) exit
 )");
-  EXPECT_EQ(Listing("ifindex 3", Target::kXdp), R"(0: (7b) *(u64 *)(r10 -400) = r1
+  EXPECT_EQ(Listing("ifindex 3", Target::kXdp), R"(0: (7b) *(u64 *)(r10 -8) = r1
 1: (61) r6 = *(u32 *)(r1 +0)
 2: (61) r7 = *(u32 *)(r1 +4)
-3: (79) r1 = *(u64 *)(r10 -400)
+3: (79) r1 = *(u64 *)(r10 -8)
 4: (61) r8 = *(u32 *)(r1 +12)
 5: (56) if w8 != 0x3 goto pc+2
 6: (b4) w0 = 2
@@ -232,12 +234,6 @@ TEST(EbpfPrint, AncillaryFieldsATargetCannotRead) {
     const char* error;
   };
   const Case cases[] = {
-      {"inbound", Target::kXdp,
-       "'inbound' and 'outbound' cannot run at XDP: XDP sees received packets only and has no "
-       "packet type"},
-      {"outbound and ip", Target::kXdp,
-       "'inbound' and 'outbound' cannot run at XDP: XDP sees received packets only and has no "
-       "packet type"},
       {"ether[0xfffff02c:2] = 7", Target::kXdp,
        "the VLAN tag the kernel took out of the frame (ld [vlan_tci]) is not available to XDP "
        "programs, which run before the kernel builds its socket buffer"},
