@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "compiler/parse_state.h"
+#include "compiler/proto/pflog.h"
 #include "compiler/token.h"
 #include "grammar.h"
 
@@ -126,6 +127,46 @@ Node* MakeEncap(Ast& ast, Kind kind, SourceRange keyword, SourceRange num_range,
   return n;
 }
 
+Node* MakePfField(Ast& ast, SourceRange keyword, uint32_t field, SourceRange value,
+                  std::string_view text, uint32_t num, bool is_num) {
+  Node* n = ast.New(Kind::kPfField, Span(keyword, value));
+  n->num = field;
+  n->lhs = ast.New(is_num ? Kind::kIdNum : Kind::kIdName, value);
+  n->lhs->num = num;
+  n->lhs->text = text;
+  return n;
+}
+
+Node* MakeLinkField(Ast& ast, Kind kind, const Token* field, int rel, const Token* value) {
+  Node* n = ast.New(kind, Span(field->range, value->range));
+  n->text = field->text;
+  n->rel = RelOp(rel);
+  n->num = value->num;
+  n->range2 = value->range;
+  return n;
+}
+
+Node* MakeLinkFieldList(Ast& ast, Kind kind, const Token* field, Node* values, SourceRange close) {
+  // The or-chain's leaves become "field == value" tests, in place.
+  std::vector<Node*> todo = {values};
+  while (!todo.empty()) {
+    Node* v = todo.back();
+    todo.pop_back();
+    if (v->kind == Kind::kOr) {
+      v->range = Span(v->lhs->range, v->rhs->range);
+      todo.push_back(v->lhs);
+      todo.push_back(v->rhs);
+      continue;
+    }
+    v->range2 = v->range;
+    v->range = Span(field->range, v->range);
+    v->kind = kind;
+    v->text = field->text;
+    v->rel = RelOp::kEq;
+  }
+  return MakeGroup(ast, field->range, close, values);
+}
+
 bool Parse(std::string_view expr, Ast* ast, Diag* diag) {
   std::vector<Token> tokens;
   if (!Lex(expr, &tokens, diag)) return false;
@@ -238,6 +279,17 @@ void DumpTo(const Node* n, std::string* out) {
       if (n->rhs) { *out += " subtype"; child(n->rhs); }
       break;
     case Kind::kWlanDir: open("wlan-dir"); child(n->lhs); break;
+    case Kind::kPfField: open(proto::Info(proto::PfField(n->num)).keyword); child(n->lhs); break;
+    case Kind::kLane: open("lane"); break;
+    case Kind::kAtmCircuit:
+    case Kind::kSs7Unit: open(n->text); break;
+    case Kind::kAtmField:
+    case Kind::kSs7Field:
+      open(n->text);
+      *out += " ";
+      *out += kRelNames[size_t(n->rel)];
+      *out += " " + std::to_string(n->num);
+      break;
     case Kind::kNum: *out += std::to_string(n->num); return;
     case Kind::kLen: *out += "len"; return;
     case Kind::kLoad:

@@ -21,6 +21,10 @@
 
 #include "compiler/diag.h"
 
+namespace bpfcap {
+struct Token;
+}
+
 namespace bpfcap::ast {
 
 // Protocol qualifier ("pname" in pcap-filter(7)).
@@ -133,6 +137,12 @@ enum class Kind : uint8_t {
   kWlanType,     // "type T [subtype S]", "subtype S": lhs = T, rhs = S (each kIdNum,
                  // kIdName or null)
   kWlanDir,      // "dir D", "direction D": lhs = kIdNum or kIdName
+  kPfField,      // "ifname em0", "rnr 3", "reason short": num = proto::PfField, lhs = kIdName/kIdNum
+  kLane,         // "lane": SunATM LANE; moves the offsets of what follows
+  kAtmCircuit,   // "oam", "metac", "connectmsg", ...: text = keyword (proto/atm.h)
+  kAtmField,     // "vpi 1", "vci > 5": text = keyword, rel, num
+  kSs7Unit,      // "fisu", "lssu", "msu", "hfisu", ...: text = keyword (proto/ss7.h)
+  kSs7Field,     // "sio 3", "opc != 5", "hdpc 7": text = keyword, rel, num
   // Arithmetic
   kNum,          // a number; in a boolean position Qualify makes it an id
   kLen,          // "len", "length"
@@ -196,6 +206,16 @@ Node* MakeLoad(Ast& ast, Proto proto, SourceRange begin, Node* index, uint32_t s
 Node* MakePrimitive(Ast& ast, Quals q, SourceRange head, Node* id);
 // "vlan 100", "mpls 16", "pppoes 3": the keyword's kind with its number.
 Node* MakeEncap(Ast& ast, Kind kind, SourceRange keyword, SourceRange num_range, uint32_t num);
+
+// "ifname em0" / "rnr 3": a pflog field (num = proto::PfField) with its
+// name (`text`) or number.
+Node* MakePfField(Ast& ast, SourceRange keyword, uint32_t field, SourceRange value,
+                  std::string_view text, uint32_t num, bool is_num);
+// "vpi > 1", "sio 3": `kind` of the keyword token `field`, comparing with
+// `rel` (an ast::RelOp) to `value`'s number.
+Node* MakeLinkField(Ast& ast, Kind kind, const Token* field, int rel, const Token* value);
+// "vpi (1 or 2)": `values` is an or-chain of kNum; each becomes a test.
+Node* MakeLinkFieldList(Ast& ast, Kind kind, const Token* field, Node* values, SourceRange close);
 
 // Parses `expr` into `ast`. On failure returns false and fills *diag.
 // Runs Qualify() too: the tree handed back is fully qualified.

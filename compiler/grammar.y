@@ -52,6 +52,7 @@ using namespace bpfcap::ast;
 
 %token VLAN MPLS PPPOED PPPOES INBOUND OUTBOUND IFINDEX LLC.
 %token TYPE SUBTYPE DIR ADDR1 ADDR2 ADDR3 ADDR4 RA TA.
+%token PF LANE ATMCIRCUIT ATMFIELD SS7UNIT SS7FIELD.
 %token LPAREN RPAREN LBRACKET RBRACKET COLON NUM ID EID LEN LESS GREATER
        PNAME SRC DST HOST NET PORT PORTRANGE PROTO PROTOCHAIN GATEWAY
        BROADCAST MULTICAST.
@@ -64,6 +65,8 @@ using namespace bpfcap::ast;
 %type dqual {bpfcap::DirVal*}
 %type aqual {bpfcap::TypeVal*}
 %type wlanid {bpfcap::ast::Node*}
+%type relop {int}
+%type numlist {bpfcap::ast::Node*}
 
 prog ::= expr(E).                     { st->ast->root = E; }
 prog ::= .
@@ -111,6 +114,29 @@ expr(A) ::= SUBTYPE(T) ID(I).         { A = st->ast->New(Kind::kWlanType, Span(T
 expr(A) ::= DIR(T) wlanid(I).         { A = st->ast->New(Kind::kWlanDir, Span(T->range, I->range)); A->lhs = I; }
 wlanid(I) ::= NUM(N).                 { I = st->ast->New(Kind::kIdNum, N->range); I->num = N->num; }
 wlanid(I) ::= ID(T).                  { I = st->ast->New(Kind::kIdName, T->range); I->text = T->text; }
+// Keywords of one link type's own header (pflog, SunATM, SS7); lowering
+// refuses them on the others.
+expr(A) ::= PF(T) ID(I).              { A = MakePfField(*st->ast, T->range, T->num, I->range, I->text, 0, false); }
+expr(A) ::= PF(T) NUM(N).             { A = MakePfField(*st->ast, T->range, T->num, N->range, {}, N->num, true); }
+expr(A) ::= LANE(T).                  { A = st->ast->New(Kind::kLane, T->range); }
+expr(A) ::= ATMCIRCUIT(T).            { A = st->ast->New(Kind::kAtmCircuit, T->range); A->text = T->text; }
+expr(A) ::= SS7UNIT(T).               { A = st->ast->New(Kind::kSs7Unit, T->range); A->text = T->text; }
+// "vpi 1", "vpi > 1", "vpi (1 or 2)"; the same for vci and the SS7 fields.
+expr(A) ::= ATMFIELD(F) NUM(N).       { A = MakeLinkField(*st->ast, Kind::kAtmField, F, int(RelOp::kEq), N); }
+expr(A) ::= ATMFIELD(F) relop(R) NUM(N). { A = MakeLinkField(*st->ast, Kind::kAtmField, F, R, N); }
+expr(A) ::= ATMFIELD(F) LPAREN numlist(L) RPAREN(C). { A = MakeLinkFieldList(*st->ast, Kind::kAtmField, F, L, C->range); }
+expr(A) ::= SS7FIELD(F) NUM(N).       { A = MakeLinkField(*st->ast, Kind::kSs7Field, F, int(RelOp::kEq), N); }
+expr(A) ::= SS7FIELD(F) relop(R) NUM(N). { A = MakeLinkField(*st->ast, Kind::kSs7Field, F, R, N); }
+expr(A) ::= SS7FIELD(F) LPAREN numlist(L) RPAREN(C). { A = MakeLinkFieldList(*st->ast, Kind::kSs7Field, F, L, C->range); }
+relop(R) ::= EQ.                      { R = int(RelOp::kEq); }
+relop(R) ::= NE.                      { R = int(RelOp::kNe); }
+relop(R) ::= LT.                      { R = int(RelOp::kLt); }
+relop(R) ::= LE.                      { R = int(RelOp::kLe); }
+relop(R) ::= GT.                      { R = int(RelOp::kGt); }
+relop(R) ::= GE.                      { R = int(RelOp::kGe); }
+// Only "or" joins the values, as in libpcap.
+numlist(L) ::= NUM(N).                { L = st->ast->New(Kind::kNum, N->range); L->num = N->num; }
+numlist(L) ::= numlist(A) OR NUM(N).  { Node* n = st->ast->New(Kind::kNum, N->range); n->num = N->num; L = MakeBinaryBool(*st->ast, Kind::kOr, A, n); }
 expr(A) ::= LESS(T) NUM(N).           { A = st->ast->New(Kind::kLess, Span(T->range, N->range)); A->num = N->num; }
 expr(A) ::= GREATER(T) NUM(N).        { A = st->ast->New(Kind::kGreater, Span(T->range, N->range)); A->num = N->num; }
 

@@ -16,6 +16,9 @@
 #include <string>
 
 #include "compiler/ast.h"
+#include "compiler/proto/atm.h"
+#include "compiler/proto/pflog.h"
+#include "compiler/proto/ss7.h"
 #include "compiler/token.h"
 #include "grammar.h"
 
@@ -50,6 +53,18 @@ constexpr Keyword kKeywords[] = {
     {"addr3", TK_ADDR3, 0}, {"address3", TK_ADDR3, 0},
     {"addr4", TK_ADDR4, 0}, {"address4", TK_ADDR4, 0},
     {"ra", TK_RA, 0}, {"ta", TK_TA, 0},
+    // pflog header fields; the value is the proto::PfField.
+    {"ifname", TK_PF, uint32_t(proto::PfField::kIfName)},
+    {"on", TK_PF, uint32_t(proto::PfField::kIfName)},
+    {"rset", TK_PF, uint32_t(proto::PfField::kRuleset)},
+    {"ruleset", TK_PF, uint32_t(proto::PfField::kRuleset)},
+    {"rnr", TK_PF, uint32_t(proto::PfField::kRuleNr)},
+    {"rulenum", TK_PF, uint32_t(proto::PfField::kRuleNr)},
+    {"srnr", TK_PF, uint32_t(proto::PfField::kSubRuleNr)},
+    {"subrulenum", TK_PF, uint32_t(proto::PfField::kSubRuleNr)},
+    {"reason", TK_PF, uint32_t(proto::PfField::kReason)},
+    {"action", TK_PF, uint32_t(proto::PfField::kAction)},
+    {"lane", TK_LANE, 0},
     {"link", TK_PNAME, static_cast<uint32_t>(ast::Proto::kLink)},
     {"ether", TK_PNAME, static_cast<uint32_t>(ast::Proto::kLink)},
     {"ppp", TK_PNAME, static_cast<uint32_t>(ast::Proto::kLink)},
@@ -102,12 +117,22 @@ constexpr Keyword kKeywords[] = {
 // 4): recognised, so that they are never taken for host names, and refused
 // with a clear message until they are implemented.
 constexpr std::string_view kLaterKeywords[] = {
-    "radio", "geneve", "action", "reason", "rset", "rulenum", "srnr", "subrulenum",
-    "subrule", "ifname", "on", "rnr", "lane", "metac", "bcc", "oam", "oamf4",
-    "oamf5", "sc", "ilmic", "connectmsg", "metaconnect", "vpi", "vci", "fisu",
-    "lssu", "lsu", "msu", "hfisu", "hlssu", "hmsu", "sio", "opc", "dpc", "sls",
-    "hsio", "hopc", "hdpc", "hsls", "byte",
+    "radio", "geneve", "subrule", "oamf5", "byte",
 };
+
+// Link-type keywords whose rows are in the ATM and SS7 tables: the token
+// kind says which family, the text which row.
+bool ClassifyLinkKeyword(std::string_view w, Token* t) {
+  for (const auto& c : proto::kAtmCircuits)
+    if (c.keyword == w) return t->kind = TK_ATMCIRCUIT, true;
+  for (const auto& f : proto::kAtmFields)
+    if (f.keyword == w) return t->kind = TK_ATMFIELD, true;
+  for (const auto& u : proto::kSs7Units)
+    if (u.keyword == w) return t->kind = TK_SS7UNIT, true;
+  for (const auto& f : proto::kSs7Fields)
+    if (f.keyword == w) return t->kind = TK_SS7FIELD, true;
+  return false;
+}
 
 bool Fail(Diag* diag, uint32_t b, uint32_t e, Diag::Code code, std::string msg) {
   diag->code = code;
@@ -209,6 +234,7 @@ bool ClassifyWord(std::string_view w, Token* t, Diag* diag, bool after_llc) {
       return true;
     }
   }
+  if (ClassifyLinkKeyword(w, t)) return true;
   for (std::string_view k : kLaterKeywords) {
     if (k == w) {
       return Fail(diag, t->range.begin, t->range.end, Diag::Code::kSemantic,
@@ -378,6 +404,12 @@ std::string_view TokenKindName(int kind) {
     case TK_ADDR4: return "ADDR4";
     case TK_RA: return "RA";
     case TK_TA: return "TA";
+    case TK_PF: return "PF";
+    case TK_LANE: return "LANE";
+    case TK_ATMCIRCUIT: return "ATMCIRCUIT";
+    case TK_ATMFIELD: return "ATMFIELD";
+    case TK_SS7UNIT: return "SS7UNIT";
+    case TK_SS7FIELD: return "SS7FIELD";
   }
   return "?";
 }

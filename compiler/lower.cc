@@ -16,7 +16,10 @@
 #include <vector>
 
 #include "compiler/proto/ieee80211.h"
+#include "compiler/proto/atm.h"
+#include "compiler/proto/pflog.h"
 #include "compiler/proto/protocols.h"
+#include "compiler/proto/ss7.h"
 
 namespace bpfcap {
 namespace {
@@ -55,13 +58,14 @@ class Lowerer {
  public:
   Lowerer(const ast::Ast& ast, const proto::LinkType& link, const CompileOptions& opts,
           const NameResolver& names, ir::Program* prog, Diag* diag, LowerInfo* info)
-      : ast_(ast), link_(link), opts_(opts), names_(names), prog_(prog), v_(prog->values), diag_(diag),
+      : ast_(ast), link_(&link), dlt_link_(link), opts_(opts), names_(names), prog_(prog),
+        v_(prog->values), diag_(diag),
         info_(info),
         encap_{link.type_kind == proto::TypeKind::kPppProtocol ||
                        link.type_kind == proto::TypeKind::kPppBsdos
                    ? Encap::Mode::kPpp
                    : Encap::Mode::kLink,
-               link.type_off, link.nl_off, 0} {}
+               link.type_off, link.nl_off, 0, NetworkLayerVar(link)} {}
 
   bool Run() {
     if (!ast_.root) {
@@ -69,9 +73,9 @@ class Lowerer {
       return true;
     }
     int c;
-    if (link_.mac == proto::MacHeader::kIeee80211) {
+    if (link_->mac == proto::MacHeader::kIeee80211) {
       c = LowerWlan();
-    } else if (opts_.for_kernel && link_.dlt == kDltEn10mb && HasVlan(ast_.root)) {
+    } else if (opts_.for_kernel && link_->dlt == kDltEn10mb && HasVlan(ast_.root)) {
       // On a socket the outer tag may be out of the packet (the kernel
       // strips it and keeps it in its ancillary data): lower the whole
       // expression once for each case and pick by the kernel's flag. The
@@ -89,7 +93,7 @@ class Lowerer {
       c = Lower(ast_.root);
     }
     if (c == kError) return false;
-    prog_->entry = Build(c, ir::kAccept, ir::kReject);
+    prog_->entry = Build(WithHeaderLengthProbe(c), ir::kAccept, ir::kReject);
     return true;
   }
 
@@ -214,10 +218,10 @@ class Lowerer {
     used_mac_ = true;
     return mac_;
   }
-  bool Wlan() const { return link_.mac == proto::MacHeader::kIeee80211; }
+  bool Wlan() const { return link_->mac == proto::MacHeader::kIeee80211; }
   // Ethernet addresses exist on the link, and not only inside PPPoE (after
   // "pppoes", libpcap treats the link as PPP, which has none).
-  bool HasEtherAddrs() const { return link_.has_ether_addrs && encap_.mode != Encap::Mode::kPpp; }
+  bool HasEtherAddrs() const { return link_->has_ether_addrs && encap_.mode != Encap::Mode::kPpp; }
 
   // IEEE 802.2 SNAP: AA AA 03 OUI(3) TYPE(2), compared last word first.
   int Snap(Pos off, uint32_t oui, uint32_t type) {
@@ -226,6 +230,10 @@ class Lowerer {
 
   // "Is the network-layer protocol `type`?" for this link type.
   int LinkProto(uint32_t type) {
+    if (encap_.mode == Encap::Mode::kLink) return NotLeControl(LinkProtoOf(type));
+    return LinkProtoOf(type);
+  }
+  int LinkProtoOf(uint32_t type) {
     if (encap_.mode == Encap::Mode::kMpls) {
       // Over MPLS: the innermost label has bottom-of-stack set, and the
       // payload's version nibble says IPv4 or IPv6; nothing else is known.
@@ -236,7 +244,7 @@ class Lowerer {
       return And(MaskedEq(1, encap_.label_off + 2, 0x01, 0x01), MaskedEq(1, nl(), 0xf0, version));
     }
     if (encap_.mode == Encap::Mode::kPpp) {
-      if (type == proto::kEtherIp && link_.type_kind == proto::TypeKind::kPppBsdos && !pppoe_) {
+      if (type == proto::kEtherIp && link_->type_kind == proto::TypeKind::kPppBsdos && !pppoe_) {
         // BSD/OS also names Van Jacobson compressed TCP/IP as IPv4.
         return Or(EqAt(2, encap_.type_off, proto::kPppIp),
                   Or(EqAt(2, encap_.type_off, proto::kPppVjCompressed),
@@ -249,13 +257,13 @@ class Lowerer {
       return EqAt(2, TypePos(), ppp);
     }
     const uint32_t off = encap_.type_off;
-    switch (link_.type_kind) {
+    switch (link_->type_kind) {
       case proto::TypeKind::kNone:
-        return Fail(current_, proto::DisplayName(link_) + " frames have no protocol field: only len, less, "
+        return Fail(current_, proto::DisplayName(*link_) + " frames have no protocol field: only len, less, "
                                   "greater, link[...], inbound, outbound and ifindex apply to them");
       case proto::TypeKind::kIpVersion:
-        if (type == proto::kEtherIp) return MaskedEq(1, link_.type_off, 0xf0, 0x40);
-        if (type == proto::kEtherIp6) return MaskedEq(1, link_.type_off, 0xf0, 0x60);
+        if (type == proto::kEtherIp) return MaskedEq(1, link_->type_off, 0xf0, 0x40);
+        if (type == proto::kEtherIp6) return MaskedEq(1, link_->type_off, 0xf0, 0x60);
         return False();
       case proto::TypeKind::kFixedIpv4:
         return type == proto::kEtherIp ? True() : False();
@@ -272,16 +280,16 @@ class Lowerer {
         if (type == proto::kEtherIp) af = 2;         // AF_INET
         else if (type == proto::kEtherIp6) af = 10;  // Linux AF_INET6
         else return False();
-        if (link_.type_kind == proto::TypeKind::kAfHostOrder) af = htonl(af);  // as stored on this host
-        return EqAt(4, link_.type_off, af);
+        if (link_->type_kind == proto::TypeKind::kAfHostOrder) af = htonl(af);  // as stored on this host
+        return EqAt(4, link_->type_off, af);
       }
       case proto::TypeKind::kMagic:
-        return MaskedEq(4, 0, link_.magic_mask, link_.magic_value);
+        return MaskedEq(4, 0, link_->magic_mask, link_->magic_value);
       case proto::TypeKind::kValueMap: {
         int any = kNone;
         for (const proto::LinkValue& v : proto::LinkValues()) {
-          if (v.dlt != link_.dlt || v.ethertype != type) continue;
-          const int t = EqAt(link_.type_size, off, v.value);
+          if (v.dlt != link_->dlt || v.ethertype != type) continue;
+          const int t = EqAt(link_->type_size, off, v.value);
           any = any == kNone ? t : Or(any, t);
         }
         return any == kNone ? False() : any;
@@ -292,6 +300,9 @@ class Lowerer {
         return EqAt(2, off, type == proto::kSapIsoNs ? (type << 8 | type) : type);
       case proto::TypeKind::kLlc:
         return And(Wlan() ? WlanDataFrame() : True(), LlcProto(TypePos(), type));
+      case proto::TypeKind::kSunAtmLlc:  // the pseudo-header says LLC, then as kLlc
+        return And(MaskedEq(1, proto::kAtmTypeOff, proto::kAtmTypeMask, proto::kAtmTypeLlc),
+                   LlcProto(Pos{ir::kNoValue, encap_.type_off}, type));
       case proto::TypeKind::kEtherType:
       case proto::TypeKind::kSll:
         break;
@@ -299,7 +310,7 @@ class Lowerer {
     // Ethernet: EtherType II above 1500, an 802.3 length and 802.2 LLC below.
     // LINUX_SLL: protocol 4 is 802.2 LLC, 1 Novell's "raw 802.3". The rest is
     // the same on both, but for IPX, which each carries its own ways.
-    const bool sll = link_.type_kind == proto::TypeKind::kSll;
+    const bool sll = link_->type_kind == proto::TypeKind::kSll;
     const Pos llc{ir::kNoValue, off + 2};
     const int is_llc = sll ? EqAt(2, off, proto::kSllP8022)
                            : Not(TestK(Load(2, off), Cmp::kGt, proto::kEtherMtu));
@@ -451,10 +462,10 @@ class Lowerer {
     return MaskedEq(1, Mac() + 1, wlan::kFc1DirMask, value);
   }
 
-  bool FrameControlAllowed() const { return Wlan() && proto::RadioInfo(link_.radio).frame_control; }
+  bool FrameControlAllowed() const { return Wlan() && proto::RadioInfo(link_->radio).frame_control; }
   std::string FrameControlWhere() const {
-    if (Wlan()) return "not supported on " + proto::DisplayName(link_) + " (libpcap refuses it there)";
-    return "only supported on 802.11 link types, not " + proto::DisplayName(link_);
+    if (Wlan()) return "not supported on " + proto::DisplayName(*link_) + " (libpcap refuses it there)";
+    return "only supported on 802.11 link types, not " + proto::DisplayName(*link_);
   }
 
   static std::string Hex(uint32_t v) {
@@ -555,15 +566,15 @@ class Lowerer {
   // "iso proto N": an OSI packet with NLPID N; Frame Relay carries the
   // NLPID in its own header, after the control byte.
   int IsoNlpid(uint32_t nlpid) {
-    if (link_.iso_frelay && encap_.mode == Encap::Mode::kLink) {
-      return EqAt(2, link_.type_off, kFrelayUi << 8 | (nlpid & 0xff));
+    if (link_->iso_frelay && encap_.mode == Encap::Mode::kLink) {
+      return EqAt(2, link_->type_off, kFrelayUi << 8 | (nlpid & 0xff));
     }
     return And(LinkProto(proto::kSapIsoNs), EqAt(1, Nlpid(), nlpid));
   }
   static constexpr uint32_t kFrelayUi = 0x03;  // Q.922 unnumbered information
   // Where the OSI NLPID is (inside PPPoE, right after the PPP protocol).
-  Pos Nlpid() { return nl() + (pppoe_ ? 0 : link_.osi_off); }
-  Pos IsisPdu() { return nl() + (pppoe_ ? 4 : link_.osi_pdu_off); }
+  Pos Nlpid() { return nl() + (pppoe_ ? 0 : link_->osi_off); }
+  Pos IsisPdu() { return nl() + (pppoe_ ? 4 : link_->osi_pdu_off); }
 
   // --- hosts and nets -----------------------------------------------------
   // src/dst combination of two address tests.
@@ -764,9 +775,10 @@ class Lowerer {
     if (Wlan()) return WlanHost(n, q.dir, mac);
     if (IsWlanDir(q.dir)) {
       return Fail(n, "'" + std::string(DirWord(q.dir)) + "' names an 802.11 address field; " +
-                         proto::DisplayName(link_) + " is not an 802.11 link type");
+                         proto::DisplayName(*link_) + " is not an 802.11 link type");
     }
-    return ByDir(q.dir, [&](bool src) { return MacAt(Mac() + (src ? link_.mac_src_off : link_.mac_dst_off), mac); });
+    return NotLeControl(
+        ByDir(q.dir, [&](bool src) { return MacAt(Mac() + (src ? link_->mac_src_off : link_->mac_dst_off), mac); }));
   }
 
   // --- ports --------------------------------------------------------------
@@ -995,10 +1007,10 @@ class Lowerer {
     if (p != Proto::kDefault && p != Proto::kIp && p != Proto::kIp6) {
       return Fail(n, "'protochain' walks IP header chains: only 'ip' or 'ip6' may come before it");
     }
-    if (Wlan()) {
+    if (Wlan() || encap_.base != ir::kNoValue) {
       // The walk starts at a fixed network-layer offset; libpcap refuses it
-      // where that offset is computed at run time.
-      return Fail(n, "'protochain' is not supported on " + proto::DisplayName(link_) +
+      // where that offset is computed at run time (802.11, pflog).
+      return Fail(n, "'protochain' is not supported on " + proto::DisplayName(*link_) +
                          ", whose header lengths are known only at run time (nor by libpcap)");
     }
     uint32_t num;
@@ -1072,12 +1084,12 @@ class Lowerer {
     switch (n->quals.proto) {
       case Proto::kDefault:
       case Proto::kLink: {
-        if (link_.arcnet_dst_off && encap_.mode == Encap::Mode::kLink) return EqAt(1, link_.arcnet_dst_off, 0);
+        if (link_->arcnet_dst_off && encap_.mode == Encap::Mode::kLink) return EqAt(1, link_->arcnet_dst_off, 0);
         if (!HasEtherAddrs()) return Fail(n, "not a broadcast link");
         std::array<uint8_t, 6> all;
         all.fill(0xff);
         if (Wlan()) return WlanDst([&](Pos p) { return MacAt(p, all); });
-        return MacAt(Mac() + link_.mac_dst_off, all);
+        return NotLeControl(MacAt(Mac() + link_->mac_dst_off, all));
       }
       case Proto::kIp: {
         if (opts_.netmask == kNetmaskUnknown)
@@ -1097,11 +1109,11 @@ class Lowerer {
       case Proto::kDefault:
       case Proto::kLink:
         // ARCNET has no multicast: libpcap tests for its broadcast address.
-        if (link_.arcnet_dst_off && encap_.mode == Encap::Mode::kLink) return EqAt(1, link_.arcnet_dst_off, 0);
+        if (link_->arcnet_dst_off && encap_.mode == Encap::Mode::kLink) return EqAt(1, link_->arcnet_dst_off, 0);
         if (!HasEtherAddrs())
           return Fail(n, "link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel");
         if (Wlan()) return WlanDst([&](Pos p) { return Set(Load(1, p), 1); });
-        return Set(Load(1, Mac() + link_.mac_dst_off), 1);
+        return NotLeControl(Set(Load(1, Mac() + link_->mac_dst_off), 1));
       case Proto::kIp:
         return And(LinkProto(proto::kEtherIp), TestK(Load(1, nl() + proto::kIpOffDst), Cmp::kGe, 224));
       case Proto::kIp6:
@@ -1183,7 +1195,7 @@ class Lowerer {
   // libpcap's refusals of a divisor or shift count `b` (see Operand).
   bool CheckDivisor(const Node* n, const Operand& b) {
     const bool literal = v_.IsConst(b.v);
-    const bool libpcap_optimizes = opts_.optimize && proto::RadioInfo(link_.radio).libpcap_optimizes;
+    const bool libpcap_optimizes = opts_.optimize && proto::RadioInfo(link_->radio).libpcap_optimizes;
     const std::optional<uint32_t> ks[2] = {b.first_k, libpcap_optimizes ? b.opt_k : std::nullopt};
     for (int i = 0; i < 2; ++i) {
       if (!ks[i]) continue;
@@ -1253,7 +1265,7 @@ class Lowerer {
     Pos base;
     switch (p) {
       case Proto::kLink:
-        base = Mac() + link_.link_off;  // on 802.11, the MAC header after any radio header
+        base = Mac() + link_->link_off;  // on 802.11, the MAC header after any radio header
         break;
       case Proto::kIp:
       case Proto::kIp6:
@@ -1296,7 +1308,7 @@ class Lowerer {
         // of var + k would instead fail.
         return v_.Load(size, v_.Binary(ast::BinOp::kAdd, var, v_.Const(base.off + k)), 0);
       }
-    } else if (Wlan() && link_.radio != proto::RadioHeader::kNone && p == Proto::kLink) {
+    } else if (Wlan() && link_->radio != proto::RadioHeader::kNone && p == Proto::kLink) {
       // A prism header's fixed length is a run-time value to libpcap too:
       // the index wraps as above.
       return v_.Load(size, var, base.off + k);
@@ -1364,17 +1376,23 @@ class Lowerer {
       case Kind::kVlan: return Vlan(n);
       case Kind::kLlc: return Llc(n);
       case Kind::kInbound:
-        return DirectionTest(link_.direction.in_value, link_.direction.in_negated);
+        return DirectionTest(link_->direction.in_value, link_->direction.in_negated);
       case Kind::kOutbound:
-        return DirectionTest(link_.direction.out_value, link_.direction.out_negated);
+        return DirectionTest(link_->direction.out_value, link_->direction.out_negated);
       case Kind::kIfIndex:
-        return link_.ifindex_size ? EqAt(link_.ifindex_size, link_.ifindex_off, n->num)
+        return link_->ifindex_size ? EqAt(link_->ifindex_size, link_->ifindex_off, n->num)
                                   : EqAt(4, cbpf::kSkfAdOff + cbpf::kAdIfIndex, n->num);
       case Kind::kMpls: return Mpls(n);
       case Kind::kPppoed: return LinkProto(proto::kEtherPppoeDiscovery);
       case Kind::kPppoes: return Pppoes(n);
       case Kind::kWlanType: return WlanType(n);
       case Kind::kWlanDir: return WlanDir(n);
+      case Kind::kPfField: return PfFieldTest(n);
+      case Kind::kLane: return Lane(n);
+      case Kind::kAtmCircuit: return AtmCircuit(n);
+      case Kind::kAtmField: return AtmField(n);
+      case Kind::kSs7Unit: return Ss7Unit(n);
+      case Kind::kSs7Field: return Ss7Field(n);
       case Kind::kLess: return Not(TestK(v_.Len(), Cmp::kGt, n->num));
       case Kind::kGreater: return TestK(v_.Len(), Cmp::kGe, n->num);
       default: return Fail(n, "'" + Text(n) + "' is not a test");
@@ -1398,7 +1416,7 @@ class Lowerer {
   // finds out what the expression reads; only then are the layouts it needs
   // worked out (at most four).
   int LowerWlan() {
-    const proto::RadioLayout& radio = proto::RadioInfo(link_.radio);
+    const proto::RadioLayout& radio = proto::RadioInfo(link_->radio);
     const Encap start = encap_;
     // What does the expression read? (Any layout tells: they differ in
     // offsets only.)
@@ -1484,8 +1502,8 @@ class Lowerer {
 
   void SetLayout(Pos mac, Pos payload) {
     mac_ = mac;
-    encap_.type_off = payload.off + link_.type_off;
-    encap_.nl_off = payload.off + link_.nl_off;
+    encap_.type_off = payload.off + link_->type_off;
+    encap_.nl_off = payload.off + link_->nl_off;
     encap_.base = payload.var;
   }
 
@@ -1497,13 +1515,259 @@ class Lowerer {
     return Lower(ast_.root);
   }
 
+  // --- link-type keywords: pflog, SunATM, SS7 ------------------------------
+  // Keyword spelling as written, for messages.
+  std::string KeywordText(const Node* n) const {
+    const std::string t = Text(n);
+    return t.substr(0, t.find_first_of(" \t\r\n(<>=!"));
+  }
+
+  // The name `name` at `off`, as its strlen bytes (no NUL: "em0" also
+  // matches "em01", as in libpcap), compared 4-byte words from the end
+  // first, then a halfword, then a byte, in libpcap's order.
+  int NameAt(uint32_t off, std::string_view name) {
+    auto bytes = [&](size_t at, size_t len) {
+      uint32_t v = 0;
+      for (size_t i = 0; i < len; ++i) v = v << 8 | uint8_t(name[at + i]);
+      return v;
+    };
+    int c = kNone;
+    auto add = [&](int t) { c = c == kNone ? t : And(c, t); };
+    size_t rem = name.size();
+    for (; rem >= 4; rem -= 4) add(EqAt(4, off + uint32_t(rem - 4), bytes(rem - 4, 4)));
+    if (rem >= 2) {
+      add(EqAt(2, off + uint32_t(rem - 2), bytes(rem - 2, 2)));
+      rem -= 2;
+    }
+    if (rem == 1) add(EqAt(1, off, bytes(0, 1)));
+    return c == kNone ? True() : c;
+  }
+
+  // "ifname em0", "rset NAME", "rnr N", "srnr N", "reason CODE", "action ACT".
+  int PfFieldTest(const Node* n) {
+    const proto::PfFieldInfo& info = proto::Info(proto::PfField(n->num));
+    const Node* id = n->lhs;
+    const std::string kw = KeywordText(n);
+    const bool named = id->kind == Kind::kIdName;
+    uint32_t value = id->num;
+    switch (info.field) {
+      case proto::PfField::kIfName:
+      case proto::PfField::kRuleset:
+        if (!named) return Fail(id, "'" + kw + "' takes a name, not the number '" + Text(id) + "'");
+        break;
+      case proto::PfField::kRuleNr:
+      case proto::PfField::kSubRuleNr:
+        if (named) return Fail(id, "'" + kw + "' takes a rule number, not '" + Text(id) + "'");
+        break;
+      case proto::PfField::kReason:
+        if (named) {
+          std::optional<uint32_t> r = proto::PfReasonByName(id->text);
+          if (!r) return Fail(id, "unknown PF reason '" + std::string(id->text) + "'", Diag::Code::kUnknownName);
+          value = *r;
+        }
+        break;
+      case proto::PfField::kAction: {
+        if (!named) return Fail(id, "'action' takes a name (pass, block, nat, rdr, ...), not '" + Text(id) + "'");
+        std::optional<uint32_t> a = proto::PfActionByName(id->text);
+        if (!a) return Fail(id, "unknown PF action '" + std::string(id->text) + "'", Diag::Code::kUnknownName);
+        value = *a;
+        break;
+      }
+    }
+    if (dlt_link_.keywords != proto::LinkKeywords::kPflog) {
+      return Fail(n, "'" + kw + "' needs pflog captures (link type PFLOG), not " + proto::DisplayName(dlt_link_));
+    }
+    if (named && info.size > 4) {
+      if (id->text.size() > proto::kPflogNameMax) {
+        return Fail(id, std::string(info.field == proto::PfField::kIfName ? "interface" : "ruleset") +
+                            " names can only be " + std::to_string(proto::kPflogNameMax) + " characters",
+                    Diag::Code::kRange);
+      }
+      return NameAt(info.off, id->text);
+    }
+    return EqAt(info.size, info.off, value);
+  }
+
+  // A field compared as written: "vpi > 3", "sio != 2". `!=` is the negated
+  // equality, as pcap-filter(7) means it (libpcap 1.10.3 tests equality for
+  // the ATM and SS7 fields instead: README, deliberate differences).
+  int RelTest(ValueId v, ast::RelOp rel, uint32_t k) {
+    switch (rel) {
+      case ast::RelOp::kEq: return TestK(v, Cmp::kEq, k);
+      case ast::RelOp::kNe: return Not(TestK(v, Cmp::kEq, k));
+      case ast::RelOp::kGt: return TestK(v, Cmp::kGt, k);
+      case ast::RelOp::kGe: return TestK(v, Cmp::kGe, k);
+      case ast::RelOp::kLt: return Not(TestK(v, Cmp::kGe, k));
+      case ast::RelOp::kLe: return Not(TestK(v, Cmp::kGt, k));
+    }
+    return kError;
+  }
+
+  bool NeedsAtm(const Node* n) {
+    if (dlt_link_.keywords == proto::LinkKeywords::kSunAtm) return true;
+    Fail(n, "'" + KeywordText(n) + "' needs SunATM captures (link type SUNATM), not " +
+                proto::DisplayName(dlt_link_));
+    return false;
+  }
+
+  // "lane": a LANE frame. Everything after the first one reads the packet as
+  // the emulated Ethernet frame behind the 2-byte LE client id (the ATM
+  // fields too, moved with it); its tests of the frame (protocol, MAC
+  // addresses) first skip LE control frames. A later "lane" looks at the
+  // moved offsets and changes nothing more.
+  int Lane(const Node* n) {
+    current_ = n;
+    if (!NeedsAtm(n)) return kError;
+    const int c = MaskedEq(1, Mac() + proto::kAtmTypeOff, proto::kAtmTypeMask, proto::kAtmTypeLane);
+    if (link_ == &dlt_link_) {
+      static const proto::LinkType* const kEthernet = proto::FindLinkType(kDltEn10mb);
+      link_ = kEthernet;
+      skip_le_control_ = true;
+      mac_ = Pos{ir::kNoValue, proto::kLaneEtherOff};
+      encap_ = Encap{Encap::Mode::kLink, proto::kLaneEtherOff + kEthernet->type_off,
+                     proto::kLaneEtherOff + kEthernet->nl_off, 0};
+    } else {
+      skip_le_control_ = false;
+    }
+    return c;
+  }
+
+  // After the first "lane": not an LE control frame, and `c`.
+  int NotLeControl(int c) {
+    if (!skip_le_control_) return c;
+    return And(Not(EqAt(2, proto::kLaneLecIdOff, proto::kLaneControl)), c);
+  }
+
+  // "oam", "metac", "connectmsg", ...: VPI 0, one of the circuit's VCIs and
+  // (signalling) one of its message types.
+  int AtmCircuit(const Node* n) {
+    if (!NeedsAtm(n)) return kError;
+    const proto::AtmCircuit* row = nullptr;
+    for (const proto::AtmCircuit& a : proto::kAtmCircuits)
+      if (a.keyword == n->text) row = &a;
+    auto any_of = [&](Pos off, uint8_t size, std::span<const uint8_t> values) {
+      int c = kNone;
+      for (uint8_t v : values) {
+        if (v == 0) break;
+        const int t = EqAt(size, off, v);
+        c = c == kNone ? t : Or(c, t);
+      }
+      return c;
+    };
+    int c = And(EqAt(1, Mac() + proto::kAtmVpiOff, 0), any_of(Mac() + proto::kAtmVciOff, 2, row->vcis));
+    if (row->msgs[0]) c = And(c, any_of(Mac() + proto::kAtmMsgTypeOff, 1, row->msgs));
+    return c;
+  }
+
+  // "vpi N", "vci N" and their relations.
+  int AtmField(const Node* n) {
+    if (!NeedsAtm(n)) return kError;
+    for (const proto::AtmField& f : proto::kAtmFields) {
+      if (f.keyword == n->text) return RelTest(Load(f.size, Mac() + f.off), n->rel, n->num);
+    }
+    return Fail(n, "unknown ATM field");
+  }
+
+  bool NeedsSs7(const Node* n) {
+    if (dlt_link_.keywords == proto::LinkKeywords::kSs7) return true;
+    Fail(n, "'" + KeywordText(n) + "' needs SS7 MTP2 captures (link type MTP2, MTP2_WITH_PHDR or ERF), not " +
+                proto::DisplayName(dlt_link_));
+    return false;
+  }
+
+  // "fisu", "lssu", "msu" and the h forms: the length indicator's range.
+  int Ss7Unit(const Node* n) {
+    if (!NeedsSs7(n)) return kError;
+    for (const proto::Ss7Unit& u : proto::kSs7Units) {
+      if (u.keyword != n->text) continue;
+      const ValueId field = Load(u.size, dlt_link_.ss7_off + u.off);
+      if (u.upto == 0) return Not(TestK(field, Cmp::kSet, u.mask));
+      const ValueId li = v_.Binary(ast::BinOp::kAnd, field, v_.Const(u.mask));
+      int c = TestK(li, Cmp::kGt, u.above);
+      if (u.upto != UINT32_MAX) c = And(c, Not(TestK(li, Cmp::kGt, u.upto)));
+      return c;
+    }
+    return Fail(n, "unknown SS7 unit");
+  }
+
+  // "sio N", "opc N", "dpc N", "sls N", the h forms, and their relations.
+  int Ss7Field(const Node* n) {
+    if (!NeedsSs7(n)) return kError;
+    for (const proto::Ss7Field& f : proto::kSs7Fields) {
+      if (f.keyword != n->text) continue;
+      if (n->num > f.max) {
+        Fail(n, std::string(f.name) + " value " + std::to_string(n->num) + " too big; max value = " +
+                    std::to_string(f.max), Diag::Code::kRange);
+        diag_->range = n->range2;
+        return kError;
+      }
+      ValueId v = Load(f.size, dlt_link_.ss7_off + f.off);
+      if (f.mask != 0xffffffffu) v = v_.Binary(ast::BinOp::kAnd, v, v_.Const(f.mask));
+      return RelTest(v, n->rel, proto::Ss7Placed(f.layout, n->num));
+    }
+    return Fail(n, "unknown SS7 field");
+  }
+
+  // --- variable-length link headers -------------------------------------
+  // The run-time part of the network layer's offset on `link` (Encap::base):
+  // on pflog, (P[0] + 3) & ~3, the header's length rounded up to 4.
+  ValueId NetworkLayerVar(const proto::LinkType& link) {
+    if (link.nl_kind != proto::NlKind::kPflogLength) return ir::kNoValue;
+    hdr_len_ = v_.Binary(ast::BinOp::kAnd,
+                         v_.Binary(ast::BinOp::kAdd, Load(1, proto::kPflogLengthOff), v_.Const(3)),
+                         v_.Const(~3u));
+    return hdr_len_;
+  }
+
+  // libpcap computes a variable header length once, at the start of the
+  // program, whenever its code uses it anywhere, even in a part that can
+  // never run ("not iso or clnp" on pflog, where "iso" is false): a packet
+  // too short for the length byte is then rejected first, even by a test
+  // that does not read the packet ("len > 10 or ip[0] = 1"). So `c` gets,
+  // in front, a probe of that byte (a test true whenever it can load) if
+  // any test of the formula uses the length.
+  // libpcap 1.10.3 forgets the computation once "pppoes" has moved the
+  // offsets (its later loads then read a scratch register never written);
+  // there is no probe then either, which only matters on empty captures.
+  int WithHeaderLengthProbe(int c) {
+    if (hdr_len_ == ir::kNoValue || pppoe_) return c;
+    std::vector<int8_t> memo(v_.size(), -1);
+    auto uses = [&](auto& self, ValueId v) -> bool {
+      if (v == ir::kNoValue) return false;
+      if (v == hdr_len_) return true;
+      if (memo[v] >= 0) return memo[v];
+      const ir::Value& x = v_[v];
+      const bool u = self(self, x.a) || self(self, x.b);
+      memo[v] = u;
+      return u;
+    };
+    std::vector<bool> seen(conds_.size());
+    std::vector<int> todo = {c};
+    bool used = false;
+    while (!todo.empty() && !used) {
+      const int i = todo.back();
+      todo.pop_back();
+      if (i < 0 || seen[size_t(i)]) continue;
+      seen[size_t(i)] = true;
+      const Cond& n = conds_[size_t(i)];
+      if (n.op == Cond::Op::kTest || n.op == Cond::Op::kProbe) {
+        used = uses(uses, n.test.lhs) || uses(uses, n.test.rhs);
+      }
+      todo.push_back(n.a);
+      todo.push_back(n.b);
+      todo.push_back(n.c);
+    }
+    if (!used) return c;
+    return And(Probe(Load(1, proto::kPflogLengthOff)), c);
+  }
+
   // --- encapsulations ----------------------------------------------------
   // "vlan [id]": an 802.1Q/802.1ad tag at the current type field; later
   // primitives see everything 4 bytes further on.
   int Vlan(const Node* n) {
     current_ = n;
-    if (!link_.vlan) {
-      return Fail(n, "'vlan' needs Ethernet frames; " + proto::DisplayName(link_) + " has no VLAN tags");
+    if (!link_->vlan) {
+      return Fail(n, "'vlan' needs Ethernet frames; " + proto::DisplayName(*link_) + " has no VLAN tags");
     }
     if (encap_.mode == Encap::Mode::kMpls) return Fail(n, "no VLAN match after MPLS");
     if (encap_.mode == Encap::Mode::kPpp) return Fail(n, "no VLAN match inside PPPoE");
@@ -1519,15 +1783,15 @@ class Lowerer {
       return MaskedEq(4, cbpf::kSkfAdOff + cbpf::kAdVlanTag, 0x0fff, n->lhs->num);
     }
     int c;
-    if (link_.type_kind == proto::TypeKind::kLlc) {
+    if (link_->type_kind == proto::TypeKind::kLlc) {
       // 802.11: the tag's type is the SNAP header's EtherType, its TCI
       // right after it; both the LLC header and the payload move on by 4.
       c = Or(LinkProto(proto::kEtherVlan), Or(LinkProto(proto::kEtherQinQ), LinkProto(proto::kEtherQinQOld)));
       if (n->lhs) c = And(c, MaskedEq(2, TypePos() + kSnapTciOff, 0x0fff, n->lhs->num));
     } else {
       const uint32_t off = encap_.type_off;
-      c = Or(EqAt(2, off, proto::kEtherVlan),
-             Or(EqAt(2, off, proto::kEtherQinQ), EqAt(2, off, proto::kEtherQinQOld)));
+      c = NotLeControl(Or(EqAt(2, off, proto::kEtherVlan),
+                          Or(EqAt(2, off, proto::kEtherQinQ), EqAt(2, off, proto::kEtherQinQOld))));
       if (n->lhs) c = And(c, MaskedEq(2, off + 2, 0x0fff, n->lhs->num));
     }
     encap_.type_off += 4;
@@ -1545,12 +1809,12 @@ class Lowerer {
     int c;
     if (encap_.mode == Encap::Mode::kMpls) {
       c = MaskedEq(1, encap_.label_off + 2, 0x01, 0x00);  // the previous label was not the last
-    } else if (encap_.mode == Encap::Mode::kPpp && (link_.mpls || pppoe_)) {
+    } else if (encap_.mode == Encap::Mode::kPpp && (link_->mpls || pppoe_)) {
       c = EqAt(2, encap_.type_off, proto::kPppMplsUnicast);
-    } else if (link_.mpls && encap_.mode == Encap::Mode::kLink) {
+    } else if (link_->mpls && encap_.mode == Encap::Mode::kLink) {
       c = LinkProto(proto::kEtherMpls);
     } else {
-      return Fail(n, "'mpls' needs Ethernet frames; " + proto::DisplayName(link_) + " carries no MPLS");
+      return Fail(n, "'mpls' needs Ethernet frames; " + proto::DisplayName(*link_) + " carries no MPLS");
     }
     if (n->lhs) c = And(c, MaskedEq(4, nl(), 0xfffff000, n->lhs->num << 12));
     encap_.mode = Encap::Mode::kMpls;
@@ -1603,8 +1867,9 @@ class Lowerer {
         {"dm", 0xef, 0x0f},    {"sabme", 0xef, 0x6f}, {"test", 0xef, 0xe3},   // P/F bit masked
         {"xid", 0xef, 0xaf},   {"frmr", 0xef, 0x87},
     };
-    if (link_.llc == proto::LinkType::Llc::kNone) {
-      return Fail(n, "'llc' not supported on " + proto::DisplayName(link_));
+    const bool atm = link_->type_kind == proto::TypeKind::kSunAtmLlc;
+    if (link_->llc == proto::LinkType::Llc::kNone && !atm) {
+      return Fail(n, "'llc' not supported on " + proto::DisplayName(*link_));
     }
     if (encap_.mode == Encap::Mode::kPpp) return Fail(n, "'llc' not supported inside PPPoE");
     const LlcKind* kind = nullptr;
@@ -1614,8 +1879,13 @@ class Lowerer {
       }
       if (!kind) return Fail(n, "unknown LLC type name '" + std::string(n->text) + "'");
     }
+    if (atm) {  // SunATM says LLC in its pseudo-header; the LLC header is at type_off
+      int c = MaskedEq(1, proto::kAtmTypeOff, proto::kAtmTypeMask, proto::kAtmTypeLlc);
+      if (kind) c = And(c, MaskedEq(1, link_->type_off + 2, kind->mask, kind->value));
+      return c;
+    }
     // Every frame of an LLC-encapsulated link is an LLC frame.
-    const bool always = link_.llc == proto::LinkType::Llc::kAlways;
+    const bool always = link_->llc == proto::LinkType::Llc::kAlways;
     // (On 802.11, every data frame.)
     const Pos llc = always ? TypePos() : nl();
     int c = always ? (Wlan() ? WlanDataFrame() : True())
@@ -1632,8 +1902,8 @@ class Lowerer {
   // rejects).
   int DirectionTest(uint32_t value, bool negated) {
     int t;
-    if (link_.pkttype_size) {
-      t = MaskedEq(link_.pkttype_size, link_.pkttype_off, link_.direction.mask, value);
+    if (link_->pkttype_size) {
+      t = MaskedEq(link_->pkttype_size, link_->pkttype_off, link_->direction.mask, value);
     } else {
       t = EqAt(2, cbpf::kSkfAdOff + cbpf::kAdPktType, value);
     }
@@ -1641,7 +1911,10 @@ class Lowerer {
   }
 
   const ast::Ast& ast_;
-  const proto::LinkType& link_;
+  // The link type the packets have, as far as the primitives lowered so far
+  // go: after "lane", the Ethernet row; dlt_link_ is the capture's own.
+  const proto::LinkType* link_;
+  const proto::LinkType& dlt_link_;
   const CompileOptions& opts_;
   const NameResolver& names_;
   ir::Program* prog_;
@@ -1649,6 +1922,7 @@ class Lowerer {
   Diag* diag_;
   LowerInfo* info_;
   std::vector<Cond> conds_;
+  ValueId hdr_len_ = ir::kNoValue;  // pflog: the network layer's run-time offset (before encap_)
   Encap encap_;
   bool kernel_tag_ = false;        // for_kernel: the next "vlan" is the stripped tag
   bool pppoe_ = false;             // a "pppoes" was seen
@@ -1656,6 +1930,7 @@ class Lowerer {
   bool used_mac_ = false;          // a test read the MAC header (Mac())
   bool used_payload_ = false;      // a test read past it (nl(), TypePos())
   const Node* current_ = nullptr;  // the primitive being lowered, for errors
+  bool skip_le_control_ = false;   // after the first "lane": see NotLeControl
 };
 
 }  // namespace

@@ -85,6 +85,12 @@ class Qualifier {
       case Kind::kPppoes:
       case Kind::kWlanType:
       case Kind::kWlanDir:
+      case Kind::kPfField:
+      case Kind::kLane:
+      case Kind::kAtmCircuit:
+      case Kind::kAtmField:
+      case Kind::kSs7Unit:
+      case Kind::kSs7Field:
         *out = std::nullopt;
         return true;
       default:

@@ -41,6 +41,21 @@ enum class TypeKind : uint8_t {
   kValueMap,       // one byte or half-word at type_off, values from LinkValues()
   kMagic,          // any protocol: a constant at offset 0 (Juniper's cookie, BACnet's preamble)
   kLocalTalk,      // AppleTalk only (every other protocol is false)
+  kSunAtmLlc,      // kLlc, after the ATM pseudo-header's traffic type says LLC (SUNATM)
+};
+
+// Where the network-layer header starts.
+enum class NlKind : uint8_t {
+  kFixed,       // at nl_off
+  kPflogLength, // at the header's length byte (offset 0) rounded up to 4 (PFLOG)
+};
+
+// Keyword families that exist on some link types only.
+enum class LinkKeywords : uint8_t {
+  kNone,
+  kPflog,   // ifname, rnr, reason, rset, srnr, action (pflog.h)
+  kSunAtm,  // vpi, vci, lane, oam, metac, ... (atm.h)
+  kSs7,     // fisu, lssu, msu, sio, opc, dpc, sls and the h forms (ss7.h)
 };
 
 // The MAC header's layout.
@@ -123,6 +138,10 @@ struct LinkType {
   // --- 802.11 ---
   MacHeader mac = MacHeader::kFixed;
   RadioHeader radio = RadioHeader::kNone;
+  // --- link types with headers of their own: pflog, SunATM, SS7 ---
+  NlKind nl_kind = NlKind::kFixed;
+  LinkKeywords keywords = LinkKeywords::kNone;
+  uint32_t ss7_off = 0;      // kSs7: where the MTP2 header starts
 };
 
 // The length rules of a radio header kind (kNone: no header, length 0).

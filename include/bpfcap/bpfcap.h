@@ -71,6 +71,12 @@ const char *bpfcap_version(void);
 #define BPFCAP_DLT_C_HDLC 104     /* Cisco HDLC */
 #define BPFCAP_DLT_LOOP 108       /* OpenBSD loopback */
 #define BPFCAP_DLT_LINUX_SLL 113  /* Linux cooked v1 */
+#define BPFCAP_DLT_PFLOG 117      /* OpenBSD/FreeBSD pf logs */
+#define BPFCAP_DLT_SUNATM 123     /* SunATM */
+#define BPFCAP_DLT_MTP2_WITH_PHDR 139 /* SS7 MTP2 with pseudo-header */
+#define BPFCAP_DLT_MTP2 140       /* SS7 MTP2 */
+#define BPFCAP_DLT_MTP3 141       /* SS7 MTP3 */
+#define BPFCAP_DLT_ERF 197        /* Endace ERF */
 #define BPFCAP_DLT_IPV4 228       /* raw IPv4 */
 #define BPFCAP_DLT_IPV6 229       /* raw IPv6 */
 #define BPFCAP_DLT_LINUX_SLL2 276 /* Linux cooked v2 */
