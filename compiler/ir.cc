@@ -76,7 +76,10 @@ bool Values::FailsOnEveryPacket(ValueId id) const {
       return FailsOnEveryPacket(v.a) || FailsOnEveryPacket(v.b);
     case ValueKind::kNeg: return FailsOnEveryPacket(v.a);
     case ValueKind::kProtoChain:
-      return FailsOnEveryPacket(v.a) || FailsOnEveryPacket(v.b) || v.k2 >= kNeverInPacket;
+      // Not on a network-layer offset past every packet (BACnet's wraps to
+      // 0xfffffffe): the walk loads from it only if the first protocol is
+      // one it walks past, and libpcap accepts when that one matches.
+      return FailsOnEveryPacket(v.a) || FailsOnEveryPacket(v.b);
   }
   return false;
 }
