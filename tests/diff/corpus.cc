@@ -14,7 +14,8 @@ bool ParseExpect(const std::string& word, Expect* out) {
   static const std::map<std::string, Expect> kWords = {
       {"accept", Expect::kAccept},        {"reject", Expect::kReject},
       {"opt-rejects", Expect::kOptRejects}, {"needs-netmask", Expect::kNeedsNetmask},
-      {"any", Expect::kAny},              {"bpfcap-rejects", Expect::kBpfcapRejects}};
+      {"any", Expect::kAny},              {"bpfcap-rejects", Expect::kBpfcapRejects},
+      {"libpcap-bug", Expect::kLibpcapBug}};
   auto it = kWords.find(word);
   if (it == kWords.end()) return false;
   *out = it->second;
@@ -72,9 +73,28 @@ std::vector<CorpusEntry> LoadCorpus(const std::string& path, std::string* error)
       continue;
     }
     if (line.empty() || line[0] == '#') continue;
-    out.push_back({line, expect, n, path.substr(path.find_last_of('/') + 1)});
+    CorpusEntry e{line, expect, n, path.substr(path.find_last_of('/') + 1), {}};
+    if (size_t at = line.find(" @ "); expect == Expect::kLibpcapBug && at != std::string::npos) {
+      e.expr = line.substr(0, at);
+      std::string names = line.substr(at + 3);
+      for (size_t b = 0; b <= names.size();) {
+        size_t c = names.find(',', b);
+        if (c == std::string::npos) c = names.size();
+        if (c > b) e.bug_links.push_back(names.substr(b, c - b));
+        b = c + 1;
+      }
+    }
+    out.push_back(std::move(e));
   }
   return out;
+}
+
+bool CorpusEntry::IsLibpcapBugOn(std::string_view name) const {
+  if (expect != Expect::kLibpcapBug) return false;
+  if (bug_links.empty()) return true;
+  for (const std::string& l : bug_links)
+    if (l == name) return true;
+  return false;
 }
 
 const std::vector<CorpusEntry>& Corpus() { return LoadOnce(CorpusPath()); }

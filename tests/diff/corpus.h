@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace bpfcap::difftest {
@@ -17,6 +18,8 @@ enum class Expect {
   kNeedsNetmask,  // "#@ expect: needs-netmask"
   kAny,           // "#@ expect: any": not checked
   kBpfcapRejects, // "#@ expect: bpfcap-rejects": libpcap accepts, bpfcap refuses on purpose
+  kLibpcapBug,    // "#@ expect: libpcap-bug": libpcap 1.10.3 is wrong; bpfcap follows
+                  // pcap-filter(7); not compared, counted (and must really differ)
 };
 
 struct CorpusEntry {
@@ -24,6 +27,13 @@ struct CorpusEntry {
   Expect expect;
   int line;  // in the file
   std::string file = "exprs.txt";
+  // libpcap-bug entries written "EXPR @ NAME[,NAME...]": the link types
+  // where libpcap is wrong; elsewhere the entry is an ordinary "accept".
+  // Empty: wrong (or refused by both) everywhere.
+  std::vector<std::string> bug_links;
+
+  // Whether the entry is held to libpcap's verdicts on link type `name`.
+  bool IsLibpcapBugOn(std::string_view name) const;
 };
 
 // Where exprs.txt is: $BPFCAP_DIFF_EXPRS, else tests/diff/exprs.txt from the

@@ -1294,6 +1294,141 @@ void PutPrism(Rng& rng, Frame& f) {
   PutWlan(rng, f, false);
 }
 
+// DLT_PFLOG: a pfloghdr (length, AF, action, reason, interface and ruleset
+// names, rule numbers, uid/pid, direction, padding), the network layer at
+// the length rounded up to 4: usually 61 (64 with the padding), sometimes
+// another length, which moves the payload or overlaps the header.
+void PutPflog(Rng& rng, Frame& f) {
+  static constexpr std::string_view kIfNames[] = {"em0", "em1", "em01", "pflog0", "lo0",
+                                                  "eth0.1", "abcdefghijklmno", "e", ""};
+  static constexpr std::string_view kRulesets[] = {"", "", "foo", "anchor1", "abcdefghijklmno"};
+  static constexpr uint32_t kRules[] = {0, 1, 2, 3, 17, 0xffffffff};
+  static constexpr uint8_t kLengths[] = {61, 61, 61, 64, 64, 45, 48, 60, 62, 63, 65, 68, 0, 255};
+  static constexpr uint8_t kAfs[] = {2, 2, 2, 10, 10, 10, 24, 28, 30, 0, 1};
+  auto put_name = [&](std::string_view name) {
+    for (size_t i = 0; i < 16; ++i) f.Put8(i < name.size() ? static_cast<uint8_t>(name[i]) : 0);
+  };
+  const uint8_t len = rng.Chance(85) ? rng.Pick(kLengths) : rng.Byte();
+  f.Hot();
+  f.Put8(len);
+  f.Hot();
+  const uint8_t af = rng.Chance(92) ? rng.Pick(kAfs) : rng.Byte();
+  f.Put8(af);
+  f.Hot();
+  f.Put8(static_cast<uint8_t>(rng.Chance(90) ? rng.Below(10) : rng.Byte()));  // action
+  f.Hot();
+  f.Put8(static_cast<uint8_t>(rng.Chance(90) ? rng.Below(16) : rng.Byte()));  // reason
+  f.Hot();
+  put_name(rng.Pick(kIfNames));
+  f.Hot();
+  put_name(rng.Pick(kRulesets));
+  f.Hot();
+  f.Put32(rng.Chance(85) ? rng.Pick(kRules) : rng.U32());  // rule number
+  f.Hot();
+  f.Put32(rng.Chance(85) ? rng.Pick(kRules) : rng.U32());  // subrule number
+  for (int i = 0; i < 4; ++i) f.Put32(rng.Chance(50) ? 0 : rng.U32());  // uid, pid, rule uid/pid
+  f.Hot();
+  f.Put8(static_cast<uint8_t>(rng.Chance(90) ? rng.Below(3) : rng.Byte()));  // direction
+  f.Put8(0), f.Put8(0), f.Put8(0);
+  f.b.resize((len + 3u) & ~3u, 0);
+  const Net net = af == 2 ? Net::kIpv4 : af == 10 ? Net::kIpv6 : PickIpNet(rng);
+  PutNetwork(rng, f, rng.Chance(95) ? net : PickIpNet(rng));
+}
+
+// DLT_SUNATM: flags (traffic type in the low nibble), VPI, VCI, then an
+// LLC/SNAP payload, a LANE frame (LE client id + Ethernet, or an LE control
+// frame), a signalling message (Q.2931 message type at payload + 5), or an
+// OAM/ILMI cell.
+void PutSunAtm(Rng& rng, Frame& f) {
+  static constexpr uint8_t kVpis[] = {0, 0, 0, 1, 2, 255};
+  static constexpr uint16_t kVcis[] = {1, 2, 3, 4, 5, 16, 32, 100, 0, 0xffff};
+  static constexpr uint8_t kMsgs[] = {0x5a, 0x4d, 0x0f, 0x07, 0x05, 0x02, 0x46, 0x62, 0x4e};
+  const uint32_t r = rng.Below(100);
+  // Traffic type: LANE 1, LLC 2, others; the high bits are direction etc.
+  uint8_t type = r < 55 ? 2 : r < 85 ? 1 : static_cast<uint8_t>(rng.Below(16));
+  f.Hot();
+  f.Put8(static_cast<uint8_t>((rng.Chance(50) ? 0x80 : 0) | (rng.Chance(10) ? rng.Below(8) << 4 : 0) | type));
+  f.Hot();
+  f.Put8(rng.Chance(90) ? rng.Pick(kVpis) : rng.Byte());
+  f.Hot();
+  f.Put16(rng.Chance(90) ? rng.Pick(kVcis) : rng.U16());
+  if (type == 1) {  // LANE: LE client id, then Ethernet (or an LE control frame)
+    f.Hot();
+    f.Put16(rng.Chance(20) ? 0xff00 : static_cast<uint16_t>(rng.Below(8)));
+    PutEthernet(rng, f);
+    return;
+  }
+  if (type == 2 && rng.Chance(85)) {  // LLC/SNAP or other 802.2
+    if (rng.Chance(80)) {
+      f.Hot();
+      f.Put8(0xaa), f.Put8(0xaa), f.Put8(0x03);
+      const bool atalk = rng.Chance(8);
+      f.Put8(atalk ? 0x08 : 0), f.Put8(0), f.Put8(atalk ? 0x07 : 0);
+      static constexpr uint16_t kTypes[] = {0x0800, 0x0800, 0x0800, 0x0800, 0x86dd, 0x86dd,
+                                            0x86dd, 0x0806, 0x8035, 0x809b, 0x80f3, 0x6003,
+                                            0x8137, 0x05dd, 0x8864};
+      const uint16_t et = atalk            ? 0x809b
+                          : rng.Chance(60) ? (rng.Chance(65) ? 0x0800 : 0x86dd)
+                          : rng.Chance(85) ? rng.Pick(kTypes)
+                                           : rng.U16();
+      f.Hot();
+      f.Hot();
+      f.hot.back() += 1;
+      f.Put16(et);
+      return PutNetwork(rng, f, et == 0x0800 ? Net::kIpv4 : et == 0x86dd ? Net::kIpv6
+                                : et == 0x0806 ? Net::kArp : et == 0x8035 ? Net::kRarp : Net::kRandom);
+    }
+    return PutLlc(rng, f);
+  }
+  // A signalling message or a cell payload.
+  f.Put8(0x09), f.Put8(3), f.Put8(rng.Byte()), f.Put8(rng.Byte()), f.Put8(rng.Byte());
+  f.Hot();
+  f.Put8(rng.Chance(85) ? rng.Pick(kMsgs) : rng.Byte());
+  f.MarkHeaderEnd();
+  f.PutRandom(rng, rng.Below(40));
+}
+
+// SS7: MTP2 (BSN, FSN, length indicator, SIO, routing label, SIF), in the
+// basic layout or, half the time, the high-speed one (two-byte sequence
+// numbers and length indicator), behind `prefix` bytes of pseudo-header.
+void PutMtp2(Rng& rng, Frame& f, uint32_t prefix) {
+  static constexpr uint32_t kPcs[] = {0, 1, 5, 1000, 0x2aaa, 0x3fff};
+  static constexpr uint8_t kSios[] = {0x03, 0x83, 0x05, 0x85, 0x00, 0x0f};
+  for (uint32_t i = 0; i < prefix; ++i) f.Put8(rng.Chance(70) ? 0 : rng.Byte());
+  const bool hsl = rng.Chance(50);
+  f.Put8(rng.Byte());
+  if (hsl) f.Put8(rng.Byte());
+  f.Put8(rng.Byte());
+  if (hsl) f.Put8(rng.Byte());
+  f.Hot();
+  uint32_t li = rng.Chance(85) ? rng.Below(6) : rng.Below(64);
+  if (hsl) {
+    f.Put16(static_cast<uint16_t>(li << 7 | (rng.Chance(80) ? 0 : rng.Below(128))));
+  } else {
+    f.Put8(static_cast<uint8_t>(li | (rng.Chance(80) ? 0 : rng.Below(4) << 6)));
+  }
+  f.Hot();
+  f.Put8(rng.Chance(85) ? rng.Pick(kSios) : rng.Byte());
+  const uint32_t dpc = rng.Chance(85) ? rng.Pick(kPcs) : rng.Below(1 << 14);
+  const uint32_t opc = rng.Chance(85) ? rng.Pick(kPcs) : rng.Below(1 << 14);
+  const uint32_t sls = rng.Below(16);
+  f.Hot();
+  for (uint32_t i = 1; i < 4; ++i) f.hot.push_back(f.size() + i);
+  f.Put32Le(dpc | opc << 14 | sls << 28);
+  f.MarkHeaderEnd();
+  f.PutRandom(rng, rng.Below(24));
+}
+
+// DLT_MTP3: SIO, routing label, SIF.
+void PutMtp3(Rng& rng, Frame& f) {
+  f.Hot();
+  f.Put8(rng.Byte());
+  f.Hot();
+  f.Put32Le(rng.U32());
+  f.MarkHeaderEnd();
+  f.PutRandom(rng, rng.Below(24));
+}
+
 Frame BuildFrame(Rng& rng, int dlt) {
   Frame f;
   switch (dlt) {
@@ -1308,6 +1443,12 @@ Frame BuildFrame(Rng& rng, int dlt) {
     case 228: PutNetwork(rng, f, rng.Chance(95) ? Net::kIpv4 : Net::kRandom); break;
     case 229: PutNetwork(rng, f, rng.Chance(95) ? Net::kIpv6 : Net::kRandom); break;
     case 108: PutAfHeader(rng, f, true); break;
+    case 117: PutPflog(rng, f); break;
+    case 123: PutSunAtm(rng, f); break;
+    case 139: PutMtp2(rng, f, 4); break;
+    case 140: PutMtp2(rng, f, 0); break;
+    case 141: PutMtp3(rng, f); break;
+    case 197: PutMtp2(rng, f, 20); break;  // ERF record header + extension
     case 7: PutArcnet(rng, f, false); break;
     case 129: PutArcnet(rng, f, true); break;
     case 8: PutSlip(rng, f, 16); break;
@@ -1417,6 +1558,13 @@ std::span<const DiffLinkType> DiffLinkTypes() {
       {192, "PPI", 262144, 1500, CorpusSet::kWlanFamily},
       {119, "PRISM_HEADER", 262144, 1500, CorpusSet::kWlanFamily},
       {163, "IEEE802_11_RADIO_AVS", 262144, 1500, CorpusSet::kWlanFamily},
+      // Link types with keywords of their own: more packets than the other
+      // minor ones; PFLOG and SUNATM run the whole corpus (every protocol
+      // test goes through their headers).
+      {117, "PFLOG", 262144, 8000, CorpusSet::kMain, true},
+      {123, "SUNATM", 262144, 8000, CorpusSet::kMain, true},
+      {139, "MTP2_WITH_PHDR", 262144, 3000},    {140, "MTP2", 262144, 3000},
+      {141, "MTP3", 262144, 2000},              {197, "ERF", 262144, 3000},
   };
   return kTypes;
 }

@@ -57,6 +57,7 @@ struct DiffLinkType {
   uint32_t snaplen;
   size_t packets = kPacketsPerLinkType;  // fewer: a minor link type, run on a corpus subset
   CorpusSet corpus = CorpusSet::kMain;
+  bool all_exprs = false;  // a minor link type that runs the whole corpus all the same
   bool minor() const { return packets < kPacketsPerLinkType; }
 };
 
@@ -65,7 +66,8 @@ struct DiffLinkType {
 // Relay variants, ENC, IPNET, LocalTalk, IP over FC and FireWire, BACnet,
 // netANALYZER, five Juniper types and two without a protocol field; FDDI,
 // token ring and the 802.11 family (IEEE802_11, IEEE802_11_RADIO, PPI,
-// PRISM_HEADER, IEEE802_11_RADIO_AVS).
+// PRISM_HEADER, IEEE802_11_RADIO_AVS); PFLOG, SUNATM, MTP2_WITH_PHDR, MTP2,
+// MTP3, ERF.
 std::span<const DiffLinkType> DiffLinkTypes();
 inline constexpr uint64_t kDefaultSeed = 0x62706663617021;  // "bpfcap!"
 
