@@ -355,5 +355,31 @@ TEST(EbpfEquivalence, WlanLinkTypesMatchCbpfInTheKernel) {
   }
 }
 
+// The link types with headers of their own, as socket filters on their own
+// frames (XDP sees Ethernet only): pflog's variable header length (loads
+// indexed by a computed offset, the length-byte probe), SunATM before and
+// after "lane", the SS7 fields.
+TEST(EbpfEquivalence, LinkTypeKeywordsOnTheirOwnFrames) {
+  SKIP_UNLESS_ROOT();
+  const std::pair<int, std::vector<std::string>> kCases[] = {
+      {117, {"ip", "tcp port 80", "ip[0] & 0xf > 5", "tcp[13] & 2 != 0", "ip6 host 2001:db8::1",
+             "len > 100 or ip[0] = 0x45", "ifname em0 and udp", "rset foo or reason 2",
+             "action block and not inbound", "icmp6[0] = 128", "ip[ip[0] & 0xf] = 0"}},
+      {123, {"ip", "lane and tcp port 80", "lane and ether host 00:11:22:33:44:55", "vpi 0 and vci 5",
+             "connectmsg", "oam or ilmic", "vci != 5", "lane and lane and ip", "llc i", "isis"}},
+      {140, {"fisu", "lssu", "msu and sio 3", "opc 5 or dpc 1000", "sls > 7", "hmsu and hsio 0x83",
+             "sio != 3"}},
+  };
+  for (const auto& [dlt, exprs] : kCases) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Totals totals;
+    const size_t failures =
+        CheckLinkType(dlt, exprs, /*with_xdp=*/false, {true, false}, kOtherSample, 4000, &totals);
+    Report(std::to_string(dlt).c_str(), totals, Since(t0));
+    EXPECT_EQ(totals.skipped, 0u) << dlt;
+    EXPECT_EQ(failures, 0u) << dlt;
+  }
+}
+
 }  // namespace
 }  // namespace bpfcap::ebpf
