@@ -1,5 +1,6 @@
 // The AF_XDP engine; see afxdp.h.
 #include "capture/afxdp.h"
+#include "capture/errno_text.h"
 
 #include <bpf/bpf.h>
 #include <linux/ethtool.h>
@@ -22,8 +23,6 @@
 
 namespace bpfcap::capture {
 namespace {
-
-std::string Errno(const char* call, int err) { return std::string(call) + ": " + std::strerror(err); }
 
 // Receive queues: ETHTOOL_GCHANNELS rx + combined; 0 when the driver does
 // not say (*err set).

@@ -1,4 +1,5 @@
 #include "capture/ring.h"
+#include "capture/errno_text.h"
 
 #include <arpa/inet.h>
 #include <net/if_arp.h>
@@ -32,10 +33,6 @@ constexpr uint32_t kVlanTagLen = 4;
 // Where the kernel puts the sockaddr_ll in a V3 frame, and where it ends.
 constexpr size_t kSllOffset = TPACKET_ALIGN(sizeof(tpacket3_hdr));
 constexpr size_t kFrameHeaderEnd = kSllOffset + sizeof(sockaddr_ll);
-
-std::string Errno(const char* what, int err) {
-  return std::string(what) + ": " + std::strerror(err);
-}
 
 int64_t NowMs() {
   timespec ts;

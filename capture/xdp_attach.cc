@@ -1,6 +1,7 @@
 // Interface checks and bpf_link attachment for the XDP engines; see
 // xdp_attach.h.
 #include "capture/xdp_attach.h"
+#include "capture/errno_text.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -21,10 +22,6 @@
 
 namespace bpfcap::capture {
 namespace {
-
-std::string Errno(const char* what, int err) {
-  return std::string(what) + ": " + std::strerror(err);
-}
 
 }  // namespace
 

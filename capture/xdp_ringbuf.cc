@@ -1,5 +1,6 @@
 // The XDP ring-buffer engine; see xdp_ringbuf.h.
 #include "capture/xdp_ringbuf.h"
+#include "capture/errno_text.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -31,10 +32,6 @@ namespace {
 
 constexpr uint32_t kDefaultRingKib = 16 * 1024;
 constexpr uint32_t kRecordHeader = BPF_RINGBUF_HDR_SZ;  // the kernel's, before each record
-
-std::string Errno(const char* what, int err) {
-  return std::string(what) + ": " + std::strerror(err);
-}
 
 int64_t ClockNs(clockid_t clock) {
   timespec ts;

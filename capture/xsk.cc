@@ -1,5 +1,6 @@
 // One AF_XDP socket and its UMEM; see xsk.h.
 #include "capture/xsk.h"
+#include "capture/errno_text.h"
 
 #include <linux/if_xdp.h>
 #include <sys/mman.h>
@@ -30,8 +31,6 @@ void StoreRelease(uint32_t* p, uint32_t v) {
 
 constexpr int kBindWaitMs = 1000;
 constexpr int kBindRetryMs = 10;
-
-std::string Errno(const char* call) { return std::string(call) + ": " + std::strerror(errno); }
 
 }  // namespace
 
@@ -64,7 +63,7 @@ bool XskSocket::Setup(const XskOptions& o, std::string* error) {
   }
   fd_ = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
   if (fd_ < 0) {
-    *error = "AF_XDP sockets are not available (" + Errno("socket") + ")";
+    *error = "AF_XDP sockets are not available (" + Errno("socket", errno) + ")";
     return false;
   }
 
@@ -72,7 +71,7 @@ bool XskSocket::Setup(const XskOptions& o, std::string* error) {
   void* mem = mmap(nullptr, umem_size_, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
   if (mem == MAP_FAILED) {
-    *error = where + "UMEM of " + std::to_string(umem_size_ >> 10) + " KiB: " + Errno("mmap");
+    *error = where + "UMEM of " + std::to_string(umem_size_ >> 10) + " KiB: " + Errno("mmap", errno);
     return false;
   }
   umem_ = static_cast<uint8_t*>(mem);
@@ -88,13 +87,13 @@ bool XskSocket::Setup(const XskOptions& o, std::string* error) {
       setsockopt(fd_, SOL_XDP, XDP_UMEM_FILL_RING, &n, sizeof n) != 0 ||
       setsockopt(fd_, SOL_XDP, XDP_UMEM_COMPLETION_RING, &n, sizeof n) != 0 ||
       setsockopt(fd_, SOL_XDP, XDP_RX_RING, &n, sizeof n) != 0) {
-    *error = where + Errno("setsockopt");
+    *error = where + Errno("setsockopt", errno);
     return false;
   }
   xdp_mmap_offsets off{};
   socklen_t len = sizeof off;
   if (getsockopt(fd_, SOL_XDP, XDP_MMAP_OFFSETS, &off, &len) != 0) {
-    *error = where + Errno("getsockopt(XDP_MMAP_OFFSETS)");
+    *error = where + Errno("getsockopt(XDP_MMAP_OFFSETS)", errno);
     return false;
   }
   if (!MapRing(XDP_PGOFF_RX_RING, off.rx, n, sizeof(xdp_desc), &rx_, error) ||
@@ -122,7 +121,7 @@ bool XskSocket::Setup(const XskOptions& o, std::string* error) {
   for (int waited_ms = 0; bind(fd_, reinterpret_cast<sockaddr*>(&sxdp), sizeof sxdp) != 0;
        waited_ms += kBindRetryMs) {
     if (errno != EBUSY || waited_ms >= kBindWaitMs) {
-      *error = where + Errno("bind");
+      *error = where + Errno("bind", errno);
       return false;
     }
     usleep(kBindRetryMs * 1000);
@@ -143,7 +142,7 @@ bool XskSocket::MapRing(uint64_t pgoff, const xdp_ring_offset& off, uint32_t ent
                  static_cast<off_t>(pgoff));
   if (m == MAP_FAILED) {
     ring->map = nullptr;
-    *error = Errno("mmap of a ring");
+    *error = Errno("mmap of a ring", errno);
     return false;
   }
   auto* base = static_cast<uint8_t*>(m);
