@@ -267,6 +267,7 @@ void DumpTo(const Node* n, std::string* out) {
     case Kind::kGreater: open("greater "); *out += std::to_string(n->num); break;
     case Kind::kVlan: open("vlan"); if (n->lhs) child(n->lhs); break;
     case Kind::kMpls: open("mpls"); if (n->lhs) child(n->lhs); break;
+    case Kind::kGeneve: open("geneve"); if (n->lhs) child(n->lhs); break;
     case Kind::kPppoed: open("pppoed"); break;
     case Kind::kLlc: open("llc"); if (!n->text.empty()) { *out += " "; *out += n->text; } break;
     case Kind::kInbound: open("inbound"); break;

@@ -134,6 +134,7 @@ enum class Kind : uint8_t {
   kOutbound,     // "outbound"
   kIfIndex,      // "ifindex N": num
   kPppoes,       // "pppoes" or "pppoes SESSION": lhs = kIdNum SESSION or null
+  kGeneve,       // "geneve" or "geneve VNI": lhs = kIdNum VNI or null
   kWlanType,     // "type T [subtype S]", "subtype S": lhs = T, rhs = S (each kIdNum,
                  // kIdName or null)
   kWlanDir,      // "dir D", "direction D": lhs = kIdNum or kIdName

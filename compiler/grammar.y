@@ -50,7 +50,7 @@ using namespace bpfcap::ast;
 %right UMINUS.
 %right PERCENT BXOR.
 
-%token VLAN MPLS PPPOED PPPOES INBOUND OUTBOUND IFINDEX LLC.
+%token VLAN MPLS PPPOED PPPOES GENEVE INBOUND OUTBOUND IFINDEX LLC.
 %token TYPE SUBTYPE DIR ADDR1 ADDR2 ADDR3 ADDR4 RA TA.
 %token PF LANE ATMCIRCUIT ATMFIELD SS7UNIT SS7FIELD.
 %token LPAREN RPAREN LBRACKET RBRACKET COLON NUM ID EID LEN LESS GREATER
@@ -99,6 +99,8 @@ expr(A) ::= MPLS(T) NUM(N).           { A = MakeEncap(*st->ast, Kind::kMpls, T->
 expr(A) ::= PPPOED(T).                { A = st->ast->New(Kind::kPppoed, T->range); }
 expr(A) ::= PPPOES(T).                { A = st->ast->New(Kind::kPppoes, T->range); }
 expr(A) ::= PPPOES(T) NUM(N).         { A = MakeEncap(*st->ast, Kind::kPppoes, T->range, N->range, N->num); }
+expr(A) ::= GENEVE(T).                { A = st->ast->New(Kind::kGeneve, T->range); }
+expr(A) ::= GENEVE(T) NUM(N).         { A = MakeEncap(*st->ast, Kind::kGeneve, T->range, N->range, N->num); }
 // 802.2 LLC frames, optionally of one kind: "llc", "llc i", "llc rr".
 expr(A) ::= LLC(T).                   { A = st->ast->New(Kind::kLlc, T->range); }
 expr(A) ::= LLC(T) ID(I).             { A = st->ast->New(Kind::kLlc, Span(T->range, I->range)); A->text = I->text; A->range2 = I->range; }

@@ -41,7 +41,7 @@ constexpr Keyword kKeywords[] = {
     {"gateway", TK_GATEWAY, 0},
     {"broadcast", TK_BROADCAST, 0}, {"multicast", TK_MULTICAST, 0},
     {"less", TK_LESS, 0}, {"greater", TK_GREATER, 0},
-    {"vlan", TK_VLAN, 0}, {"mpls", TK_MPLS, 0},
+    {"vlan", TK_VLAN, 0}, {"mpls", TK_MPLS, 0}, {"geneve", TK_GENEVE, 0},
     {"llc", TK_LLC, 0},
     {"inbound", TK_INBOUND, 0}, {"outbound", TK_OUTBOUND, 0}, {"ifindex", TK_IFINDEX, 0},
     {"pppoed", TK_PPPOED, 0}, {"pppoes", TK_PPPOES, 0},
@@ -117,7 +117,7 @@ constexpr Keyword kKeywords[] = {
 // 4): recognised, so that they are never taken for host names, and refused
 // with a clear message until they are implemented.
 constexpr std::string_view kLaterKeywords[] = {
-    "radio", "geneve", "subrule", "oamf5", "byte",
+    "radio", "subrule", "oamf5", "byte",
 };
 
 // Link-type keywords whose rows are in the ATM and SS7 tables: the token

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,7 +74,9 @@ class Lowerer {
       return true;
     }
     int c;
-    if (link_->mac == proto::MacHeader::kIeee80211) {
+    if (HasKind(ast_.root, Kind::kGeneve)) {
+      return LowerGeneve();
+    } else if (link_->mac == proto::MacHeader::kIeee80211) {
       c = LowerWlan();
     } else if (opts_.for_kernel && link_->dlt == kDltEn10mb && HasVlan(ast_.root)) {
       // On a socket the outer tag may be out of the packet (the kernel
@@ -110,7 +113,8 @@ class Lowerer {
     uint32_t type_off;   // protocol field (kLink, kPpp)
     uint32_t nl_off;     // network-layer header
     uint32_t label_off;  // kMpls: the innermost label seen
-    ValueId base = ir::kNoValue;  // added to type_off and nl_off at run time (802.11)
+    ValueId base = ir::kNoValue;       // added to nl_off at run time (802.11, geneve)
+    ValueId type_base = ir::kNoValue;  // added to type_off at run time (802.11, geneve)
   };
 
   // --- formula construction ----------------------------------------------
@@ -211,7 +215,7 @@ class Lowerer {
   }
   Pos TypePos() {
     used_payload_ = true;
-    return {encap_.base, encap_.type_off};
+    return {encap_.type_base, encap_.type_off};
   }
   // The MAC header (after a radio header, if any).
   Pos Mac() {
@@ -246,9 +250,8 @@ class Lowerer {
     if (encap_.mode == Encap::Mode::kPpp) {
       if (type == proto::kEtherIp && link_->type_kind == proto::TypeKind::kPppBsdos && !pppoe_) {
         // BSD/OS also names Van Jacobson compressed TCP/IP as IPv4.
-        return Or(EqAt(2, encap_.type_off, proto::kPppIp),
-                  Or(EqAt(2, encap_.type_off, proto::kPppVjCompressed),
-                     EqAt(2, encap_.type_off, proto::kPppVjUncompressed)));
+        return Or(EqAt(2, TypePos(), proto::kPppIp),
+                  Or(EqAt(2, TypePos(), proto::kPppVjCompressed), EqAt(2, TypePos(), proto::kPppVjUncompressed)));
       }
       uint32_t ppp = type;
       for (const proto::EtherToPpp& m : proto::kEtherToPpp) {
@@ -256,7 +259,7 @@ class Lowerer {
       }
       return EqAt(2, TypePos(), ppp);
     }
-    const uint32_t off = encap_.type_off;
+    const Pos off = TypePos();
     switch (link_->type_kind) {
       case proto::TypeKind::kNone:
         return Fail(current_, proto::DisplayName(*link_) + " frames have no protocol field: only len, less, "
@@ -311,7 +314,7 @@ class Lowerer {
     // LINUX_SLL: protocol 4 is 802.2 LLC, 1 Novell's "raw 802.3". The rest is
     // the same on both, but for IPX, which each carries its own ways.
     const bool sll = link_->type_kind == proto::TypeKind::kSll;
-    const Pos llc{ir::kNoValue, off + 2};
+    const Pos llc = off + 2;
     const int is_llc = sll ? EqAt(2, off, proto::kSllP8022)
                            : Not(TestK(Load(2, off), Cmp::kGt, proto::kEtherMtu));
     switch (type) {
@@ -777,8 +780,9 @@ class Lowerer {
       return Fail(n, "'" + std::string(DirWord(q.dir)) + "' names an 802.11 address field; " +
                          proto::DisplayName(*link_) + " is not an 802.11 link type");
     }
-    return NotLeControl(
-        ByDir(q.dir, [&](bool src) { return MacAt(Mac() + (src ? link_->mac_src_off : link_->mac_dst_off), mac); }));
+    return NotLeControl(And(InnerEther(), ByDir(q.dir, [&](bool src) {
+      return MacAt(Mac() + (src ? link_->mac_src_off : link_->mac_dst_off), mac);
+    })));
   }
 
   // --- ports --------------------------------------------------------------
@@ -1089,7 +1093,7 @@ class Lowerer {
         std::array<uint8_t, 6> all;
         all.fill(0xff);
         if (Wlan()) return WlanDst([&](Pos p) { return MacAt(p, all); });
-        return NotLeControl(MacAt(Mac() + link_->mac_dst_off, all));
+        return NotLeControl(And(InnerEther(), MacAt(Mac() + link_->mac_dst_off, all)));
       }
       case Proto::kIp: {
         if (opts_.netmask == kNetmaskUnknown)
@@ -1113,7 +1117,7 @@ class Lowerer {
         if (!HasEtherAddrs())
           return Fail(n, "link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel");
         if (Wlan()) return WlanDst([&](Pos p) { return Set(Load(1, p), 1); });
-        return NotLeControl(Set(Load(1, Mac() + link_->mac_dst_off), 1));
+        return NotLeControl(And(InnerEther(), Set(Load(1, Mac() + link_->mac_dst_off), 1)));
       case Proto::kIp:
         return And(LinkProto(proto::kEtherIp), TestK(Load(1, nl() + proto::kIpOffDst), Cmp::kGe, 224));
       case Proto::kIp6:
@@ -1339,7 +1343,18 @@ class Lowerer {
   }
 
   // --- dispatch -----------------------------------------------------------
+  // Lowers `n`; with geneve, also records each primitive's formula for the
+  // current pass (see LowerGeneve).
   int Lower(const Node* n) {
+    const int c = LowerNode(n);
+    if (!passes_.empty() && !IsConnective(n)) leaves_[{pass_, n}].cond = c;
+    return c;
+  }
+  static bool IsConnective(const Node* n) {
+    return n->kind == Kind::kAnd || n->kind == Kind::kOr || n->kind == Kind::kNot || n->kind == Kind::kGroup;
+  }
+
+  int LowerNode(const Node* n) {
     if (n->kind != Kind::kAnd && n->kind != Kind::kOr && n->kind != Kind::kNot &&
         n->kind != Kind::kGroup) {
       current_ = n;
@@ -1385,6 +1400,7 @@ class Lowerer {
       case Kind::kMpls: return Mpls(n);
       case Kind::kPppoed: return LinkProto(proto::kEtherPppoeDiscovery);
       case Kind::kPppoes: return Pppoes(n);
+      case Kind::kGeneve: return Geneve(n);
       case Kind::kWlanType: return WlanType(n);
       case Kind::kWlanDir: return WlanDir(n);
       case Kind::kPfField: return PfFieldTest(n);
@@ -1505,6 +1521,7 @@ class Lowerer {
     encap_.type_off = payload.off + link_->type_off;
     encap_.nl_off = payload.off + link_->nl_off;
     encap_.base = payload.var;
+    encap_.type_base = payload.var;
   }
 
   // The whole expression again, for one layout.
@@ -1789,7 +1806,7 @@ class Lowerer {
       c = Or(LinkProto(proto::kEtherVlan), Or(LinkProto(proto::kEtherQinQ), LinkProto(proto::kEtherQinQOld)));
       if (n->lhs) c = And(c, MaskedEq(2, TypePos() + kSnapTciOff, 0x0fff, n->lhs->num));
     } else {
-      const uint32_t off = encap_.type_off;
+      const Pos off = TypePos();
       c = NotLeControl(Or(EqAt(2, off, proto::kEtherVlan),
                           Or(EqAt(2, off, proto::kEtherQinQ), EqAt(2, off, proto::kEtherQinQOld))));
       if (n->lhs) c = And(c, MaskedEq(2, off + 2, 0x0fff, n->lhs->num));
@@ -1806,6 +1823,7 @@ class Lowerer {
       return Fail(n->lhs, "MPLS label " + std::to_string(n->lhs->num) + " greater than maximum 1048575",
                   Diag::Code::kRange);
     }
+    if (after_geneve_) return Fail(n, "'mpls' after 'geneve' is not supported by bpfcap yet");
     int c;
     if (encap_.mode == Encap::Mode::kMpls) {
       c = MaskedEq(1, encap_.label_off + 2, 0x01, 0x00);  // the previous label was not the last
@@ -1831,6 +1849,7 @@ class Lowerer {
       return Fail(n->lhs, "PPPoE session number " + std::to_string(n->lhs->num) +
                               " greater than maximum 65535", Diag::Code::kRange);
     }
+    if (after_geneve_) return Fail(n, "'pppoes' after 'geneve' is not supported by bpfcap yet");
     int c = LinkProto(proto::kEtherPppoeSession);
     if (n->lhs) c = And(c, MaskedEq(4, nl(), 0xffff, n->lhs->num));
     encap_.mode = Encap::Mode::kPpp;
@@ -1841,6 +1860,203 @@ class Lowerer {
   }
 
   static constexpr int kDltEn10mb = 1;
+
+  static bool HasKind(const Node* n, Kind k) {
+    if (n == nullptr) return false;
+    return n->kind == k || HasKind(n->lhs, k) || HasKind(n->rhs, k);
+  }
+
+  // --- geneve -------------------------------------------------------------
+  // "geneve [vni]": UDP to port 6081 over IPv4 or IPv6, a Geneve header of
+  // version 0 (and the VNI). Everything after it in the expression reads
+  // the inner frame, whose place is known only at run time: after the
+  // outer IPv4 header's length, the UDP header, the Geneve header and its
+  // options. The inner frame is Ethernet when the Geneve protocol type is
+  // Transparent Ethernet Bridging; otherwise the payload starts right after
+  // the options and the protocol type is its EtherType.
+  //
+  // libpcap computes three offsets when a "geneve" test succeeds and keeps
+  // them in scratch memory, which every later primitive reads: the inner
+  // protocol field, the inner link header and the inner network layer. A
+  // primitive reached without a successful "geneve" reads the memory as it
+  // is, zeros at the start of the program, or what an earlier "geneve" left
+  // there.
+  //
+  // bpfcap models that memory as the program's state: an Inner value, one
+  // per way a "geneve" can succeed (outer IPv4 or IPv6, inner Ethernet or
+  // not, after which earlier state), and the zero state. The expression is
+  // lowered once per state (a "pass"), each offset after "geneve" a Pos
+  // that is a plain IR value; the DAG is then built over all passes at
+  // once, the success edges of "geneve" in one pass leading to the same
+  // place in the pass of the state it produced. No scratch memory in the
+  // IR, no run-time variables: every offset stays an expression of the
+  // packet, as for 802.11's layouts (LowerWlan), which choose their layout
+  // once at the start of the program; geneve chooses in mid-expression.
+  struct Inner {
+    Pos type, link, nl;  // the inner protocol field, link header, network layer
+    bool ether = false;  // the inner frame has an Ethernet header (link != nl)
+    // Where in the text the "geneve" that sets this state is: only a later
+    // one can change it again (0: the start).
+    uint32_t from = 0;
+    bool operator==(const Inner& o) const {
+      return type.var == o.type.var && type.off == o.type.off && link.var == o.link.var &&
+             link.off == o.link.off && nl.var == o.nl.var && nl.off == o.nl.off && ether == o.ether &&
+             from == o.from;
+    }
+  };
+  // One "geneve" in one pass: the IPv4 and IPv6 tests, the Ethernet-payload
+  // test for each, and the passes of the four resulting states.
+  struct GeneveTests {
+    int check4, check6, teb4, teb6;
+    size_t next[4];  // IPv4+Ethernet, IPv4+other, IPv6+Ethernet, IPv6+other
+  };
+  struct Leaf {
+    int cond = kError;
+    std::optional<GeneveTests> geneve;
+  };
+  static constexpr size_t kMaxGenevePasses = 64;
+
+  // The pass of state `s`, added if new.
+  size_t PassOf(const Inner& s) {
+    for (size_t i = 0; i < passes_.size(); ++i) {
+      if (passes_[i] == s) return i;
+    }
+    passes_.push_back(s);
+    return passes_.size() - 1;
+  }
+
+  ValueId Abs(Pos p) {
+    if (p.var == ir::kNoValue) return v_.Const(p.off);
+    return p.off == 0 ? p.var : v_.Binary(ast::BinOp::kAdd, p.var, v_.Const(p.off));
+  }
+
+  int Geneve(const Node* n) {
+    current_ = n;
+    if (n->lhs && n->lhs->num > proto::kGeneveVniMax) {
+      return Fail(n->lhs, "Geneve VNI " + std::to_string(n->lhs->num) + " greater than maximum 16777215",
+                  Diag::Code::kRange);
+    }
+    if (encap_.mode != Encap::Mode::kLink) return Fail(n, "'geneve' after 'mpls' or 'pppoes' is not supported by bpfcap yet");
+    const uint32_t udp = uint32_t(proto::Info(Proto::kUdp).ipproto);
+    // The Geneve header's checks, at `g`.
+    auto header = [&](Pos g) {
+      int c = MaskedEq(1, g, proto::kGeneveVersionMask, 0);
+      if (n->lhs) c = And(c, MaskedEq(4, g + proto::kGeneveOffVni, 0xffffff00u, n->lhs->num << 8));
+      return c;
+    };
+    const Pos ip = nl();
+    // IPv4: the UDP header after the header's run-time length.
+    const Pos udp4{TransportVar(), ip.off};
+    const Pos g4 = udp4 + proto::kUdpHdrLen;
+    const int check4 = And(LinkProto(proto::kEtherIp),
+                           And(EqAt(1, ip + proto::kIpOffProto, udp),
+                               And(NotFragment(), And(EqAt(2, udp4 + proto::kUdpOffDstPort, proto::kGenevePort),
+                                                      header(g4)))));
+    const Pos udp6 = ip + proto::kIp6HdrLen;
+    const Pos g6 = udp6 + proto::kUdpHdrLen;
+    const int check6 = And(LinkProto(proto::kEtherIp6),
+                           And(EqAt(1, ip + proto::kIp6OffNext, udp),
+                               And(EqAt(2, udp6 + proto::kUdpOffDstPort, proto::kGenevePort), header(g6))));
+    if (check4 == kError || check6 == kError) return kError;
+    GeneveTests t{check4, check6, EqAt(2, g4 + proto::kGeneveOffProto, proto::kEtherTeb),
+                  EqAt(2, g6 + proto::kGeneveOffProto, proto::kEtherTeb), {}};
+    size_t i = 0;
+    // In a state set by this "geneve" or a later one, this one is never
+    // evaluated: no states of its own there.
+    const bool reachable = pass_ == 0 || passes_[pass_].from < n->range.begin + 1;
+    for (Pos g : {g4, g6}) {
+      if (!reachable) {
+        t.next[i] = t.next[i + 1] = pass_;
+        i += 2;
+        continue;
+      }
+      // The payload: after the header and its options.
+      const ValueId opts = v_.Binary(ast::BinOp::kLsh, v_.Binary(ast::BinOp::kAnd, Load(1, g), v_.Const(proto::kGeneveOptLenMask)), v_.Const(2));
+      const Pos payload{v_.Binary(ast::BinOp::kAdd, v_.Binary(ast::BinOp::kAdd, Abs(g), v_.Const(proto::kGeneveHdrLen)), opts), 0};
+      t.next[i++] = PassOf(Inner{payload + proto::kEtherOffType, payload, payload + proto::kEtherHdrLen, true, n->range.begin + 1});
+      t.next[i++] = PassOf(Inner{g + proto::kGeneveOffProto, payload, payload, false, n->range.begin + 1});
+    }
+    if (passes_.size() > kMaxGenevePasses) return Fail(n, "too many 'geneve' in one expression for bpfcap");
+    leaves_[{pass_, n}].geneve = t;
+    // From here on, the inner frame of this pass's state, as Ethernet.
+    const Inner& s = passes_[pass_];
+    link_ = proto::FindLinkType(kDltEn10mb);
+    encap_ = Encap{Encap::Mode::kLink, s.type.off, s.nl.off, 0, s.nl.var, s.type.var};
+    mac_ = s.link;
+    after_geneve_ = true;
+    inner_ether_ = s.ether;
+    return Or(check4, check6);  // (only for error checks: BuildPasses builds the edges)
+  }
+
+  // After "geneve", link-layer addresses exist only in an inner Ethernet
+  // frame (libpcap compares the inner link header's offset with the
+  // network layer's, without loading anything).
+  int InnerEther() {
+    if (!after_geneve_) return True();
+    return inner_ether_ ? True() : False();
+  }
+
+  bool LowerGeneve() {
+    if (Wlan()) return Fail(ast_.root, "'geneve' on 802.11 link types is not supported by bpfcap yet"), false;
+    if (opts_.for_kernel && link_->dlt == kDltEn10mb && HasVlan(ast_.root)) {
+      return Fail(ast_.root, "'geneve' with 'vlan' in a live capture's filter is not supported by bpfcap yet"), false;
+    }
+    info_->runtime_offsets = true;  // libpcap's optimizer proves nothing through scratch memory
+    const Encap start = encap_;
+    const proto::LinkType* start_link = link_;
+    passes_.push_back(Inner{});  // pass 0: the zeros the program starts with
+    for (pass_ = 0; pass_ < passes_.size(); ++pass_) {
+      encap_ = start;
+      link_ = start_link;
+      pppoe_ = false;
+      mac_ = Pos{};
+      skip_le_control_ = false;
+      after_geneve_ = false;
+      if (Lower(ast_.root) == kError) return false;
+    }
+    const std::vector<ir::BlockId> accept(passes_.size(), ir::kAccept), reject(passes_.size(), ir::kReject);
+    prog_->entry = BuildPasses(ast_.root, accept, reject)[0];
+    prog_->Compact();
+    return true;
+  }
+
+  // The entry of `n` in every pass, given where each pass goes on true and
+  // on false.
+  std::vector<ir::BlockId> BuildPasses(const Node* n, const std::vector<ir::BlockId>& t,
+                                       const std::vector<ir::BlockId>& f) {
+    switch (n->kind) {
+      case Kind::kGroup: return BuildPasses(n->lhs, t, f);
+      case Kind::kNot: return BuildPasses(n->lhs, f, t);
+      case Kind::kAnd:
+      case Kind::kOr: {
+        std::vector<const Node*> terms;  // right operands, innermost last
+        const Node* cur = n;
+        while (cur->kind == n->kind) {
+          terms.push_back(cur->rhs);
+          cur = cur->lhs;
+        }
+        terms.push_back(cur);
+        const bool conj = n->kind == Kind::kAnd;
+        std::vector<ir::BlockId> next = conj ? t : f;
+        for (const Node* term : terms) next = conj ? BuildPasses(term, next, f) : BuildPasses(term, t, next);
+        return next;
+      }
+      default: break;
+    }
+    std::vector<ir::BlockId> entry(passes_.size());
+    for (size_t p = 0; p < passes_.size(); ++p) {
+      const Leaf& leaf = leaves_.at({p, n});
+      if (!leaf.geneve) {
+        entry[p] = Build(leaf.cond, t[p], f[p]);
+        continue;
+      }
+      const GeneveTests& g = *leaf.geneve;
+      const ir::BlockId v4 = Build(g.teb4, t[g.next[0]], t[g.next[1]]);
+      const ir::BlockId v6 = Build(g.teb6, t[g.next[2]], t[g.next[3]]);
+      entry[p] = Build(g.check4, v4, Build(g.check6, v6, f[p]));
+    }
+    return entry;
+  }
   static constexpr uint32_t kSnapTciOff = 8;  // a VLAN tag's TCI after LLC/SNAP's EtherType
 
   static bool HasVlan(const Node* n) {
@@ -1889,7 +2105,7 @@ class Lowerer {
     // (On 802.11, every data frame.)
     const Pos llc = always ? TypePos() : nl();
     int c = always ? (Wlan() ? WlanDataFrame() : True())
-                   : And(Not(TestK(Load(2, encap_.type_off), Cmp::kGt, proto::kEtherMtu)),
+                   : And(Not(TestK(Load(2, TypePos()), Cmp::kGt, proto::kEtherMtu)),
                          Not(EqAt(2, llc, 0xffff)));
     if (kind) c = And(c, MaskedEq(1, llc + 2, kind->mask, kind->value));
     return c;
@@ -1929,6 +2145,12 @@ class Lowerer {
   Pos mac_;                        // the MAC header: after the radio header, if any
   bool used_mac_ = false;          // a test read the MAC header (Mac())
   bool used_payload_ = false;      // a test read past it (nl(), TypePos())
+  // geneve (see LowerGeneve)
+  std::vector<Inner> passes_;      // the state of each pass
+  size_t pass_ = 0;                // the pass being lowered
+  std::map<std::pair<size_t, const Node*>, Leaf> leaves_;
+  bool after_geneve_ = false;      // a "geneve" was seen (in this pass)
+  bool inner_ether_ = false;       // ... and this pass's inner frame is Ethernet
   const Node* current_ = nullptr;  // the primitive being lowered, for errors
   bool skip_le_control_ = false;   // after the first "lane": see NotLeControl
 };

@@ -83,6 +83,7 @@ class Qualifier {
       case Kind::kOutbound:
       case Kind::kIfIndex:
       case Kind::kPppoes:
+      case Kind::kGeneve:
       case Kind::kWlanType:
       case Kind::kWlanDir:
       case Kind::kPfField:

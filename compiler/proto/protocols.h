@@ -97,6 +97,22 @@ inline constexpr uint32_t kIp6HdrLen = 40;
 inline constexpr uint32_t kArpOffSpa = 14;   // sender protocol address
 inline constexpr uint32_t kArpOffTpa = 24;   // target protocol address
 
+// Geneve (RFC 8926): UDP to port 6081, then an 8-byte header (version and
+// options length, flags, protocol type, VNI) and the options, whose length
+// is counted in 4-byte words. Offsets from the start of the Geneve header.
+inline constexpr uint32_t kGenevePort = 6081;
+inline constexpr uint32_t kUdpHdrLen = 8;
+inline constexpr uint32_t kUdpOffDstPort = 2;
+inline constexpr uint32_t kGeneveHdrLen = 8;
+inline constexpr uint32_t kGeneveVersionMask = 0xc0;  // byte 0: version 0 only
+inline constexpr uint32_t kGeneveOptLenMask = 0x3f;   // byte 0: options length / 4
+inline constexpr uint32_t kGeneveOffProto = 2;        // EtherType of the payload
+inline constexpr uint32_t kGeneveOffVni = 4;          // VNI: 24 bits, then a reserved byte
+inline constexpr uint32_t kGeneveVniMax = 0xffffff;
+inline constexpr uint32_t kEtherTeb = 0x6558;         // Transparent Ethernet Bridging
+inline constexpr uint32_t kEtherHdrLen = 14;
+inline constexpr uint32_t kEtherOffType = 12;
+
 // "ether proto \NAME" names.
 std::optional<uint32_t> EtherTypeByName(std::string_view name);
 

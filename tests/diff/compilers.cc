@@ -4,6 +4,8 @@
 #include <cstring>
 #include <exception>
 #include <mutex>
+#include <string>
+#include <vector>
 
 namespace bpfcap::difftest {
 
@@ -47,9 +49,28 @@ Compiled OursCompile(const std::string& expr, int dlt, uint32_t snaplen, bool op
   return c;
 }
 
+// A libpcap program may read scratch memory that no path stored first
+// ("geneve or ip": the offsets of "ip" are in memory only if "geneve"
+// matched). bpf_filter leaves that memory uninitialized (what an earlier
+// call left on the stack), the kernel refuses such programs, and bpfcap
+// reads zeros there, as bpf_filter does on a fresh stack: such programs run
+// in bpfcap's interpreter, whose memory starts zeroed, not in bpf_filter.
+bool ReadsUnstoredScratch(const cbpf::Program& prog) {
+  thread_local std::vector<cbpf::Insn> last;
+  thread_local bool last_result = false;
+  if (last.size() == prog.size() && std::memcmp(last.data(), prog.data(), prog.size() * sizeof(cbpf::Insn)) == 0) {
+    return last_result;
+  }
+  last.assign(prog.begin(), prog.end());
+  std::string error;
+  last_result = !cbpf::Validate(prog, &error) && error.find("scratch") != std::string::npos;
+  return last_result;
+}
+
 uint32_t LibpcapRun(const cbpf::Program& prog, const Packet& p) {
   static const uint8_t kEmpty[1] = {0};
   const uint8_t* data = p.bytes.empty() ? kEmpty : p.bytes.data();
+  if (ReadsUnstoredScratch(prog)) return cbpf::Run(prog, data, p.wirelen, p.caplen());
   return bpf_filter(reinterpret_cast<const bpf_insn*>(prog.data()), data, p.wirelen, p.caplen());
 }
 

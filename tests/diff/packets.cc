@@ -215,16 +215,26 @@ void PutTcp(Rng& rng, Frame& f) {
   f.PutRandom(rng, rng.Range(1, 60));
 }
 
+void PutGeneve(Rng& rng, Frame& f);
+int geneve_nesting = 0;  // Geneve in Geneve: at most twice
+
 void PutUdp(Rng& rng, Frame& f) {
   uint32_t start = f.size();
+  const bool geneve = geneve_nesting < 2 && rng.Chance(geneve_nesting == 0 ? 12 : 30);
   f.Hot();
   f.Put16(PickPort(rng));
   f.Hot();
-  f.Put16(PickPort(rng));
+  f.Put16(geneve ? (rng.Chance(95) ? 6081 : 6082) : PickPort(rng));
   f.Put16(0);
   f.Put16(rng.Chance(50) ? 0 : rng.U16());
   f.MarkHeaderEnd();
-  f.PutRandom(rng, rng.Below(48));
+  if (geneve) {
+    ++geneve_nesting;
+    PutGeneve(rng, f);
+    --geneve_nesting;
+  } else {
+    f.PutRandom(rng, rng.Below(48));
+  }
   f.Set16(start + 4, rng.Chance(85) ? static_cast<uint16_t>(f.size() - start) : rng.U16());
 }
 
@@ -643,6 +653,30 @@ void PutEthernet(Rng& rng, Frame& f) {
   f.Hot();
   f.Put(PickMac(rng));
   PutEtherPayload(rng, f, true);
+}
+
+// Geneve (RFC 8926) after UDP: version and options length, flags, protocol
+// type, VNI and a reserved byte, the options, then mostly an Ethernet frame
+// (Transparent Ethernet Bridging), or IPv4/IPv6/anything by its EtherType.
+void PutByEtherType(Rng& rng, Frame& f, uint16_t type);
+
+void PutGeneve(Rng& rng, Frame& f) {
+  static constexpr uint8_t kOptWords[] = {0, 0, 0, 1, 2, 3, 4, 8, 63};
+  const uint8_t words = rng.Chance(90) ? rng.Pick(kOptWords) : static_cast<uint8_t>(rng.Below(64));
+  f.Hot();
+  f.Put8(static_cast<uint8_t>((rng.Chance(90) ? 0 : rng.Below(4) << 6) | words));
+  f.Put8(rng.Chance(80) ? 0 : rng.Byte());
+  static constexpr uint16_t kTypes[] = {0x6558, 0x6558, 0x6558, 0x6558, 0x0800, 0x86dd, 0x0806, 0x8100};
+  const uint16_t type = rng.Chance(95) ? rng.Pick(kTypes) : rng.U16();
+  f.Hot();
+  f.Put16(type);
+  static constexpr uint32_t kVnis[] = {0, 5, 7, 100, 0xffffff};
+  f.Hot();
+  f.Put32((rng.Chance(85) ? rng.Pick(kVnis) : rng.Below(1u << 24)) << 8 | (rng.Chance(85) ? 0 : rng.Byte()));
+  for (uint32_t i = 0; i < 4u * words; ++i) f.Put8(rng.Byte());
+  f.MarkHeaderEnd();
+  if (type == 0x6558) return PutEthernet(rng, f);
+  PutByEtherType(rng, f, type);
 }
 
 uint16_t PickSllProto(Rng& rng) {
