@@ -1936,7 +1936,7 @@ class Lowerer {
       return Fail(n->lhs, "Geneve VNI " + std::to_string(n->lhs->num) + " greater than maximum 16777215",
                   Diag::Code::kRange);
     }
-    if (encap_.mode != Encap::Mode::kLink) return Fail(n, "'geneve' after 'mpls' or 'pppoes' is not supported by bpfcap yet");
+    if (encap_.mode == Encap::Mode::kMpls || pppoe_) return Fail(n, "'geneve' after 'mpls' or 'pppoes' is not supported by bpfcap yet");
     const uint32_t udp = uint32_t(proto::Info(Proto::kUdp).ipproto);
     // The Geneve header's checks, at `g`.
     auto header = [&](Pos g) {

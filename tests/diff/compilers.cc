@@ -63,7 +63,7 @@ bool ReadsUnstoredScratch(const cbpf::Program& prog) {
   }
   last.assign(prog.begin(), prog.end());
   std::string error;
-  last_result = !cbpf::Validate(prog, &error) && error.find("scratch") != std::string::npos;
+  last_result = !cbpf::Validate(prog, &error) && error.find("which is not stored on every path") != std::string::npos;
   return last_result;
 }
 
