@@ -1877,10 +1877,13 @@ class Lowerer {
   //
   // libpcap computes three offsets when a "geneve" test succeeds and keeps
   // them in scratch memory, which every later primitive reads: the inner
-  // protocol field, the inner link header and the inner network layer. A
-  // primitive reached without a successful "geneve" reads the memory as it
-  // is, zeros at the start of the program, or what an earlier "geneve" left
-  // there.
+  // protocol field, the inner link header and the inner network layer.
+  // Each "geneve" has slots of its own, and a primitive reads those of the
+  // last "geneve" before it in the text. So a primitive reached when that
+  // "geneve" failed, or was skipped (the other side of "or" decided), reads
+  // slots never stored: zeros (which the kernel would refuse and bpf_filter
+  // leaves to its stack; zeros are the differential suite's reading), not
+  // what an earlier "geneve" stored in its own slots.
   //
   // bpfcap models that memory as the program's state: an Inner value, one
   // per way a "geneve" can succeed (outer IPv4 or IPv6, inner Ethernet or
@@ -1888,7 +1891,8 @@ class Lowerer {
   // lowered once per state (a "pass"), each offset after "geneve" a Pos
   // that is a plain IR value; the DAG is then built over all passes at
   // once, the success edges of "geneve" in one pass leading to the same
-  // place in the pass of the state it produced. No scratch memory in the
+  // place in the pass of the state it produced, its failure edge and every
+  // edge that skips a "geneve" leading to pass 0. No scratch memory in the
   // IR, no run-time variables: every offset stays an expression of the
   // packet, as for 802.11's layouts (LowerWlan), which choose their layout
   // once at the start of the program; geneve chooses in mid-expression.
@@ -2036,9 +2040,17 @@ class Lowerer {
           cur = cur->lhs;
         }
         terms.push_back(cur);
+        // A term that decides the whole chain skips the terms after it; if
+        // one of those is a "geneve", its scratch memory stays zero.
         const bool conj = n->kind == Kind::kAnd;
         std::vector<ir::BlockId> next = conj ? t : f;
-        for (const Node* term : terms) next = conj ? BuildPasses(term, next, f) : BuildPasses(term, t, next);
+        bool skips_geneve = false;
+        for (const Node* term : terms) {
+          const std::vector<ir::BlockId>& out = conj ? f : t;
+          const std::vector<ir::BlockId> decided = skips_geneve ? ZeroState(out) : out;
+          next = conj ? BuildPasses(term, next, decided) : BuildPasses(term, decided, next);
+          skips_geneve = skips_geneve || HasKind(term, Kind::kGeneve);
+        }
         return next;
       }
       default: break;
@@ -2053,9 +2065,13 @@ class Lowerer {
       const GeneveTests& g = *leaf.geneve;
       const ir::BlockId v4 = Build(g.teb4, t[g.next[0]], t[g.next[1]]);
       const ir::BlockId v6 = Build(g.teb6, t[g.next[2]], t[g.next[3]]);
-      entry[p] = Build(g.check4, v4, Build(g.check6, v6, f[p]));
+      entry[p] = Build(g.check4, v4, Build(g.check6, v6, f[0]));  // failed: its memory is zero
     }
     return entry;
+  }
+  // Where each pass goes when the memory read next is zero: pass 0.
+  static std::vector<ir::BlockId> ZeroState(const std::vector<ir::BlockId>& v) {
+    return std::vector<ir::BlockId>(v.size(), v[0]);
   }
   static constexpr uint32_t kSnapTciOff = 8;  // a VLAN tag's TCI after LLC/SNAP's EtherType
 
