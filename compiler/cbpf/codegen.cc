@@ -352,6 +352,22 @@ class Generator {
     for (const proto::ChainHeader& h : proto::kChainHeaders) {
       if (proto::Walks(h, version)) rows.push_back(&h);
     }
+    if (v.k2 > 0x7fffffffu) {
+      // The network layer "before" the frame (proto/linktypes.h): the
+      // first type is still tested, but walking past a header loads at
+      // [x + k2], past every packet for bpf_filter (the kernel would read
+      // k2 as negative): that rejects.
+      uint32_t next = out_->NewLabel();
+      out_->Emit(SymInsn{BPF_JMP | BPF_JEQ | BPF_K, v.k, found, next});
+      for (size_t i = 0; i < rows.size(); ++i) {
+        out_->Bind(next);
+        next = out_->NewLabel();
+        out_->Emit(SymInsn{BPF_JMP | BPF_JEQ | BPF_K, rows[i]->type, reject_,
+                           i + 1 == rows.size() ? missing : next});
+      }
+      state_ = RegState{};
+      return true;
+    }
     for (uint32_t step = 0;; ++step) {
       uint32_t next = out_->NewLabel();
       out_->Emit(SymInsn{BPF_JMP | BPF_JEQ | BPF_K, v.k, found, next});

@@ -202,7 +202,7 @@ class Generator {
         return (v.op == ast::BinOp::kDiv || v.op == ast::BinOp::kMod) && v_.IsConst(v.b) &&
                v_[v.b].k == 0;
       case ValueKind::kProtoChain:
-        return AlwaysFails(v.a) || AlwaysFails(v.b) || v.k2 >= ir::kNeverInPacket;
+        return AlwaysFails(v.a) || AlwaysFails(v.b);  // (a walk past k2 may still not load)
     }
     return false;
   }
@@ -378,8 +378,16 @@ class Generator {
       if (proto::Walks(h, v.size)) rows.push_back(&h);
     }
     const Label found = out_->NewLabel(), missing = out_->NewLabel(), done = out_->NewLabel();
+    // The network layer "before" the frame (proto/linktypes.h): walking
+    // past a header loads where no packet reaches, and rejects.
+    const bool walk_fails = v.k2 >= ir::kNeverInPacket || OffsetNeverInPacket(v.k2, 1);
     for (uint32_t step = 0;; ++step) {
       Emit(Jmp32Imm(JmpOp::kJeq, dst, static_cast<int32_t>(v.k), found));
+      if (walk_fails) {
+        for (const proto::ChainHeader* h : rows) Emit(Jmp32Imm(JmpOp::kJeq, dst, h->type, reject_));
+        Emit(Ja(missing));
+        break;
+      }
       if (step == ir::kProtoChainDepth) {
         // The bound: a header to walk past is still read as far as libpcap
         // would before its next step (ir.h), then the walk ends.

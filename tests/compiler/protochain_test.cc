@@ -224,5 +224,49 @@ TEST_F(ProtoChain, ProgramsAreForwardOnlyAndBounded) {
   }
 }
 
+// BACnet MS/TP places the network layer "before" the frame (libpcap adds its
+// unset offset, -1, twice; proto/linktypes.h): the first next-header is read
+// at [4] and tested, and a step past a header loads at [x + 0xfffffffe],
+// which bpf_filter rejects. The first type can still decide the walk: found
+// (or not walkable) without any load. (The differential suite's packet: an
+// IPv6 header from byte 2 whose byte 4 is 6.)
+TEST(ProtoChainBeforeTheFrame, TheFirstTypeDecidesWithoutALoad) {
+  constexpr int kBacnet = 165;
+  difftest::Libpcap lib(kBacnet, kSnap);
+  Packet p;
+  p.bytes = {0x55, 0xff, 0x04, 0x55, 0x06, 0x00, 0x00, 0xb6, 0x60, 0x00, 0x00, 0x00, 0x00, 0x3c, 0x29, 0xc6,
+             0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05,
+             0xfe, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
+             0x60, 0x0b, 0x00, 0x00, 0x00, 0x14, 0x06, 0x40};
+  p.wirelen = p.caplen();
+  int accepted = 0, rejected_by_load = 0;
+  for (uint8_t first : {6, 17, 0, 43, 51, 59}) {
+    p.bytes[4] = first;
+    for (const char* expr : {"ip6 protochain 6", "not ip6 protochain 6", "ip6 protochain 17",
+                             "protochain 6", "ip protochain 6"}) {
+      const Compiled l = lib.Compile(expr, true, kNetmaskUnknown);
+      ASSERT_TRUE(l.ok) << expr << ": " << l.error;
+      const cbpf::LoopingRun r =
+          cbpf::RunWithBackwardJumps(l.prog, p.bytes.data(), p.wirelen, p.caplen(), 1u << 20);
+      ASSERT_FALSE(r.stopped) << expr;
+      for (bool optimize : {true, false}) {
+        const Compiled c = difftest::OursCompile(expr, kBacnet, kSnap, optimize, kNetmaskUnknown);
+        ASSERT_TRUE(c.ok) << expr << ": " << c.error;
+        std::string why;
+        EXPECT_TRUE(cbpf::Validate(c.prog, &why, {.kernel_limits = true})) << expr << ": " << why;
+        EXPECT_EQ(difftest::OursRun(c.prog, p), r.result)
+            << expr << " (optimize " << optimize << "), first type " << int(first) << ":\n"
+            << cbpf::DumpAsm(c.prog);
+      }
+      if (std::string(expr) == "ip6 protochain 6") {
+        accepted += r.result != 0;
+        rejected_by_load += r.result == 0 && first != 17 && first != 59;
+      }
+    }
+  }
+  EXPECT_EQ(accepted, 1);          // first type 6
+  EXPECT_EQ(rejected_by_load, 3);  // 0, 43, 51: the walk's first load
+}
+
 }  // namespace
 }  // namespace bpfcap
