@@ -286,6 +286,26 @@ std::string SupportPath() {
 // these lists as they land.
 const std::set<int> kPendingLinkTypes = {};
 const std::set<std::string> kPendingKeywords = {};
+// Keywords bpfcap refuses on some link types where libpcap compiles them,
+// each with its reason. NothingLibpcapCompilesIsMissing also checks that
+// these cells still differ, so an entry leaves as soon as it is supported.
+struct PendingCells {
+  const char* keyword;
+  std::set<int> dlts;
+  const char* reason;
+};
+const PendingCells kPendingCells[] = {
+    {"geneve", {105, 119, 127, 163, 192},
+     "802.11: the radio and MAC header layouts are chosen at the start of the program "
+     "(LowerWlan), geneve's scratch-memory states in mid-expression (LowerGeneve); bpfcap "
+     "does not combine the two yet and says so"},
+};
+const PendingCells* PendingCell(const char* keyword, int dlt) {
+  for (const PendingCells& p : kPendingCells) {
+    if (std::string(p.keyword) == keyword && p.dlts.count(dlt)) return &p;
+  }
+  return nullptr;
+}
 
 TEST(SupportTable, CommittedTableIsCurrent) {
   const std::string now = Generate();
@@ -325,6 +345,11 @@ TEST(SupportTable, NothingLibpcapCompilesIsMissing) {
     for (size_t i = 0; i < r.cells.size(); ++i) {
       if (kPendingKeywords.count(kProbes[i].keyword)) continue;
       const Cell& c = r.cells[i];
+      if (const PendingCells* p = PendingCell(kProbes[i].keyword, r.dlt)) {
+        EXPECT_FALSE(c.Agrees()) << "DLT " << r.dlt << " " << r.name << ": '" << kProbes[i].expr
+                                 << "' agrees now: remove it from kPendingCells (" << p->reason << ")";
+        continue;
+      }
       EXPECT_TRUE(c.Agrees()) << "DLT " << r.dlt << " " << r.name << ": '" << kProbes[i].expr
                               << "': libpcap unopt/opt " << c.lib_unopt << "/" << c.lib_opt
                               << ", bpfcap " << c.ours_unopt << "/" << c.ours_opt;
