@@ -23,6 +23,7 @@
 
 #include "compiler/compile.h"
 #include "tests/api/child.h"
+#include "tests/diff/compilers.h"
 #include "tests/diff/packets.h"
 
 namespace bpfcap::apitest {
@@ -120,10 +121,20 @@ TEST_F(CompatRun, Verdicts) {
     const std::string pcap = TempPath(std::string(lt.name) + ".pcap");
     ASSERT_TRUE(WritePcap(pcap, lt.dlt, difftest::GeneratePackets(lt.dlt, difftest::kDefaultSeed, kPackets)));
     // Without "protochain": libpcap's bpf_filter never returns on some of
-    // the generated AH chains (diff_test.cc runs those with a bound).
+    // the generated AH chains (diff_test.cc runs those with a bound). And
+    // without the programs that read scratch memory no path stored ("geneve
+    // or ip6"): bpf_filter reads its stack there, so libpcap's verdict is
+    // not defined (diff_test.cc runs those with zeroed memory).
+    difftest::Libpcap lib(lt.dlt, lt.snaplen);
     std::vector<std::string> exprs;
     for (const std::string& e : SupportedExpressions(lt.dlt, lt.snaplen)) {
-      if (e.find("protochain") == std::string::npos) exprs.push_back(e);
+      if (e.find("protochain") != std::string::npos) continue;
+      const difftest::Compiled c = lib.Compile(e, false, PCAP_NETMASK_UNKNOWN);
+      if (c.ok && difftest::ReadsUnstoredScratch(c.prog)) {
+        EXPECT_NE(e.find("geneve"), std::string::npos) << lt.name << ": " << e;  // only geneve's
+        continue;
+      }
+      exprs.push_back(e);
     }
     ASSERT_TRUE(WriteLines(exprs_, exprs));
     const std::vector<std::string> args = {"verdicts", std::to_string(lt.dlt),

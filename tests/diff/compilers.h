@@ -40,6 +40,11 @@ class Libpcap {
 Compiled OursCompile(const std::string& expr, int dlt, uint32_t snaplen, bool optimize,
                      uint32_t netmask);
 
+// True if a libpcap program reads scratch memory that no path stored first
+// (after a "geneve" that failed): bpf_filter then reads what its stack
+// held, so its verdict is not defined (see compilers.cc).
+bool ReadsUnstoredScratch(const cbpf::Program& prog);
+
 uint32_t LibpcapRun(const cbpf::Program& prog, const Packet& p);
 uint32_t OursRun(const cbpf::Program& prog, const Packet& p);
 
