@@ -2002,6 +2002,10 @@ class Lowerer {
 
   bool LowerGeneve() {
     if (Wlan()) return Fail(ast_.root, "'geneve' on 802.11 link types is not supported by bpfcap yet"), false;
+    if (encap_.base != ir::kNoValue) {
+      // PFLOG: the network layer after a header of run-time length.
+      return Fail(ast_.root, "'geneve' on " + proto::DisplayName(*link_) + " is not supported by bpfcap yet"), false;
+    }
     if (opts_.for_kernel && link_->dlt == kDltEn10mb && HasVlan(ast_.root)) {
       return Fail(ast_.root, "'geneve' with 'vlan' in a live capture's filter is not supported by bpfcap yet"), false;
     }
