@@ -75,7 +75,7 @@ $(BUILD)/bench/capture_bench: bench/capture_bench.cc $(BUILD)/tests/integration/
     $(BUILD)/libbpfcap_capture.a $(BUILD)/libbpfcap.a
 	@mkdir -p $(dir $@)
 	@echo "  LINK  $@"
-	$(Q)$(CXX) $(ALLCXX) -o $@ $^ -lpthread
+	$(Q)$(CXX) $(ALLCXX) -o $@ $^ $(LDLIBS) -lpthread
 
 # ---- issue 6: the drop-in filter library (api/, include/bpfcap/) ----------
 # Public libraries go to $(BUILD)/lib/, apart from the internal archives:

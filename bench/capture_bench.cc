@@ -22,21 +22,30 @@
 //      "listening on", /proc/stat is read, the generator sends for the run
 //      length, the tool gets a short drain, /proc/stat is read again, then
 //      SIGINT; its three statistics lines give captured and dropped.
-//   3. The generator: a thread pinned to CPU 0 with an AF_PACKET socket of
-//      namespace B (PACKET_QDISC_BYPASS) and sendmmsg() of 64 prebuilt UDP
-//      frames per call, paced to the rate. One frame in 100 goes to port
-//      7777, the others to port 9. The destination MAC is nobody's, so A's
-//      IP stack drops every frame at once (PACKET_OTHERHOST) and the tools
-//      see the frames and nothing else: no replies, no ICMP.
+//   3. The generator, a thread pinned to CPU 0, sends 64-byte UDP frames
+//      from B, paced to the rate. One frame in 100 goes to port 7777, the
+//      others to port 9. The destination MAC is nobody's, so A's IP stack
+//      drops every frame at once (PACKET_OTHERHOST) and the tools see the
+//      frames and nothing else: no replies, no ICMP. By default it is the
+//      kernel's XDP generator (BPF_PROG_TEST_RUN with live frames, see
+//      XdpGenerator), whose frames reach A the way a NIC's would, so that
+//      native XDP on A runs before any socket buffer exists; `--gen
+//      sendmmsg` sends socket buffers with sendmmsg() on a packet socket.
 //   4. The baseline is the generator alone, the same length, before the
 //      first and after the last tool run; the table subtracts their mean.
 //
 // Exit status: 0 when the report is complete, targets met or not (and when
 // skipped without root); 1 when the network or a tool cannot run.
 //
-// Deliberately not here: statistics over repeated runs (run it twice), XDP
-// traffic generation, pcapng, more than one capture thread.
+// Deliberately not here: statistics over repeated runs (run it twice),
+// pcapng, more than one capture thread.
 #include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/if_packet.h>
@@ -61,6 +70,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstddef>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -104,19 +114,24 @@ struct Config {
   std::string bpfcap = "build/bpfcap";
   std::string tcpdump = "tcpdump";
   bool pin = true;
+  bool xdp_gen = true;         // --gen xdp|sendmmsg
+  // For issue 5's rows (every engine): "at the maximum offered rate".
+  uint64_t xdp_rate = 0;
   bool run_tool[5] = {true, true, true, true, true};  // by Tool: --tools LIST
 };
 
 void Usage() {
   std::fprintf(stderr,
                "usage: capture_bench [--seconds S] [--rate PPS|max] [--text-rate PPS|max]\n"
+               "                     [--xdp-rate PPS|max]\n"
                "                     [--size BYTES]\n"
                "                     [--dir DIR] [--bpfcap PATH] [--tcpdump PATH] [--no-pin]\n"
-               "                     [--tools all|both|LIST]\n"
+               "                     [--tools all|both|LIST] [--gen xdp|sendmmsg]\n"
                "                     LIST: tcpdump,bpfcap,xdp,xdpg,ebpf (xdpg: generic XDP)\n"
                "                     (both: tcpdump,bpfcap; default all)\n"
-               "  environment: BENCH_SECONDS, BENCH_RATE, BENCH_TEXT_RATE, BENCH_SIZE, BENCH_DIR,\n"
-               "               BENCH_PIN=0,\n"
+               "  environment: BENCH_SECONDS, BENCH_RATE, BENCH_TEXT_RATE, BENCH_XDP_RATE, BENCH_SIZE,\n"
+               "               BENCH_DIR,\n"
+               "               BENCH_PIN=0, BENCH_GEN,\n"
                "               BENCH_TOOLS\n");
 }
 
@@ -160,6 +175,7 @@ bool Apply(const std::string& key, const std::string& value, Config* c) {
   }
   if (key == "rate") return ParseRate(value, &c->rate);
   if (key == "text-rate") return ParseRate(value, &c->text_rate);
+  if (key == "xdp-rate") return ParseRate(value, &c->xdp_rate);
   if (key == "size") {
     c->frame_len = static_cast<unsigned>(std::strtoul(value.c_str(), &end, 10));
     return end != value.c_str() && *end == '\0' && c->frame_len >= 60 && c->frame_len <= 1514;
@@ -168,6 +184,10 @@ bool Apply(const std::string& key, const std::string& value, Config* c) {
   else if (key == "bpfcap") c->bpfcap = value;
   else if (key == "tcpdump") c->tcpdump = value;
   else if (key == "pin") c->pin = value != "0";
+  else if (key == "gen") {
+    c->xdp_gen = value == "xdp";
+    return value == "xdp" || value == "sendmmsg";
+  }
   else if (key == "tools") return ParseTools(value, c);
   else {
     return false;
@@ -176,7 +196,7 @@ bool Apply(const std::string& key, const std::string& value, Config* c) {
 }
 
 bool ParseConfig(int argc, char** argv, Config* c) {
-  for (const char* key : {"seconds", "rate", "text-rate", "size", "dir", "pin", "tools"}) {
+  for (const char* key : {"seconds", "rate", "text-rate", "xdp-rate", "size", "dir", "pin", "tools", "gen"}) {
     std::string env = "BENCH_";
     for (const char* p = key; *p; ++p) env += *p == '-' ? '_' : static_cast<char>(*p - 'a' + 'A');
     if (const char* v = std::getenv(env.c_str()); v != nullptr && *v != '\0') {
@@ -367,12 +387,35 @@ std::vector<uint8_t> UdpFrame(const NetnsPair& net, unsigned len, uint16_t dst_p
   return f;
 }
 
+// Sends the pattern: frame n of a run (n from 0) goes to kMatchPort when
+// n % kPatternLength == 0, to kOtherPort otherwise.
 class Generator {
+ public:
+  virtual ~Generator() = default;
+  // Sends for `seconds` at `rate` frames/s (0: flat out) on the calling
+  // thread; returns the frames handed to the veth.
+  virtual uint64_t Send(double seconds, uint64_t rate) = 0;
+  // For the report's header.
+  virtual std::string Describe() const = 0;
+};
+
+// A thread's sleep until `due` (CLOCK_MONOTONIC seconds), no later than `end`.
+void SleepUntil(double due, double end) {
+  const double wait = std::min(due, end) - Now();
+  if (wait <= 0) return;
+  timespec ts{static_cast<time_t>(wait), static_cast<long>((wait - double(time_t(wait))) * 1e9)};
+  nanosleep(&ts, nullptr);
+}
+
+// sendmmsg() on an AF_PACKET socket of namespace B, 64 prebuilt frames a
+// call. A frame leaves as a socket buffer with little headroom: a native
+// XDP program on A's end makes veth copy every frame first.
+class SendmmsgGenerator : public Generator {
  public:
   // nullptr with *error on failure.
   static std::unique_ptr<Generator> Create(const NetnsPair& net, unsigned frame_len,
                                            std::string* error) {
-    std::unique_ptr<Generator> g(new Generator());
+    std::unique_ptr<SendmmsgGenerator> g(new SendmmsgGenerator());
     g->fd_ = net.Socket(NetnsPair::kB, AF_PACKET, SOCK_RAW, 0);
     if (g->fd_ < 0) {
       *error = std::string("packet socket in B: ") + std::strerror(errno);
@@ -391,16 +434,13 @@ class Generator {
     for (std::vector<uint8_t>& f : g->frames_) g->iovs_.push_back({f.data(), f.size()});
     return g;
   }
-  ~Generator() {
+  ~SendmmsgGenerator() override {
     if (fd_ >= 0) close(fd_);
   }
-  Generator(const Generator&) = delete;
-  Generator& operator=(const Generator&) = delete;
+  SendmmsgGenerator(const SendmmsgGenerator&) = delete;
+  SendmmsgGenerator& operator=(const SendmmsgGenerator&) = delete;
 
-  // Sends for `seconds` at `rate` frames/s (0: flat out) on the calling
-  // thread; returns the frames the kernel took. Frame n of the run is
-  // pattern frame n % 100, so frames 0, 100, 200, ... match.
-  uint64_t Send(double seconds, uint64_t rate) {
+  uint64_t Send(double seconds, uint64_t rate) override {
     mmsghdr msgs[kBatch] = {};
     for (mmsghdr& m : msgs) {
       m.msg_hdr.msg_name = &to_;
@@ -408,7 +448,6 @@ class Generator {
       m.msg_hdr.msg_iovlen = 1;
     }
     uint64_t sent = 0;
-    failures_ = 0;
     const double start = Now();
     const double end = start + seconds;
     for (;;) {
@@ -418,9 +457,7 @@ class Generator {
         // Ahead of schedule: sleep until this batch is due.
         const double due = start + double(sent + kBatch) / double(rate);
         if (due > now + 20e-6) {
-          const double wait = std::min(due, end) - now;
-          timespec ts{0, static_cast<long>(wait * 1e9)};
-          nanosleep(&ts, nullptr);
+          SleepUntil(due, end);
           continue;
         }
       }
@@ -428,23 +465,200 @@ class Generator {
         msgs[i].msg_hdr.msg_iov = &iovs_[(sent + i) % kPatternLength];
       }
       const int n = sendmmsg(fd_, msgs, kBatch, 0);
-      if (n > 0) {
-        sent += static_cast<uint64_t>(n);
-      } else {
-        ++failures_;  // ENOBUFS and the like: try again
-      }
+      if (n > 0) sent += static_cast<uint64_t>(n);  // else ENOBUFS and the like: again
     }
     return sent;
   }
-  uint64_t failures() const { return failures_; }
+  std::string Describe() const override {
+    return "sendmmsg() on an AF_PACKET socket (64 frames a call)";
+  }
 
  private:
-  Generator() = default;
+  SendmmsgGenerator() = default;
   int fd_ = -1;
   sockaddr_ll to_{};
   std::vector<std::vector<uint8_t>> frames_;
   std::vector<iovec> iovs_;
-  uint64_t failures_ = 0;
+};
+
+constexpr bpf_insn Insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
+  bpf_insn i{};
+  i.code = code;
+  i.dst_reg = dst & 0xf;
+  i.src_reg = src & 0xf;
+  i.off = off;
+  i.imm = imm;
+  return i;
+}
+
+// The kernel's own XDP traffic generator: BPF_PROG_TEST_RUN with
+// BPF_F_TEST_XDP_LIVE_FRAMES runs a small XDP program `repeat` times on a
+// page-pool copy of one frame, in namespace B as if B's veth end had
+// received it, and the program's XDP_TX sends each frame out of that end.
+// veth hands such frames to A as XDP frames, in pages with XDP's headroom,
+// as a NIC driver would: a native XDP program on A runs on them without a
+// copy, and without one A's NAPI builds a socket buffer for the stack and
+// the packet sockets. The program counts frames in an array map and writes
+// the UDP destination port, so the pattern is the same as sendmmsg's.
+class XdpGenerator : public Generator {
+ public:
+  static std::unique_ptr<Generator> Create(const NetnsPair& net, unsigned frame_len,
+                                           std::string* error) {
+    std::unique_ptr<XdpGenerator> g(new XdpGenerator());
+    g->ns_ = "/run/netns/" + net.ns(NetnsPair::kB);
+    g->ifindex_ = net.ifindex(NetnsPair::kB);
+    g->frame_ = UdpFrame(net, frame_len, kOtherPort);
+    g->map_fd_ = bpf_map_create(BPF_MAP_TYPE_ARRAY, "bench_gen", 4, 8, 1, nullptr);
+    if (g->map_fd_ < 0) {
+      *error = std::string("XDP generator: BPF_MAP_CREATE: ") + std::strerror(errno);
+      return nullptr;
+    }
+    if (!g->Load(error)) return nullptr;
+    // A's veth end takes XDP frames only with NAPI on, which XDP or GRO
+    // turns on: GRO, so that the runs without XDP get the frames too.
+    if (!SetGro(net, NetnsPair::kA, error)) return nullptr;
+    // A short live run checks the whole path before the first baseline.
+    g->Reset();
+    if (!g->Run(64, error)) return nullptr;
+    return g;
+  }
+  ~XdpGenerator() override {
+    if (prog_fd_ >= 0) close(prog_fd_);
+    if (map_fd_ >= 0) close(map_fd_);
+  }
+  XdpGenerator(const XdpGenerator&) = delete;
+  XdpGenerator& operator=(const XdpGenerator&) = delete;
+
+  uint64_t Send(double seconds, uint64_t rate) override {
+    // BPF_PROG_TEST_RUN finds the ingress device in the caller's network
+    // namespace: this thread moves into B (setns of a network namespace
+    // moves only the calling thread; the senders are threads of their own).
+    const int ns = open(ns_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (ns < 0 || setns(ns, CLONE_NEWNET) != 0) {
+      std::fprintf(stderr, "capture_bench: XDP generator: setns %s: %s\n", ns_.c_str(),
+                   std::strerror(errno));
+      if (ns >= 0) close(ns);
+      return 0;
+    }
+    close(ns);
+    Reset();
+    // A call sends its frames at some 2 Mpps, then returns about 24 ms
+    // later, asleep (the kernel tears its page pool down; calls from other
+    // threads wait for it too). Paced: one call per 40 ms, so bursts of 40
+    // ms worth of frames. Flat out: calls of 1M frames.
+    const uint64_t chunk = rate > 0 ? std::max<uint64_t>(rate / 25, kBatch) : 1u << 20;
+    uint64_t sent = 0;
+    const double start = Now();
+    const double end = start + seconds;
+    std::string error;
+    for (;;) {
+      const double now = Now();
+      if (now >= end || g_stop.load()) break;
+      if (rate > 0) {
+        const double due = start + double(sent) / double(rate);
+        if (due > now + 20e-6) {
+          SleepUntil(due, end);
+          continue;
+        }
+      }
+      if (!Run(chunk, &error)) {
+        std::fprintf(stderr, "capture_bench: XDP generator: %s\n", error.c_str());
+        break;
+      }
+      sent += chunk;
+    }
+    return sent;
+  }
+  std::string Describe() const override {
+    return "XDP (BPF_PROG_TEST_RUN live frames, XDP_TX out of B's end)";
+  }
+
+ private:
+  XdpGenerator() = default;
+
+  bool Load(std::string* error) {
+    constexpr int32_t kPortOff = ETH_HLEN + 20 + 2;  // UDP destination port
+    const bpf_insn prog[] = {
+        // r7 = data; r0 = data + kPortOff + 2; past data_end: abort.
+        Insn(BPF_LDX | BPF_MEM | BPF_W, 7, 1, offsetof(xdp_md, data), 0),
+        Insn(BPF_LDX | BPF_MEM | BPF_W, 8, 1, offsetof(xdp_md, data_end), 0),
+        Insn(BPF_ALU64 | BPF_MOV | BPF_X, 0, 7, 0, 0),
+        Insn(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0, kPortOff + 2),
+        Insn(BPF_JMP | BPF_JGT | BPF_X, 0, 8, 18, 0),
+        // r0 = &count (map fd_, key 0 on the stack).
+        Insn(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, 0),
+        Insn(BPF_LD | BPF_DW | BPF_IMM, 1, BPF_PSEUDO_MAP_FD, 0, map_fd_),
+        Insn(0, 0, 0, 0, 0),
+        Insn(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0),
+        Insn(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -4),
+        Insn(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem),
+        Insn(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 11, 0),
+        // n = count++; port = n % 100 ? kOtherPort : kMatchPort.
+        Insn(BPF_LDX | BPF_MEM | BPF_DW, 1, 0, 0, 0),
+        Insn(BPF_ALU64 | BPF_MOV | BPF_X, 2, 1, 0, 0),
+        Insn(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, 1),
+        Insn(BPF_STX | BPF_MEM | BPF_DW, 0, 2, 0, 0),
+        Insn(BPF_ALU64 | BPF_MOD | BPF_K, 1, 0, 0, kPatternLength),
+        Insn(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, htons(kOtherPort)),
+        Insn(BPF_JMP | BPF_JNE | BPF_K, 1, 0, 1, 0),
+        Insn(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, htons(kMatchPort)),
+        Insn(BPF_STX | BPF_MEM | BPF_H, 7, 2, kPortOff, 0),
+        Insn(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_TX),
+        Insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+        // abort:
+        Insn(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_ABORTED),
+        Insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+    };
+    static char log[8192];
+    LIBBPF_OPTS(bpf_prog_load_opts, opts, .log_level = 1, .log_size = sizeof(log), .log_buf = log);
+    prog_fd_ = bpf_prog_load(BPF_PROG_TYPE_XDP, "bench_gen", "GPL", prog,
+                             sizeof(prog) / sizeof(prog[0]), &opts);
+    if (prog_fd_ < 0) {
+      *error = std::string("XDP generator: BPF_PROG_LOAD: ") + std::strerror(errno) + "\n" + log;
+      return false;
+    }
+    return true;
+  }
+
+  void Reset() {
+    const uint32_t key = 0;
+    const uint64_t zero = 0;
+    bpf_map_update_elem(map_fd_, &key, &zero, BPF_ANY);
+  }
+
+  bool Run(uint64_t frames, std::string* error) {
+    xdp_md ctx{};
+    ctx.data_end = static_cast<uint32_t>(frame_.size());
+    ctx.ingress_ifindex = static_cast<uint32_t>(ifindex_);
+    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame_.data(),
+                .data_size_in = static_cast<uint32_t>(frame_.size()), .ctx_in = &ctx,
+                .ctx_size_in = sizeof(ctx), .repeat = static_cast<int>(frames),
+                .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = kBatch);
+    if (bpf_prog_test_run_opts(prog_fd_, &opts) != 0) {
+      *error = std::string("BPF_PROG_TEST_RUN (live frames): ") + std::strerror(errno);
+      return false;
+    }
+    return true;
+  }
+
+  // GRO on `side`'s veth end (SIOCETHTOOL, ETHTOOL_SGRO).
+  static bool SetGro(const NetnsPair& net, NetnsPair::Side side, std::string* error) {
+    const int fd = net.Socket(side, AF_INET, SOCK_DGRAM, 0);
+    ethtool_value value{ETHTOOL_SGRO, 1};
+    ifreq ifr{};
+    std::snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", net.ifname(side).c_str());
+    ifr.ifr_data = reinterpret_cast<char*>(&value);
+    const bool ok = fd >= 0 && ioctl(fd, SIOCETHTOOL, &ifr) == 0;
+    if (!ok) *error = "GRO on " + net.ifname(side) + ": " + std::strerror(errno);
+    if (fd >= 0) close(fd);
+    return ok;
+  }
+
+  std::string ns_;
+  int ifindex_ = 0;
+  std::vector<uint8_t> frame_;
+  int map_fd_ = -1;
+  int prog_fd_ = -1;
 };
 
 // Matching frames among the first `sent` of a run.
@@ -657,10 +871,10 @@ class Bench {
       : c_(c), net_(net), gen_(gen), gen_cpu_(gen_cpu), tool_cpu_(tool_cpu) {}
 
   // Generator alone: the busy CPU seconds of the window.
-  Measurement Baseline() { return Window(-1, c_.rate); }
+  Measurement Baseline(uint64_t rate) { return Window(-1, rate); }
 
   // One tool, one filter, one output. False with *error if it can't run.
-  bool Run(Tool tool, const FilterCase& filter, Output output, Measurement* m,
+  bool Run(Tool tool, const FilterCase& filter, Output output, uint64_t rate, Measurement* m,
            std::string* error) {
     const std::string file = c_.dir + "/bpfcap-capture-bench-" + std::to_string(getpid()) +
                              "-" + ToolName(tool) + ".pcap";
@@ -685,7 +899,7 @@ class Bench {
     ToolProcess proc;
     if (!proc.Start(argv, tool_cpu_, error)) return false;
     Sleep(kSettleSeconds);
-    *m = Window(proc.pid(), output == Output::kText ? c_.text_rate : c_.rate);
+    *m = Window(proc.pid(), rate);
     if (g_stop.load()) {
       *error = "interrupted";
       return false;
@@ -953,9 +1167,11 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "capture_bench: can't make the test network: %s\n", error.c_str());
     return 1;
   }
-  std::unique_ptr<Generator> gen = Generator::Create(*net, c.frame_len, &error);
+  std::unique_ptr<Generator> gen = c.xdp_gen ? XdpGenerator::Create(*net, c.frame_len, &error)
+                                             : SendmmsgGenerator::Create(*net, c.frame_len, &error);
   if (!gen) {
     std::fprintf(stderr, "capture_bench: %s\n", error.c_str());
+    if (c.xdp_gen) std::fprintf(stderr, "capture_bench: (--gen sendmmsg does without XDP)\n");
     return 1;
   }
   const int cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
@@ -974,70 +1190,101 @@ int Main(int argc, char** argv) {
   } else {
     std::printf("nothing pinned\n");
   }
+  std::printf("  generator: %s\n", gen->Describe().c_str());
   std::printf("  filters: all = 'udp', 1%% = 'udp dst port 7777' (1 frame in 100); "
               "-w FILE in %s (%s)\n", c.dir.c_str(), FsKind(c.dir).c_str());
   std::fflush(stdout);
 
-  Bench bench(c, *net, *gen, gen_cpu, tool_cpu);
-  const Measurement base_start = bench.Baseline();
-  std::vector<Row> rows;
-  int failures = 0;
-  for (const FilterCase& f : kFilters) {
-    for (Output o : {Output::kNull, Output::kFile, Output::kText}) {
-      Row r;
-      r.filter = &f;
-      r.output = o;
-      for (Tool t : kTools) {
-        if (g_stop.load()) break;
-        if (!c.run_tool[int(t)] || !Runs(t, o)) continue;
-        r.ok[int(t)] = bench.Run(t, f, o, &r.m[int(t)], &error);
-        if (!r.ok[int(t)]) {
-          ++failures;
-          std::fprintf(stderr, "capture_bench: %s %s '%s': %s\n", ToolName(t), OutputName(o),
-                       f.expr, error.c_str());
-        } else if (const uint64_t rate = o == Output::kText ? c.text_rate : c.rate;
-                   rate > 0 && double(r.m[int(t)].offered) < 0.95 * c.seconds * double(rate)) {
-          std::fprintf(stderr, "capture_bench: note: %s %s %s: the generator fell behind: %" PRIu64
-                       " frames/s (its CPU is busy)\n", ToolName(t), f.label, OutputName(o),
-                       static_cast<uint64_t>(double(r.m[int(t)].offered) / c.seconds));
-        }
-        if (r.ok[int(t)] && r.m[int(t)].received != r.m[int(t)].offered) {
-          std::fprintf(stderr, "capture_bench: note: %s %s %s: sent %" PRIu64
-                       " but the veth received %" PRIu64 "\n", ToolName(t), f.label,
-                       OutputName(o), r.m[int(t)].offered, r.m[int(t)].received);
-        }
-      }
-      rows.push_back(r);
-    }
+  // The runs come in sets, each at one rate with its own baselines: issue
+  // 3's (tcpdump and bpfcap at --rate, and the text rows at --text-rate)
+  // and issue 5's (every engine at --xdp-rate, the maximum by default). With
+  // equal rates, one set runs every tool.
+  struct Set {
+    const char* title;
+    uint64_t rate;
+    std::vector<Tool> tools;
+    bool text;
+    Measurement base_start, base_end, base;
+    std::vector<Row> rows;
+  };
+  const bool issue3 = c.run_tool[int(Tool::kTcpdump)] || c.run_tool[int(Tool::kBpfcap)];
+  const bool issue5 = c.run_tool[int(Tool::kXdp)] || c.run_tool[int(Tool::kXdpGeneric)] ||
+                      c.run_tool[int(Tool::kEbpf)];
+  std::vector<Set> sets;
+  if (c.xdp_rate == c.rate || !issue5) {
+    sets.push_back({"", c.rate, {std::begin(kTools), std::end(kTools)}, true, {}, {}, {}, {}});
+  } else {
+    if (issue3) sets.push_back({"issue 3: tcpdump and bpfcap", c.rate, {Tool::kTcpdump, Tool::kBpfcap}, true, {}, {}, {}, {}});
+    sets.push_back({"issue 5: every engine", c.xdp_rate, {std::begin(kTools), std::end(kTools)}, false, {}, {}, {}, {}});
   }
-  const Measurement base_end = g_stop.load() ? base_start : bench.Baseline();
-  if (g_stop.load()) {
-    std::fprintf(stderr, "capture_bench: interrupted; cleaning up\n");
-    return 1;
-  }
-  Measurement base;
-  base.offered = (base_start.offered + base_end.offered) / 2;
-  base.busy = (base_start.busy + base_end.busy) / 2;
-  base.attributed = (base_start.attributed + base_end.attributed) / 2;
+  auto rate_name = [](uint64_t r) { return r == 0 ? std::string("max") : std::to_string(r); };
 
-  std::printf("\nbaseline, generator alone, before and after: %" PRIu64 " and %" PRIu64
-              " frames sent; machine %.2f and %.2f CPU s busy, attributed %.2f and %.2f\n",
-              base_start.offered, base_end.offered, base_start.busy, base_end.busy,
-              base_start.attributed, base_end.attributed);
-  const double window = c.seconds + kDrainSeconds;
-  if (base.busy > 0.8 * window * cpus) {
-    std::printf("WARNING: the machine was %.0f%% busy with the generator alone: other work is "
-                "running,\nso the machine CPU figures below are mostly noise; the attributed "
-                "ones are not.\n", 100 * base.busy / (window * cpus));
+  Bench bench(c, *net, *gen, gen_cpu, tool_cpu);
+  int failures = 0;
+  for (Set& set : sets) {
+    set.base_start = bench.Baseline(set.rate);
+    for (const FilterCase& f : kFilters) {
+      for (Output o : {Output::kNull, Output::kFile, Output::kText}) {
+        if (o == Output::kText && !set.text) continue;
+        Row r;
+        r.filter = &f;
+        r.output = o;
+        const uint64_t rate = o == Output::kText ? c.text_rate : set.rate;
+        for (Tool t : set.tools) {
+          if (g_stop.load()) break;
+          if (!c.run_tool[int(t)] || !Runs(t, o)) continue;
+          r.ok[int(t)] = bench.Run(t, f, o, rate, &r.m[int(t)], &error);
+          if (!r.ok[int(t)]) {
+            ++failures;
+            std::fprintf(stderr, "capture_bench: %s %s '%s': %s\n", ToolName(t), OutputName(o),
+                         f.expr, error.c_str());
+          } else if (rate > 0 && double(r.m[int(t)].offered) < 0.95 * c.seconds * double(rate)) {
+            std::fprintf(stderr, "capture_bench: note: %s %s %s: the generator fell behind: %" PRIu64
+                         " frames/s (its CPU is busy)\n", ToolName(t), f.label, OutputName(o),
+                         static_cast<uint64_t>(double(r.m[int(t)].offered) / c.seconds));
+          }
+          if (r.ok[int(t)] && r.m[int(t)].received != r.m[int(t)].offered) {
+            std::fprintf(stderr, "capture_bench: note: %s %s %s: sent %" PRIu64
+                         " but the veth received %" PRIu64 "\n", ToolName(t), f.label,
+                         OutputName(o), r.m[int(t)].offered, r.m[int(t)].received);
+          }
+        }
+        set.rows.push_back(r);
+      }
+    }
+    set.base_end = g_stop.load() ? set.base_start : bench.Baseline(set.rate);
+    if (g_stop.load()) {
+      std::fprintf(stderr, "capture_bench: interrupted; cleaning up\n");
+      return 1;
+    }
+    set.base.offered = (set.base_start.offered + set.base_end.offered) / 2;
+    set.base.busy = (set.base_start.busy + set.base_end.busy) / 2;
+    set.base.attributed = (set.base_start.attributed + set.base_end.attributed) / 2;
   }
-  std::printf("\n%-5s %-13s %-11s %9s %9s %9s %9s %15s  %15s  %7s %6s\n", "match", "output",
-              "tool", "offered", "matching", "captured", "dropped", "machine CPU",
-              "attributed CPU", "tool", "wake");
-  std::printf("%-5s %-13s %-11s %9s %9s %9s %9s %7s %7s  %7s %7s  %7s %6s\n", "", "", "", "", "",
-              "", "", "+s", "us/pkt", "+s", "us/pkt", "us/pkt", "/s");
-  for (const Row& r : rows) {
-    for (Tool t : kTools) {
-      if (c.run_tool[int(t)] && Runs(t, r.output)) PrintRow(r, t, base, window);
+
+  const double window = c.seconds + kDrainSeconds;
+  for (const Set& set : sets) {
+    std::printf("\n");
+    if (*set.title) std::printf("== %s, -w rows at %s frames/s\n", set.title, rate_name(set.rate).c_str());
+    std::printf("baseline, generator alone at %s frames/s, before and after: %" PRIu64 " and %" PRIu64
+                " frames sent; machine %.2f and %.2f CPU s busy, attributed %.2f and %.2f\n",
+                rate_name(set.rate).c_str(), set.base_start.offered, set.base_end.offered,
+                set.base_start.busy, set.base_end.busy, set.base_start.attributed,
+                set.base_end.attributed);
+    if (set.base.busy > 0.8 * window * cpus) {
+      std::printf("WARNING: the machine was %.0f%% busy with the generator alone: other work is "
+                  "running,\nso the machine CPU figures below are mostly noise; the attributed "
+                  "ones are not.\n", 100 * set.base.busy / (window * cpus));
+    }
+    std::printf("\n%-5s %-13s %-11s %9s %9s %9s %9s %15s  %15s  %7s %6s\n", "match", "output",
+                "tool", "offered", "matching", "captured", "dropped", "machine CPU",
+                "attributed CPU", "tool", "wake");
+    std::printf("%-5s %-13s %-11s %9s %9s %9s %9s %7s %7s  %7s %7s  %7s %6s\n", "", "", "", "", "",
+                "", "", "+s", "us/pkt", "+s", "us/pkt", "us/pkt", "/s");
+    for (const Row& r : set.rows) {
+      for (Tool t : set.tools) {
+        if (c.run_tool[int(t)] && Runs(t, r.output)) PrintRow(r, t, set.base, window);
+      }
     }
   }
   std::printf("machine: busy CPU seconds of the whole machine (/proc/stat) above the baseline's "
@@ -1046,8 +1293,10 @@ int Main(int argc, char** argv) {
               "of the capture) + ksoftirqd, above the baseline's cost per\nframe sent. tool: "
               "the tool's process alone, per captured packet. wake: the tool's\nvoluntary "
               "context switches per second (times it slept waiting for packets).\n");
-  if (c.run_tool[0] && c.run_tool[1]) PrintTargets(rows, base, base_start, base_end);
-  PrintXdpTargets(rows, base, base_start, base_end);
+  const Set& first = sets.front();
+  if (c.run_tool[0] && c.run_tool[1]) PrintTargets(first.rows, first.base, first.base_start, first.base_end);
+  const Set& last = sets.back();
+  PrintXdpTargets(last.rows, last.base, last.base_start, last.base_end);
   return failures == 0 ? 0 : 1;
 }
 
