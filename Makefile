@@ -3,7 +3,7 @@
 #   make check      install missing deps, build, run every test
 #   make check-asan the same under ASan+UBSan in build/asan/
 #   make bench      benchmarks beside libpcap's figures
-#   make bench-capture  live capture beside tcpdump (root, about 2 minutes)
+#   make bench-capture  live capture beside tcpdump (root, about 6 minutes)
 # V=1 echoes full commands.
 
 BUILD    ?= build
