@@ -29,6 +29,11 @@ inline constexpr uint16_t kMiscTxa = 0x80;
 inline constexpr uint16_t kRetA = 0x10;     // BPF_A: "ret a" returns A
 inline constexpr uint32_t kMemWords = 16;   // BPF_MEMWORDS
 inline constexpr uint32_t kMaxInsns = 4096; // BPF_MAXINSNS (kernel limit)
+// Class and source together: ALU and conditional jumps on k or on X.
+inline constexpr uint16_t kAluK = BPF_ALU | BPF_K;
+inline constexpr uint16_t kAluX = BPF_ALU | BPF_X;
+inline constexpr uint16_t kJmpK = BPF_JMP | BPF_K;
+inline constexpr uint16_t kJmpX = BPF_JMP | BPF_X;
 
 // The kernel's ancillary data: absolute loads at SKF_AD_OFF + field read
 // packet metadata instead of packet bytes (socket filters only). libpcap's

@@ -15,11 +15,6 @@ namespace {
 using O = Operand;
 using R = KRule;
 
-constexpr uint16_t kAluK = BPF_ALU | BPF_K;
-constexpr uint16_t kAluX = BPF_ALU | BPF_X;
-constexpr uint16_t kJmpK = BPF_JMP | BPF_K;
-constexpr uint16_t kJmpX = BPF_JMP | BPF_X;
-
 // Sorted by code (asserted below).
 // clang-format off
 constexpr OpcodeInfo kOpcodes[] = {
