@@ -88,7 +88,13 @@ bool AfXdpSource::Setup(const AfXdpOptions& o, std::string* error) {
   if (!CheckXdpInterface(name_, "the AF_XDP engine", &ifindex_, error)) return false;
   int err = 0;
   uint32_t queues = ReceiveQueues(name_, &err);
-  if (queues == 0) queues = 1;  // no ethtool channels (some virtual devices): one queue
+  if (queues == 0) {
+    // No ethtool channels (some virtual devices): one queue, said aloud, as
+    // packets on any other queue would not reach bpfcap.
+    queues = 1;
+    queue_warning_ = name_ + ": the driver does not say how many receive queues it has (" +
+                     Errno("ETHTOOL_GCHANNELS", err) + "): bpfcap captures queue 0 only";
+  }
 
   map_fd_ = bpf_map_create(BPF_MAP_TYPE_XSKMAP, "bpfcap_xsks", sizeof(uint32_t), sizeof(int),
                            queues, nullptr);

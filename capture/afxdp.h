@@ -107,6 +107,9 @@ class AfXdpSource : public PacketSource {
   bool Stats(CaptureStats* stats) const override;
 
   size_t queues() const { return sockets_.size(); }
+  // Set when the device does not report its receive queues and only queue
+  // 0 is captured: one line for the user.
+  const std::string& queue_warning() const { return queue_warning_; }
   XdpMode attached_mode() const { return link_.mode; }  // kNative or kGeneric
   // Why native mode was not used when kAuto fell back to generic.
   const std::string& native_error() const { return link_.native_error; }
@@ -124,6 +127,7 @@ class AfXdpSource : public PacketSource {
   bool Wait(int timeout_ms, ReadStatus* status);
 
   std::string name_;
+  std::string queue_warning_;
   int ifindex_ = 0;
   uint32_t snaplen_ = 262144;
   std::vector<std::unique_ptr<XskSocket>> sockets_;

@@ -116,6 +116,7 @@ LiveSource OpenAfXdp(const CliOptions& o, const std::string& expression, LiveSou
       "do not receive them.\n"
       "WARNING: use it on mirror/tap ports (see AF_XDP CAPTURE in bpfcap(1)); --engine=xdp "
       "or --engine=packet capture without taking anything away.";
+  if (!src->queue_warning().empty()) live.warning += "\nWARNING: " + src->queue_warning();
   live.note += (live.note.empty() ? "" : "; ") + std::string("AF_XDP on ") +
                std::to_string(src->queues()) + (src->queues() == 1 ? " queue, " : " queues, ") +
                XdpModeName(src->attached_mode()) + " XDP, " +

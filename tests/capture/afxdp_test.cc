@@ -289,6 +289,29 @@ TEST(AfXdpQueues, EveryReceiveQueueHasASocket) {
   EXPECT_GE(got.queues.size(), 2u) << "all flows came through one queue";
 }
 
+// A device without ethtool channels (ifb): one queue, and a warning that
+// says so; a device with them (veth): none.
+TEST(AfXdpQueues, UnknownQueueCountIsOneQueueAndAWarning) {
+  SKIP_UNLESS_ROOT();
+  std::string error;
+  auto net = NetnsPair::Create("xsw", &error);
+  ASSERT_NE(net, nullptr) << error;
+  auto with_channels = OpenIn(*net, Options(*net, 7270), &error);
+  ASSERT_NE(with_channels, nullptr) << error;
+  EXPECT_EQ(with_channels->queue_warning(), "");
+  with_channels.reset();
+  ASSERT_EQ(net->Exec(NetnsPair::kB, {"ip", "link", "add", "bpfcTxsw0", "type", "ifb"}), 0);
+  ASSERT_EQ(net->Exec(NetnsPair::kB, {"ip", "link", "set", "bpfcTxsw0", "up"}), 0);
+  AfXdpOptions o = Options(*net, 7270, XdpMode::kGeneric);
+  o.interface = "bpfcTxsw0";
+  auto ifb = OpenIn(*net, o, &error);  // the namespace takes the ifb with it
+  ASSERT_NE(ifb, nullptr) << error;
+  EXPECT_EQ(ifb->queues(), 1u);
+  EXPECT_EQ(ifb->queue_warning(),
+            "bpfcTxsw0: the driver does not say how many receive queues it has "
+            "(ETHTOOL_GCHANNELS: Operation not supported): bpfcap captures queue 0 only");
+}
+
 // The program goes with the process, however it ends: the bpf_link's only
 // fd closes when the kernel tears the process down.
 TEST_F(AfXdp, NothingStaysAttachedAfterKill9) {
