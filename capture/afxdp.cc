@@ -7,7 +7,6 @@
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -71,7 +70,6 @@ AfXdpSource::~AfXdpSource() {
   if (map_fd_ >= 0) close(map_fd_);
   sockets_.clear();
   if (promisc_fd_ >= 0) close(promisc_fd_);
-  if (wake_fd_ >= 0) close(wake_fd_);
 }
 
 // Order (afxdp.h): the program is compiled and verified first, so that a
@@ -139,11 +137,7 @@ bool AfXdpSource::Setup(const AfXdpOptions& o, std::string* error) {
     sockets_.push_back(std::move(sock));
   }
 
-  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (wake_fd_ < 0) {
-    *error = Errno("eventfd", errno);
-    return false;
-  }
+  if (!wakeup_.Open(error)) return false;
   if (o.promiscuous) {
     promisc_fd_ = HoldPromiscuous(ifindex_, name_, error);
     if (promisc_fd_ < 0) return false;
@@ -213,7 +207,10 @@ ReadStatus AfXdpSource::Next(Packet* out, int timeout_ms) {
     }
     // Every ring is empty: hand the frames back before sleeping.
     for (const auto& s : sockets_) s->Publish();
-    if (interrupted_.load()) return ReadStatus::kInterrupted;
+    if (wakeup_.raised()) {
+      wakeup_.Clear();
+      return ReadStatus::kInterrupted;
+    }
     ReadStatus st;
     if (!Wait(timeout_ms, &st)) return st;
   }
@@ -223,7 +220,7 @@ ReadStatus AfXdpSource::Next(Packet* out, int timeout_ms) {
 // kTimeout / kInterrupted / kError.
 bool AfXdpSource::Wait(int timeout_ms, ReadStatus* status) {
   std::vector<pollfd> fds;
-  fds.push_back({wake_fd_, POLLIN, 0});
+  fds.push_back({wakeup_.fd(), POLLIN, 0});
   for (const auto& s : sockets_) fds.push_back({s->fd(), POLLIN, 0});
   const int n = poll(fds.data(), fds.size(), timeout_ms);
   if (n < 0 && errno != EINTR) {
@@ -245,11 +242,7 @@ bool AfXdpSource::Wait(int timeout_ms, ReadStatus* status) {
   return true;  // packets, an interrupt (checked after the next sweep), or EINTR
 }
 
-void AfXdpSource::Interrupt() {
-  interrupted_.store(true);
-  const uint64_t one = 1;
-  [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
-}
+void AfXdpSource::Interrupt() { wakeup_.Raise(); }
 
 xdp_statistics AfXdpSource::XskStats() const {
   xdp_statistics sum{};

@@ -46,7 +46,6 @@
 // bytes of headroom; the kernel counts them in rx_dropped).
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -54,6 +53,7 @@
 #include <vector>
 
 #include "capture/packet_source.h"
+#include "capture/wakeup.h"
 #include "capture/xdp_attach.h"
 #include "capture/xsk.h"
 #include "compiler/compile.h"
@@ -135,8 +135,7 @@ class AfXdpSource : public PacketSource {
   int prog_fd_ = -1;
   XdpLink link_;
   int promisc_fd_ = -1;
-  int wake_fd_ = -1;
-  std::atomic<bool> interrupted_{false};
+  Wakeup wakeup_;  // Interrupt()
 
   size_t current_ = 0;        // socket served next
   uint32_t burst_ = 0;        // packets taken from it in a row

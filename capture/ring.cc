@@ -7,7 +7,6 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -109,7 +108,6 @@ std::unique_ptr<Ring> Ring::Open(const RingOptions& options, std::string* error)
 Ring::~Ring() {
   if (map_ != nullptr) munmap(map_, map_size_);
   if (fd_ >= 0) close(fd_);
-  if (wake_fd_ >= 0) close(wake_fd_);
 }
 
 void Ring::Fail(const std::string& message) { error_ = message; }
@@ -235,12 +233,7 @@ bool Ring::Setup(const RingOptions& options) {
       return false;
     }
   }
-  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_fd_ < 0) {
-    Fail(Errno("eventfd", errno));
-    return false;
-  }
-  return true;
+  return wakeup_.Open(&error_);
 }
 
 bool Ring::MapRing(const RingOptions& options, uint32_t reserve) {
@@ -406,13 +399,7 @@ bool Ring::Draining() {
   return __atomic_load_n(&b->hdr.bh1.num_pkts, __ATOMIC_RELAXED) != 0;
 }
 
-void Ring::Interrupt() {
-  interrupted_.store(true);
-  const uint64_t one = 1;
-  if (wake_fd_ >= 0 && write(wake_fd_, &one, sizeof(one)) < 0) {
-    // Nothing to do: the flag alone stops the next Next().
-  }
-}
+void Ring::Interrupt() { wakeup_.Raise(); }
 
 bool Ring::Stats(CaptureStats* stats) const {
   if (fd_ < 0) return false;
@@ -430,7 +417,7 @@ bool Ring::Stats(CaptureStats* stats) const {
 
 // Waits for the block at current_ to be handed to user space.
 bool Ring::WaitForBlock(int timeout_ms, ReadStatus* status) {
-  pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+  pollfd fds[2] = {{fd_, POLLIN, 0}, {wakeup_.fd(), POLLIN, 0}};
   const int n = poll(fds, 2, timeout_ms);
   if (n < 0) {
     if (errno == EINTR) return true;
@@ -469,12 +456,9 @@ ReadStatus Ring::Next(Packet* out, int timeout_ms) {
   if (block_ != nullptr && packets_left_ == 0) ReleaseBlock();
   const int64_t deadline = timeout_ms < 0 ? -1 : NowMs() + timeout_ms;
   for (;;) {
-    if (interrupted_.load(std::memory_order_relaxed) && !Draining()) {
-      interrupted_.store(false);
+    if (wakeup_.raised() && !Draining()) {
+      wakeup_.Clear();
       drain_deadline_ms_ = -1;
-      uint64_t count;
-      while (read(wake_fd_, &count, sizeof(count)) > 0) {
-      }
       return ReadStatus::kInterrupted;
     }
     if (block_ == nullptr && drain_deadline_ms_ >= 0) {
@@ -493,12 +477,12 @@ ReadStatus Ring::Next(Packet* out, int timeout_ms) {
         if (deadline >= 0) wait = static_cast<int>(std::max<int64_t>(0, deadline - NowMs()));
         ReadStatus status;
         if (!WaitForBlock(wait, &status)) {
-          if (status == ReadStatus::kTimeout && interrupted_.load()) continue;
+          if (status == ReadStatus::kTimeout && wakeup_.raised()) continue;
           return status;
         }
         if (deadline >= 0 && NowMs() >= deadline &&
             !(__atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) &&
-            !interrupted_.load()) {
+            !wakeup_.raised()) {
           return ReadStatus::kTimeout;
         }
         continue;

@@ -45,6 +45,7 @@
 
 #include "capture/kernel_filter.h"
 #include "capture/packet_source.h"
+#include "capture/wakeup.h"
 #include "compiler/cbpf/insn.h"
 #include "compiler/ebpf/insn.h"
 
@@ -146,8 +147,7 @@ class Ring : public PacketSource {
   void Fail(const std::string& message);
 
   int fd_ = -1;
-  int wake_fd_ = -1;                // eventfd written by Interrupt()
-  std::atomic<bool> interrupted_{false};
+  Wakeup wakeup_;                   // Interrupt()
   int64_t drain_deadline_ms_ = -1;  // after Interrupt(): see Draining()
   uint32_t drain_blocks_left_ = 0;
   static_assert(std::atomic<bool>::is_always_lock_free);

@@ -10,7 +10,6 @@
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -74,7 +73,6 @@ XdpRingbufSource::~XdpRingbufSource() {
   CloseFd(&prog_fd_);
   CloseFd(&ring_fd_);
   CloseFd(&counters_fd_);
-  CloseFd(&wake_fd_);
   CloseFd(&promisc_fd_);
 }
 
@@ -91,11 +89,7 @@ bool XdpRingbufSource::Setup(const XdpOptions& options) {
   if (!CreateMaps(options.ring_kib)) return false;
   if (!LoadProgram(options)) return false;
   if (!MapRing()) return false;
-  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_fd_ < 0) {
-    Fail(Errno("eventfd", errno));
-    return false;
-  }
+  if (!wakeup_.Open(&error_)) return false;
   mono_to_real_ns_ = MonoToReal();
   if (options.promiscuous) {
     promisc_fd_ = HoldPromiscuous(ifindex_, name_, &error_);
@@ -199,13 +193,7 @@ bool XdpRingbufSource::Attach(XdpMode mode) {
   return true;
 }
 
-void XdpRingbufSource::Interrupt() {
-  interrupted_.store(true);
-  const uint64_t one = 1;
-  if (wake_fd_ >= 0 && write(wake_fd_, &one, sizeof(one)) < 0) {
-    // Nothing to do: the flag alone stops the next Next().
-  }
-}
+void XdpRingbufSource::Interrupt() { wakeup_.Raise(); }
 
 bool XdpRingbufSource::Stats(CaptureStats* stats) const {
   if (counters_fd_ < 0) return false;
@@ -225,7 +213,7 @@ bool XdpRingbufSource::Stats(CaptureStats* stats) const {
 
 // Waits for the ring to have data, or for Interrupt().
 bool XdpRingbufSource::Wait(int timeout_ms, ReadStatus* status) {
-  pollfd fds[2] = {{ring_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+  pollfd fds[2] = {{ring_fd_, POLLIN, 0}, {wakeup_.fd(), POLLIN, 0}};
   const int n = poll(fds, 2, timeout_ms);
   if (n < 0) {
     if (errno == EINTR) return true;
@@ -253,7 +241,7 @@ ReadStatus XdpRingbufSource::Next(Packet* out, int timeout_ms) {
   }
   const int64_t deadline = timeout_ms < 0 ? -1 : NowMs() + timeout_ms;
   for (;;) {
-    if (interrupted_.load(std::memory_order_relaxed) && !draining_) {
+    if (wakeup_.raised() && !draining_) {
       // Deliver what was committed before the interrupt, then stop.
       draining_ = true;
       drain_until_ = __atomic_load_n(prod_pos, __ATOMIC_ACQUIRE);
@@ -289,10 +277,7 @@ ReadStatus XdpRingbufSource::Next(Packet* out, int timeout_ms) {
     }
     if (draining_ && (cons_ >= drain_until_ || busy)) {
       draining_ = false;
-      interrupted_.store(false);
-      uint64_t count;
-      while (read(wake_fd_, &count, sizeof(count)) > 0) {
-      }
+      wakeup_.Clear();
       return ReadStatus::kInterrupted;
     }
     int wait = -1;
@@ -307,7 +292,7 @@ ReadStatus XdpRingbufSource::Next(Packet* out, int timeout_ms) {
     ReadStatus status;
     if (!Wait(wait, &status)) {
       if (status != ReadStatus::kTimeout) return status;
-      if (deadline >= 0 && NowMs() >= deadline && !busy && !interrupted_.load()) return status;
+      if (deadline >= 0 && NowMs() >= deadline && !busy && !wakeup_.raised()) return status;
     }
   }
 }

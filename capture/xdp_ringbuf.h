@@ -40,12 +40,12 @@
 // or report interface drops.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 
 #include "capture/packet_source.h"
+#include "capture/wakeup.h"
 #include "capture/xdp_attach.h"
 #include "compiler/compile.h"
 
@@ -113,7 +113,7 @@ class XdpRingbufSource : public PacketSource {
   int counters_fd_ = -1;    // BPF_MAP_TYPE_PERCPU_ARRAY of ebpf::XdpCounters
   int prog_fd_ = -1;
   int link_fd_ = -1;
-  int wake_fd_ = -1;        // eventfd written by Interrupt()
+  Wakeup wakeup_;           // Interrupt()
   int promisc_fd_ = -1;     // AF_PACKET, protocol 0: holds the promiscuous membership
 
   // The mapped ring: consumer position page (read-write), producer position
@@ -127,7 +127,6 @@ class XdpRingbufSource : public PacketSource {
   uint64_t pending_ = 0;    // bytes of the record handed out by Next()
 
   int64_t mono_to_real_ns_ = 0;  // add to CLOCK_MONOTONIC for wall time
-  std::atomic<bool> interrupted_{false};
   bool draining_ = false;
   uint64_t drain_until_ = 0;  // producer position when the drain began
 };
