@@ -38,9 +38,13 @@ using ir::ValueId;
 struct Cond {
   // kProbe: true whenever the test's loads succeed (both edges go on).
   // kIf: a ? b : c.
-  enum class Op : uint8_t { kTest, kAnd, kOr, kNot, kTrue, kFalse, kProbe, kIf } op;
+  // kBuilt: the blocks already built from block a, which end in accept and
+  // reject (geneve's passes): only where the formula's own outcome is the
+  // program's.
+  enum class Op : uint8_t { kTest, kAnd, kOr, kNot, kTrue, kFalse, kProbe, kIf, kBuilt } op;
   ir::Test test;
   int a = -1, b = -1, c = -1;
+  ir::BlockId built = ir::kReject;  // kBuilt
 };
 
 constexpr int kError = -1;
@@ -74,8 +78,8 @@ class Lowerer {
       return true;
     }
     int c;
-    if (HasKind(ast_.root, Kind::kGeneve)) {
-      return LowerGeneve();
+    if (HasKind(ast_.root, Kind::kGeneve) && !Wlan()) {
+      c = Built(GenevePasses(encap_, Pos{}));
     } else if (link_->mac == proto::MacHeader::kIeee80211) {
       c = LowerWlan();
     } else if (opts_.for_kernel && link_->dlt == kDltEn10mb && HasVlan(ast_.root)) {
@@ -97,6 +101,7 @@ class Lowerer {
     }
     if (c == kError) return false;
     prog_->entry = Build(WithHeaderLengthProbe(c), ir::kAccept, ir::kReject);
+    if (!passes_.empty()) prog_->Compact();  // (geneve: passes no state reaches)
     return true;
   }
 
@@ -143,6 +148,10 @@ class Lowerer {
   }
   int Set(ValueId v, uint32_t bits) { return TestK(v, Cmp::kSet, bits); }
   int True() { return Add(Cond{Cond::Op::kTrue, {}}); }
+  int Built(std::optional<ir::BlockId> entry) {
+    if (!entry) return kError;
+    return Add(Cond{Cond::Op::kBuilt, {}, -1, -1, -1, *entry});
+  }
 
 
   ValueId Load(uint8_t size, uint32_t off) { return v_.Load(size, ir::kNoValue, off); }
@@ -167,6 +176,9 @@ class Lowerer {
       case Cond::Op::kTrue: return t;
       case Cond::Op::kFalse: return f;
       case Cond::Op::kProbe: return prog_->AddBlock(n.test, t, t);
+      case Cond::Op::kBuilt:
+        if (t != ir::kAccept || f != ir::kReject) std::abort();  // (see Cond::Op)
+        return n.built;
       case Cond::Op::kIf: {
         const int test = n.a, then = n.b, otherwise = n.c;
         const ir::BlockId else_entry = Build(otherwise, t, f);
@@ -1437,8 +1449,14 @@ class Lowerer {
     // What does the expression read? (Any layout tells: they differ in
     // offsets only.)
     SetLayout(Pos{}, Pos{ir::kNoValue, wlan::kHdrLen});
+    const bool geneve = HasKind(ast_.root, Kind::kGeneve);
+    if (geneve) passes_.assign(1, Inner{});  // (geneve's states: see GenevePasses)
     const int first = Lower(ast_.root);
+    link_ = &dlt_link_;
     if (first == kError) return kError;
+    // With "geneve", each layout is a GenevePasses of its own: the first
+    // lowering only told what the expression reads.
+    wlan_geneve_ = geneve;
     const bool mac = used_mac_, payload = used_payload_;
     // Prism's length, when the expression needs it, is a branch of its own.
     info_->runtime_offsets = payload || (mac && radio.avs_mask != 0) || !radio.libpcap_optimizes;
@@ -1524,11 +1542,13 @@ class Lowerer {
     encap_.type_base = payload.var;
   }
 
-  // The whole expression again, for one layout.
+  // The whole expression again, for one layout (with "geneve", all its
+  // passes for that layout).
   int LowerAt(const Encap& start, Pos mac, Pos payload) {
     encap_ = start;
     pppoe_ = false;
     SetLayout(mac, payload);
+    if (wlan_geneve_) return Built(GenevePasses(encap_, mac_));
     return Lower(ast_.root);
   }
 
@@ -1770,6 +1790,7 @@ class Lowerer {
       if (n.op == Cond::Op::kTest || n.op == Cond::Op::kProbe) {
         used = uses(uses, n.test.lhs) || uses(uses, n.test.rhs);
       }
+      used = used || n.op == Cond::Op::kBuilt;  // geneve's passes read the network layer
       todo.push_back(n.a);
       todo.push_back(n.b);
       todo.push_back(n.c);
@@ -2000,32 +2021,31 @@ class Lowerer {
     return inner_ether_ ? True() : False();
   }
 
-  bool LowerGeneve() {
-    if (Wlan()) return Fail(ast_.root, "'geneve' on 802.11 link types is not supported by bpfcap yet"), false;
-    if (encap_.base != ir::kNoValue) {
-      // PFLOG: the network layer after a header of run-time length.
-      return Fail(ast_.root, "'geneve' on " + proto::DisplayName(*link_) + " is not supported by bpfcap yet"), false;
-    }
+  // The whole expression with its "geneve"s, the outer frame's protocol
+  // field and network layer where `start` puts them and its MAC header at
+  // `mac`: the blocks of every pass, built; the entry of pass 0. (On 802.11,
+  // once for each layout, see LowerWlan.)
+  std::optional<ir::BlockId> GenevePasses(const Encap& start, Pos mac) {
     if (opts_.for_kernel && link_->dlt == kDltEn10mb && HasVlan(ast_.root)) {
-      return Fail(ast_.root, "'geneve' with 'vlan' in a live capture's filter is not supported by bpfcap yet"), false;
+      Fail(ast_.root, "'geneve' with 'vlan' in a live capture's filter is not supported by bpfcap yet");
+      return std::nullopt;
     }
     info_->runtime_offsets = true;  // libpcap's optimizer proves nothing through scratch memory
-    const Encap start = encap_;
     const proto::LinkType* start_link = link_;
-    passes_.push_back(Inner{});  // pass 0: the zeros the program starts with
+    passes_.assign(1, Inner{});  // pass 0: the zeros the program starts with
+    leaves_.clear();
     for (pass_ = 0; pass_ < passes_.size(); ++pass_) {
       encap_ = start;
       link_ = start_link;
       pppoe_ = false;
-      mac_ = Pos{};
+      mac_ = mac;
       skip_le_control_ = false;
       after_geneve_ = false;
-      if (Lower(ast_.root) == kError) return false;
+      if (Lower(ast_.root) == kError) return std::nullopt;
     }
+    link_ = start_link;
     const std::vector<ir::BlockId> accept(passes_.size(), ir::kAccept), reject(passes_.size(), ir::kReject);
-    prog_->entry = BuildPasses(ast_.root, accept, reject)[0];
-    prog_->Compact();
-    return true;
+    return BuildPasses(ast_.root, accept, reject)[0];
   }
 
   // The entry of `n` in every pass, given where each pass goes on true and
@@ -2170,6 +2190,7 @@ class Lowerer {
   size_t pass_ = 0;                // the pass being lowered
   std::map<std::pair<size_t, const Node*>, Leaf> leaves_;
   bool after_geneve_ = false;      // a "geneve" was seen (in this pass)
+  bool wlan_geneve_ = false;          // 802.11: each layout lowers geneve's passes
   bool inner_ether_ = false;       // ... and this pass's inner frame is Ethernet
   const Node* current_ = nullptr;  // the primitive being lowered, for errors
   bool skip_le_control_ = false;   // after the first "lane": see NotLeControl

@@ -1,9 +1,12 @@
 // The two compilers; see compilers.h.
 #include "tests/diff/compilers.h"
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
+#include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -65,6 +68,66 @@ bool ReadsUnstoredScratch(const cbpf::Program& prog) {
   std::string error;
   last_result = !cbpf::Validate(prog, &error) && error.find("which is not stored on every path") != std::string::npos;
   return last_result;
+}
+
+namespace {
+
+bool ReadsSlot(const cbpf::Insn& i) { return i.code == (BPF_LD | BPF_MEM) || i.code == (BPF_LDX | BPF_MEM); }
+bool StoresSlot(const cbpf::Insn& i) { return i.code == BPF_ST || i.code == BPF_STX; }
+bool IsCondJump(const cbpf::Insn& i) { return BPF_CLASS(i.code) == BPF_JMP && BPF_OP(i.code) != BPF_JA; }
+
+}  // namespace
+
+std::optional<cbpf::Program> SpliceLinkPrologue(const cbpf::Program& source, const cbpf::Program& prog) {
+  // The source's prologue: up to its last store (it has no stores after).
+  size_t end = 0;
+  std::set<uint32_t> prologue_slots;
+  for (size_t n = 0; n < source.size(); ++n) {
+    if (!StoresSlot(source[n])) continue;
+    end = n + 1;
+    prologue_slots.insert(source[n].k);
+  }
+  if (end == 0) return std::nullopt;
+  // prog's own prologue: up to its last store before the first read of a
+  // slot that nothing in prog stores.
+  std::set<uint32_t> stored, unstored;
+  for (const cbpf::Insn& i : prog) {
+    if (StoresSlot(i)) stored.insert(i.k);
+  }
+  size_t first_unstored = prog.size();
+  for (size_t n = 0; n < prog.size(); ++n) {
+    if (!ReadsSlot(prog[n]) || stored.count(prog[n].k)) continue;
+    unstored.insert(prog[n].k);
+    first_unstored = std::min(first_unstored, n);
+  }
+  if (unstored != prologue_slots) return std::nullopt;
+  size_t body = 0;
+  for (size_t n = 0; n < first_unstored; ++n) {
+    if (StoresSlot(prog[n])) body = n + 1;
+  }
+  // prologue, "ja +1", "ret #0", body.
+  cbpf::Program out(source.begin(), source.begin() + static_cast<std::ptrdiff_t>(end));
+  const size_t reject = end + 1;
+  for (size_t n = 0; n < end; ++n) {
+    cbpf::Insn& i = out[n];
+    if (BPF_CLASS(i.code) != BPF_JMP) continue;
+    if (!IsCondJump(i)) {
+      if (n + 1 + i.k > end) return std::nullopt;  // (a "ja" within the prologue)
+      continue;
+    }
+    for (uint8_t* off : {&i.jt, &i.jf}) {
+      const size_t target = n + 1 + *off;
+      if (target <= end) continue;
+      if (target >= source.size() || source[target].code != (BPF_RET | BPF_K) || source[target].k != 0) {
+        return std::nullopt;
+      }
+      *off = static_cast<uint8_t>(reject - (n + 1));
+    }
+  }
+  out.push_back(cbpf::Insn{static_cast<uint16_t>(BPF_JMP | BPF_JA), 0, 0, 1});
+  out.push_back(cbpf::Insn{static_cast<uint16_t>(BPF_RET | BPF_K), 0, 0, 0});
+  out.insert(out.end(), prog.begin() + static_cast<std::ptrdiff_t>(body), prog.end());
+  return out;
 }
 
 uint32_t LibpcapRun(const cbpf::Program& prog, const Packet& p) {

@@ -217,10 +217,22 @@ void PutTcp(Rng& rng, Frame& f) {
 
 void PutGeneve(Rng& rng, Frame& f);
 int geneve_nesting = 0;  // Geneve in Geneve: at most twice
+// The percentage of outer IP packets made UDP to Geneve on purpose (the
+// 802.11 link types, whose frames carry UDP too seldom for geneve to be
+// seen otherwise); 0 elsewhere, where it costs no random draws.
+uint32_t geneve_outer_percent = 0;
+bool geneve_forced = false;  // the next PutUdp is Geneve
+uint8_t MaybeGeneveOuter(Rng& rng, uint8_t proto, int depth) {
+  if (geneve_outer_percent == 0 || depth != 0 || geneve_nesting != 0) return proto;
+  if (!rng.Chance(geneve_outer_percent)) return proto;
+  geneve_forced = true;
+  return 17;
+}
 
 void PutUdp(Rng& rng, Frame& f) {
   uint32_t start = f.size();
-  const bool geneve = geneve_nesting < 2 && rng.Chance(geneve_nesting == 0 ? 12 : 30);
+  const bool geneve = geneve_forced || (geneve_nesting < 2 && rng.Chance(geneve_nesting == 0 ? 12 : 30));
+  geneve_forced = false;
   f.Hot();
   f.Put16(PickPort(rng));
   f.Hot();
@@ -399,6 +411,7 @@ void PutIpv4(Rng& rng, Frame& f, int depth) {
   f.Put16(frag);
   f.Put8(rng.Chance(70) ? 64 : rng.Byte());
   uint8_t proto = rng.Chance(92) ? rng.Pick(kIpProtoPool) : rng.Byte();
+  proto = MaybeGeneveOuter(rng, proto, depth);
   f.Hot();
   f.Put8(proto);
   f.Put16(0);  // checksum, below
@@ -476,6 +489,7 @@ void PutIpv6(Rng& rng, Frame& f, int depth) {
     }
   }
   uint8_t proto = rng.Chance(92) ? rng.Pick(kIp6ProtoPool) : rng.Byte();
+  proto = MaybeGeneveOuter(rng, proto, depth);
   f.b[next_off] = proto;
   f.MarkHeaderEnd();
   PutTransport(rng, f, proto, depth);
@@ -1465,6 +1479,8 @@ void PutMtp3(Rng& rng, Frame& f) {
 
 Frame BuildFrame(Rng& rng, int dlt) {
   Frame f;
+  geneve_forced = false;
+  geneve_outer_percent = dlt == 105 || dlt == 119 || dlt == 127 || dlt == 163 || dlt == 192 ? 40 : 0;
   switch (dlt) {
     case 1: PutEthernet(rng, f); break;
     case 12: PutRaw(rng, f); break;
