@@ -480,6 +480,9 @@ class Lowerer {
   bool FrameControlAllowed() const { return Wlan() && proto::RadioInfo(link_->radio).frame_control; }
   std::string FrameControlWhere() const {
     if (Wlan()) return "not supported on " + proto::DisplayName(*link_) + " (libpcap refuses it there)";
+    if (after_geneve_ && dlt_link_.mac == proto::MacHeader::kIeee80211) {
+      return "not supported after 'geneve', whose inner frame is Ethernet";
+    }
     return "only supported on 802.11 link types, not " + proto::DisplayName(*link_);
   }
 

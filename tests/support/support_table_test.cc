@@ -294,15 +294,7 @@ struct PendingCells {
   std::set<int> dlts;
   const char* reason;
 };
-const PendingCells kPendingCells[] = {
-    {"geneve", {105, 119, 127, 163, 192},
-     "802.11: the radio and MAC header layouts are chosen at the start of the program "
-     "(LowerWlan), geneve's scratch-memory states in mid-expression (LowerGeneve); bpfcap "
-     "does not combine the two yet and says so"},
-    {"geneve", {117},
-     "PFLOG: the network layer after the pflog header's run-time length; geneve's offsets "
-     "over that base disagree with libpcap's, so bpfcap refuses it for now"},
-};
+const std::vector<PendingCells> kPendingCells = {};
 const PendingCells* PendingCell(const char* keyword, int dlt) {
   for (const PendingCells& p : kPendingCells) {
     if (std::string(p.keyword) == keyword && p.dlts.count(dlt)) return &p;
