@@ -79,7 +79,19 @@ class Lowerer {
     }
     int c;
     if (HasKind(ast_.root, Kind::kGeneve) && !Wlan()) {
-      c = Built(GenevePasses(encap_, Pos{}));
+      if (opts_.for_kernel && link_->dlt == kDltEn10mb && HasVlan(ast_.root)) {
+        // As below, a lowering for each place of the outer tag, each with
+        // all of geneve's passes.
+        const Encap start = encap_;
+        const std::optional<ir::BlockId> stripped = GenevePasses(start, Pos{}, /*kernel_tag=*/true);
+        const std::optional<ir::BlockId> inline_tag = GenevePasses(start, Pos{}, /*kernel_tag=*/false);
+        // (The same blocks when every "vlan" is after a "geneve".)
+        c = stripped == inline_tag ? Built(stripped)
+                                   : If(EqAt(1, cbpf::kSkfAdOff + cbpf::kAdVlanPresent, 1), Built(stripped),
+                                        Built(inline_tag));
+      } else {
+        c = Built(GenevePasses(encap_, Pos{}, /*kernel_tag=*/false));
+      }
     } else if (link_->mac == proto::MacHeader::kIeee80211) {
       c = LowerWlan();
     } else if (opts_.for_kernel && link_->dlt == kDltEn10mb && HasVlan(ast_.root)) {
@@ -1551,7 +1563,7 @@ class Lowerer {
     encap_ = start;
     pppoe_ = false;
     SetLayout(mac, payload);
-    if (wlan_geneve_) return Built(GenevePasses(encap_, mac_));
+    if (wlan_geneve_) return Built(GenevePasses(encap_, mac_, /*kernel_tag=*/false));
     return Lower(ast_.root);
   }
 
@@ -1816,9 +1828,10 @@ class Lowerer {
       return Fail(n->lhs, "VLAN tag " + std::to_string(n->lhs->num) + " greater than maximum 4095",
                   Diag::Code::kRange);
     }
-    if (kernel_tag_) {
+    if (kernel_tag_ && !after_geneve_) {
       // The first tag, taken out of the packet by the kernel: its id is in
-      // the ancillary data, and nothing after it moves.
+      // the ancillary data, and nothing after it moves. (A tag after
+      // "geneve" is in the inner frame, where the kernel leaves it.)
       kernel_tag_ = false;
       if (!n->lhs) return True();
       return MaskedEq(4, cbpf::kSkfAdOff + cbpf::kAdVlanTag, 0x0fff, n->lhs->num);
@@ -2028,11 +2041,9 @@ class Lowerer {
   // field and network layer where `start` puts them and its MAC header at
   // `mac`: the blocks of every pass, built; the entry of pass 0. (On 802.11,
   // once for each layout, see LowerWlan.)
-  std::optional<ir::BlockId> GenevePasses(const Encap& start, Pos mac) {
-    if (opts_.for_kernel && link_->dlt == kDltEn10mb && HasVlan(ast_.root)) {
-      Fail(ast_.root, "'geneve' with 'vlan' in a live capture's filter is not supported by bpfcap yet");
-      return std::nullopt;
-    }
+  // `kernel_tag`: the first "vlan" before any "geneve" reads the tag the
+  // kernel took out of the packet (see Run).
+  std::optional<ir::BlockId> GenevePasses(const Encap& start, Pos mac, bool kernel_tag) {
     info_->runtime_offsets = true;  // libpcap's optimizer proves nothing through scratch memory
     const proto::LinkType* start_link = link_;
     passes_.assign(1, Inner{});  // pass 0: the zeros the program starts with
@@ -2044,9 +2055,11 @@ class Lowerer {
       mac_ = mac;
       skip_le_control_ = false;
       after_geneve_ = false;
+      kernel_tag_ = kernel_tag;
       if (Lower(ast_.root) == kError) return std::nullopt;
     }
     link_ = start_link;
+    kernel_tag_ = false;
     const std::vector<ir::BlockId> accept(passes_.size(), ir::kAccept), reject(passes_.size(), ir::kReject);
     return BuildPasses(ast_.root, accept, reject)[0];
   }

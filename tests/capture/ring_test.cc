@@ -265,6 +265,38 @@ TEST_F(RingTest, VlanFilterSeesStrippedTags) {
   EXPECT_TRUE(Drain(*offline).empty());
 }
 
+// "vlan 100 and geneve 5 and ip" on a socket: the outer tag is in the
+// kernel's ancillary data, the Geneve packet right after the Ethernet header.
+TEST_F(RingTest, GeneveAfterAStrippedVlanTag) {
+  RingOptions o = TestOptions("");
+  o.interface = net_->ifname(kA);
+  CompileOptions c;
+  c.for_kernel = true;
+  CompileResult r = Compile("vlan 100 and geneve 5 and ip", c);
+  ASSERT_TRUE(r.diag.ok()) << r.diag.message;
+  o.filter = r.program;
+  auto ring = OpenIn(*net_, kA, o);
+  ASSERT_NE(ring, nullptr);
+  // Geneve (version 0, no options, Ethernet inside, VNI) / Ethernet / IPv4.
+  auto geneve = [](uint8_t vni, uint16_t inner_type) {
+    std::string g = {0x00, 0x00, 0x65, 0x58, 0x00, 0x00, static_cast<char>(vni), 0x00};
+    g += std::string(12, '\x02');
+    g += {static_cast<char>(inner_type >> 8), static_cast<char>(inner_type & 0xff)};
+    g += std::string("\x45\x00\x00\x14\x00\x00\x00\x00\x40\x06\x00\x00", 12);
+    g += std::string("\xc0\xa8\x01\x01\xc0\xa8\x01\x02", 8);
+    return g;
+  };
+  const std::vector<uint8_t> hit = net_->VlanUdp4(kB, 100, 6081, geneve(5, 0x0800));
+  ASSERT_TRUE(net_->SendFrame(kB, net_->VlanUdp4(kB, 200, 6081, geneve(5, 0x0800))));
+  ASSERT_TRUE(net_->SendFrame(kB, net_->VlanUdp4(kB, 100, 6081, geneve(6, 0x0800))));
+  ASSERT_TRUE(net_->SendFrame(kB, net_->VlanUdp4(kB, 100, 6081, geneve(5, 0x86dd))));
+  ASSERT_TRUE(net_->SendUdp4(kB, 40022, 6081, geneve(5, 0x0800)));  // untagged
+  ASSERT_TRUE(net_->SendFrame(kB, hit));
+  const std::vector<Captured> got = Drain(*ring);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].data, hit);
+}
+
 TEST_F(RingTest, SnaplenTruncates) {
   RingOptions o = TestOptions("");
   o.snaplen = 60;

@@ -158,6 +158,12 @@ class EbpfSocketFilter : public ::testing::Test {
       ASSERT_TRUE(n.SendFrame(NetnsPair::kB, n.VlanUdp4(NetnsPair::kB, 200, 7780, "tag 200 in")));
       ASSERT_TRUE(n.SendFrame(NetnsPair::kA, n.VlanUdp4(NetnsPair::kA, 300, 7781, "tag 300 out")));
       ASSERT_TRUE(n.SendFrame(NetnsPair::kB, n.ArpRequest(NetnsPair::kB)));
+      // Geneve (VNI 5, Ethernet inside, then IPv4 with TCP), tagged and not.
+      std::string geneve = {0x00, 0x00, 0x65, 0x58, 0x00, 0x00, 0x05, 0x00};
+      geneve += std::string(12, '\x02') + std::string("\x08\x00\x45\x00\x00\x14\x00\x00\x00\x00\x40\x06", 14);
+      geneve += std::string(12, '\x00');
+      ASSERT_TRUE(n.SendFrame(NetnsPair::kB, n.VlanUdp4(NetnsPair::kB, 100, 6081, geneve)));
+      ASSERT_TRUE(n.SendUdp4(NetnsPair::kB, 5003, 6081, geneve));
     }
     ASSERT_TRUE(n.RunIn(NetnsPair::kA, [] {
       const int fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -191,6 +197,9 @@ TEST_F(EbpfSocketFilter, AncillaryFieldsMatchTheClassicFilter) {
       {"vlan and udp port 7777"},
       {"vlan 300 and udp"},
       {"vlan and not inbound"},
+      {"vlan 100 and geneve 5 and tcp"},         // the outer tag stripped, geneve after it
+      {"geneve and not vlan"},                   // a tag after geneve is in the inner frame
+      {"vlan 100 or geneve"},
       {"ether[0xfffff000:2] = 0x800"},           // protocol
       {"ether[0xfffff000:4] = 0x806"},
       {"ether[0xfffff004] = 1"},                 // packet type, ldb: broadcast
