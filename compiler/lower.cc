@@ -132,6 +132,8 @@ class Lowerer {
     uint32_t label_off;  // kMpls: the innermost label seen
     ValueId base = ir::kNoValue;       // added to nl_off at run time (802.11, geneve)
     ValueId type_base = ir::kNoValue;  // added to type_off at run time (802.11, geneve)
+    ValueId label_base = ir::kNoValue;  // added to label_off at run time (after geneve)
+    Pos Label() const { return {label_base, label_off}; }
   };
 
   // --- formula construction ----------------------------------------------
@@ -269,7 +271,7 @@ class Lowerer {
       if (type == proto::kEtherIp) version = 0x40;
       else if (type == proto::kEtherIp6) version = 0x60;
       else return Fail(current_, "unsupported protocol over mpls (only ip and ip6)");
-      return And(MaskedEq(1, encap_.label_off + 2, 0x01, 0x01), MaskedEq(1, nl(), 0xf0, version));
+      return And(MaskedEq(1, encap_.Label() + 2, 0x01, 0x01), MaskedEq(1, nl(), 0xf0, version));
     }
     if (encap_.mode == Encap::Mode::kPpp) {
       if (type == proto::kEtherIp && link_->type_kind == proto::TypeKind::kPppBsdos && !pppoe_) {
@@ -1860,10 +1862,9 @@ class Lowerer {
       return Fail(n->lhs, "MPLS label " + std::to_string(n->lhs->num) + " greater than maximum 1048575",
                   Diag::Code::kRange);
     }
-    if (after_geneve_) return Fail(n, "'mpls' after 'geneve' is not supported by bpfcap yet");
     int c;
     if (encap_.mode == Encap::Mode::kMpls) {
-      c = MaskedEq(1, encap_.label_off + 2, 0x01, 0x00);  // the previous label was not the last
+      c = MaskedEq(1, encap_.Label() + 2, 0x01, 0x00);  // the previous label was not the last
     } else if (encap_.mode == Encap::Mode::kPpp && (link_->mpls || pppoe_)) {
       c = EqAt(2, encap_.type_off, proto::kPppMplsUnicast);
     } else if (link_->mpls && encap_.mode == Encap::Mode::kLink) {
@@ -1874,6 +1875,7 @@ class Lowerer {
     if (n->lhs) c = And(c, MaskedEq(4, nl(), 0xfffff000, n->lhs->num << 12));
     encap_.mode = Encap::Mode::kMpls;
     encap_.label_off = nl().off;
+    encap_.label_base = nl().var;
     encap_.nl_off += 4;
     return c;
   }
@@ -1886,12 +1888,12 @@ class Lowerer {
       return Fail(n->lhs, "PPPoE session number " + std::to_string(n->lhs->num) +
                               " greater than maximum 65535", Diag::Code::kRange);
     }
-    if (after_geneve_) return Fail(n, "'pppoes' after 'geneve' is not supported by bpfcap yet");
     int c = LinkProto(proto::kEtherPppoeSession);
     if (n->lhs) c = And(c, MaskedEq(4, nl(), 0xffff, n->lhs->num));
     encap_.mode = Encap::Mode::kPpp;
     pppoe_ = true;
     encap_.type_off = nl().off + 6;  // version/type, code, session, length, then PPP protocol
+    encap_.type_base = nl().var;
     encap_.nl_off = nl().off + 8;
     return c;
   }
@@ -1977,7 +1979,6 @@ class Lowerer {
       return Fail(n->lhs, "Geneve VNI " + std::to_string(n->lhs->num) + " greater than maximum 16777215",
                   Diag::Code::kRange);
     }
-    if (encap_.mode == Encap::Mode::kMpls || pppoe_) return Fail(n, "'geneve' after 'mpls' or 'pppoes' is not supported by bpfcap yet");
     const uint32_t udp = uint32_t(proto::Info(Proto::kUdp).ipproto);
     // The Geneve header's checks, at `g`.
     auto header = [&](Pos g) {
@@ -2023,6 +2024,7 @@ class Lowerer {
     const Inner& s = passes_[pass_];
     link_ = proto::FindLinkType(kDltEn10mb);
     encap_ = Encap{Encap::Mode::kLink, s.type.off, s.nl.off, 0, s.nl.var, s.type.var};
+    pppoe_ = false;  // (the inner frame is Ethernet, even after "pppoes")
     mac_ = s.link;
     after_geneve_ = true;
     inner_ether_ = s.ether;

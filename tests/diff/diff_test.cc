@@ -424,13 +424,12 @@ void Repair(Item* it, Libpcap& lib) {
   const Compiled source = lib.Compile(kPrologueSource, false, kNetmaskUnknown);
   for (Compiled* c : {&it->lib, &it->lib_unopt}) {
     if (!c->ok) continue;
+    // Without that shape (pflog's "pppoes and geneve", which can never
+    // match), libpcap's own program stands.
     std::optional<cbpf::Program> fixed = SpliceLinkPrologue(source.prog, c->prog);
+    if (!fixed) continue;
     if (c == &it->lib) it->lib_raw = c->prog;
-    if (fixed) {
-      c->prog = std::move(*fixed);
-    } else {
-      *c = Compiled{false, "libpcap's program does not have the shape SpliceLinkPrologue expects", {}};
-    }
+    c->prog = std::move(*fixed);
   }
 }
 
@@ -837,7 +836,11 @@ TEST(DiffLibpcap, EveryLinkTypeExpressionAndMode) {
               static_cast<unsigned long long>(stats.libpcap_bug), bugs.size(),
               static_cast<unsigned long long>(stats.libpcap_bug_differ));
   for (const auto& [entry, seen] : bugs) {
-    if (Filtered()) break;
+    if (Filtered()) {  // (they may disagree on link types left out)
+      std::printf("[diff] libpcap-bug %s:%d: %s: %s\n", entry->file.c_str(), entry->line, entry->expr.c_str(),
+                  seen.differs ? "disagrees" : "agrees here");
+      continue;
+    }
     EXPECT_TRUE(seen.compiles) << "exprs.txt:" << entry->line << ": " << entry->expr
                                << ": libpcap-bug entry that bpfcap compiles on no link type";
     EXPECT_TRUE(seen.differs) << "exprs.txt:" << entry->line << ": " << entry->expr

@@ -198,5 +198,30 @@ TEST(DiffLibpcapBugs, GeneveDropsThePpiLinkTypeCheck) {
   EXPECT_EQ(ip.bpfcap, 0u);
 }
 
+// "mpls and geneve and ip": libpcap's label depth survives the geneve, so
+// "ip" is compiled as the payload of an MPLS label: "ldb [x + -2]; and #1"
+// (bottom of stack, two bytes before the inner network layer: here the
+// inner EtherType's first byte, 0x08) and the version nibble. No IPv4 in
+// Ethernet in Geneve after MPLS ever matches.
+TEST(DiffLibpcapBugs, MplsDepthSurvivesGeneve) {
+  Libpcap lib(1, 262144);
+  const Compiled l = lib.Compile("mpls and geneve and ip", /*optimize=*/false, kNetmaskUnknown);
+  ASSERT_TRUE(l.ok) << l.error;
+  bool bottom_of_stack = false;
+  for (const cbpf::Insn& i : l.prog) bottom_of_stack |= i.code == (BPF_LD | BPF_B | BPF_IND) && i.k == uint32_t(-2);
+  EXPECT_TRUE(bottom_of_stack) << "libpcap fixed? then move the exprs.txt lines to accept";
+
+  Packet p;
+  p.bytes = {0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x88, 0x47,  // Ethernet, MPLS
+             0x00, 0x01, 0x41, 0x40};                                  // label 16, bottom of stack
+  const std::vector<uint8_t> ip = GeneveOverIpv4();
+  p.bytes.insert(p.bytes.end(), ip.begin(), ip.end());
+  p.wirelen = p.caplen();
+  const Verdicts v = RunBoth("mpls and geneve and ip", p, 1);
+  EXPECT_EQ(v.libpcap, 0u);
+  EXPECT_NE(v.bpfcap, 0u);
+  EXPECT_NE(RunBoth("mpls and geneve 5 and tcp", p, 1).bpfcap, 0u);
+}
+
 }  // namespace
 }  // namespace bpfcap::difftest
