@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -38,9 +39,9 @@ using ir::ValueId;
 struct Cond {
   // kProbe: true whenever the test's loads succeed (both edges go on).
   // kIf: a ? b : c.
-  // kBuilt: the blocks already built from block a, which end in accept and
-  // reject (geneve's passes): only where the formula's own outcome is the
-  // program's.
+  // kBuilt: blocks already built, entered at `built`, which end in accept
+  // and reject (geneve's passes): only where the formula's own outcome is
+  // the program's.
   enum class Op : uint8_t { kTest, kAnd, kOr, kNot, kTrue, kFalse, kProbe, kIf, kBuilt } op;
   ir::Test test;
   int a = -1, b = -1, c = -1;
@@ -1866,7 +1867,7 @@ class Lowerer {
     if (encap_.mode == Encap::Mode::kMpls) {
       c = MaskedEq(1, encap_.Label() + 2, 0x01, 0x00);  // the previous label was not the last
     } else if (encap_.mode == Encap::Mode::kPpp && (link_->mpls || pppoe_)) {
-      c = EqAt(2, encap_.type_off, proto::kPppMplsUnicast);
+      c = EqAt(2, TypePos(), proto::kPppMplsUnicast);
     } else if (link_->mpls && encap_.mode == Encap::Mode::kLink) {
       c = LinkProto(proto::kEtherMpls);
     } else {
@@ -2044,8 +2045,9 @@ class Lowerer {
   // `mac`: the blocks of every pass, built; the entry of pass 0. (On 802.11,
   // once for each layout, see LowerWlan.)
   // `kernel_tag`: the first "vlan" before any "geneve" reads the tag the
-  // kernel took out of the packet (see Run).
-  std::optional<ir::BlockId> GenevePasses(const Encap& start, Pos mac, bool kernel_tag) {
+  // kernel took out of the packet (see Run). (`start` is a copy: callers
+  // pass encap_, which each pass changes.)
+  std::optional<ir::BlockId> GenevePasses(const Encap start, Pos mac, bool kernel_tag) {
     info_->runtime_offsets = true;  // libpcap's optimizer proves nothing through scratch memory
     const proto::LinkType* start_link = link_;
     passes_.assign(1, Inner{});  // pass 0: the zeros the program starts with
@@ -2208,7 +2210,7 @@ class Lowerer {
   size_t pass_ = 0;                // the pass being lowered
   std::map<std::pair<size_t, const Node*>, Leaf> leaves_;
   bool after_geneve_ = false;      // a "geneve" was seen (in this pass)
-  bool wlan_geneve_ = false;          // 802.11: each layout lowers geneve's passes
+  bool wlan_geneve_ = false;       // 802.11: each layout lowers geneve's passes
   bool inner_ether_ = false;       // ... and this pass's inner frame is Ethernet
   const Node* current_ = nullptr;  // the primitive being lowered, for errors
   bool skip_le_control_ = false;   // after the first "lane": see NotLeControl
