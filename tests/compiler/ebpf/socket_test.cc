@@ -159,9 +159,13 @@ class EbpfSocketFilter : public ::testing::Test {
       ASSERT_TRUE(n.SendFrame(NetnsPair::kA, n.VlanUdp4(NetnsPair::kA, 300, 7781, "tag 300 out")));
       ASSERT_TRUE(n.SendFrame(NetnsPair::kB, n.ArpRequest(NetnsPair::kB)));
       // Geneve (VNI 5, Ethernet inside, then IPv4 with TCP), tagged and not.
-      std::string geneve = {0x00, 0x00, 0x65, 0x58, 0x00, 0x00, 0x05, 0x00};
-      geneve += std::string(12, '\x02') + std::string("\x08\x00\x45\x00\x00\x14\x00\x00\x00\x00\x40\x06", 14);
-      geneve += std::string(12, '\x00');
+      static constexpr uint8_t kGeneve[] = {
+          0x00, 0x00, 0x65, 0x58, 0x00, 0x00, 0x05, 0x00,                          // Geneve
+          0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02,  // Ethernet
+          0x08, 0x00,
+          0x45, 0x00, 0x00, 0x14, 0x00, 0x00, 0x00, 0x00, 0x40, 0x06, 0x00, 0x00,  // IPv4, TCP
+          0xc0, 0xa8, 0x01, 0x01, 0xc0, 0xa8, 0x01, 0x02};
+      const std::string geneve(reinterpret_cast<const char*>(kGeneve), sizeof kGeneve);
       ASSERT_TRUE(n.SendFrame(NetnsPair::kB, n.VlanUdp4(NetnsPair::kB, 100, 6081, geneve)));
       ASSERT_TRUE(n.SendUdp4(NetnsPair::kB, 5003, 6081, geneve));
     }
