@@ -962,14 +962,15 @@ struct Row {
   bool ok[kToolCount] = {};
 };
 
-// The CPU seconds above the baseline: the whole machine's (the baseline's
-// busy time, whatever the run sent), or attributed (the baseline's cost per
-// frame sent times the frames this run sent: the generator may fall behind
-// the rate when the capture or other work takes its CPU).
+// The CPU seconds above the baseline, the whole machine's or attributed:
+// the baseline's cost per frame sent times the frames this run sent. At a
+// fixed rate that is the baseline's figure; flat out (--xdp-rate max) the
+// runs send different numbers of frames (the generator shares CPU 0 with
+// the receive path), and the generator's own CPU must scale with them.
 double Above(const Measurement& m, const Measurement& base, bool machine) {
-  if (machine) return m.busy - base.busy;
-  const double per_frame = base.offered == 0 ? 0 : base.attributed / double(base.offered);
-  return m.attributed - per_frame * double(m.offered);
+  if (base.offered == 0) return machine ? m.busy : m.attributed;
+  const double per_frame = (machine ? base.busy : base.attributed) / double(base.offered);
+  return (machine ? m.busy : m.attributed) - per_frame * double(m.offered);
 }
 
 // Microseconds per captured packet; negative when the run used less than
@@ -1010,10 +1011,11 @@ std::string Fixed(double v, int digits) {
 // nothing. The machine figure also has /proc/stat's 1/100 s resolution.
 double NoiseSeconds(const Measurement& a, const Measurement& b, uint64_t offered,
                     bool machine) {
-  if (machine) return std::abs(a.busy - b.busy) + 0.02;
   if (a.offered == 0 || b.offered == 0) return 0;
-  return std::abs(a.attributed / double(a.offered) - b.attributed / double(b.offered)) *
-         double(offered);
+  const double spread = machine ? std::abs(a.busy / double(a.offered) - b.busy / double(b.offered))
+                                : std::abs(a.attributed / double(a.offered) -
+                                           b.attributed / double(b.offered));
+  return spread * double(offered) + (machine ? 0.02 : 0);
 }
 
 void PrintTargets(const std::vector<Row>& rows, const Measurement& base,
@@ -1120,8 +1122,9 @@ void PrintXdpTargets(const std::vector<Row>& rows, const Measurement& base,
       if (!r.ok[x]) continue;
       if (!header) head("tcpdump", "xdp");
       const double t_ns = per_offered_ns(r.m[td]), x_ns = per_offered_ns(r.m[x]);
-      const double noise_ns = NoiseSeconds(base_start, base_end, 1, true) /
-                              double(std::max<uint64_t>(1, r.m[x].offered)) * 1e9;
+      const uint64_t offered = std::max<uint64_t>(1, r.m[x].offered);
+      const double noise_ns =
+          NoiseSeconds(base_start, base_end, offered, true) / double(offered) * 1e9;
       PrintVerdict(where(r) + "machine CPU ns/offered pkt, " + name(t) + " < tcpdump",
                    Fixed(t_ns, 1), Fixed(x_ns, 1), x_ns < t_ns,
                    std::abs(x_ns - t_ns) < noise_ns
