@@ -137,6 +137,25 @@ Node* MakePfField(Ast& ast, SourceRange keyword, uint32_t field, SourceRange val
   return n;
 }
 
+Node* MakeByteTest(Ast& ast, const Token* keyword, const Token* index, char op, const Token* value) {
+  auto number = [&](const Token* t, uint32_t v) {
+    Node* n = ast.New(Kind::kNum, t->range);
+    n->num = v;
+    return n;
+  };
+  Node* load = MakeLoad(ast, Proto::kLink, keyword->range, number(index, index->num), 1, index->range);
+  Node* m = number(value, value->num);
+  switch (op) {
+    case '<': return MakeRelation(ast, RelOp::kLt, load, m);
+    case '>': return MakeRelation(ast, RelOp::kGt, load, m);
+    case '&':
+    case '|':
+      return MakeRelation(ast, RelOp::kNe, MakeArith(ast, op == '&' ? BinOp::kAnd : BinOp::kOr, load, m),
+                          number(value, 0));
+    default: return MakeRelation(ast, RelOp::kEq, load, m);
+  }
+}
+
 Node* MakeLinkField(Ast& ast, Kind kind, const Token* field, int rel, const Token* value) {
   Node* n = ast.New(kind, Span(field->range, value->range));
   n->text = field->text;

@@ -215,6 +215,11 @@ Node* MakePfField(Ast& ast, SourceRange keyword, uint32_t field, SourceRange val
 // "vpi > 1", "sio 3": `kind` of the keyword token `field`, comparing with
 // `rel` (an ast::RelOp) to `value`'s number.
 Node* MakeLinkField(Ast& ast, Kind kind, const Token* field, int rel, const Token* value);
+// libpcap's "byte N op M" as the relation it stands for: link[N] = M,
+// link[N] < M, link[N] > M, link[N] & M != 0 or link[N] | M != 0 (op one of
+// = < > & |). libpcap 1.10.3 loads nothing for & and |: it tests whatever
+// the accumulator held (README, deliberate differences).
+Node* MakeByteTest(Ast& ast, const Token* keyword, const Token* index, char op, const Token* value);
 // "vpi (1 or 2)": `values` is an or-chain of kNum; each becomes a test.
 Node* MakeLinkFieldList(Ast& ast, Kind kind, const Token* field, Node* values, SourceRange close);
 

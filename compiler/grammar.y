@@ -52,7 +52,7 @@ using namespace bpfcap::ast;
 
 %token VLAN MPLS PPPOED PPPOES GENEVE INBOUND OUTBOUND IFINDEX LLC.
 %token TYPE SUBTYPE DIR ADDR1 ADDR2 ADDR3 ADDR4 RA TA.
-%token PF LANE ATMCIRCUIT ATMFIELD SS7UNIT SS7FIELD.
+%token PF LANE ATMCIRCUIT ATMFIELD SS7UNIT SS7FIELD BYTE.
 %token LPAREN RPAREN LBRACKET RBRACKET COLON NUM ID EID LEN LESS GREATER
        PNAME SRC DST HOST NET PORT PORTRANGE PROTO PROTOCHAIN GATEWAY
        BROADCAST MULTICAST.
@@ -188,6 +188,14 @@ bareid(I) ::= EID(T).                 { I = st->ast->New(Kind::kIdMac, T->range)
 bareid(I) ::= HID(T) SLASH NUM(N).    { I = st->ast->New(Kind::kIdNet4Len, Span(T->range, N->range)); I->text = T->text; I->num = N->num; I->range2 = N->range; }
 bareid(I) ::= HID6(T) SLASH NUM(N).   { I = st->ast->New(Kind::kIdNet6Len, Span(T->range, N->range)); I->text = T->text; I->num = N->num; I->range2 = N->range; }
 bareid(I) ::= HID(T) MASK HID(M).     { I = st->ast->New(Kind::kIdNet4Mask, Span(T->range, M->range)); I->text = T->text; I->text2 = M->text; I->range2 = M->range; }
+
+// libpcap's old "byte N op M", which pcap-filter(7) does not list: the
+// link-layer byte N against the number M (ast.h, MakeByteTest).
+expr(A) ::= BYTE(T) NUM(I) EQ NUM(V).   { A = MakeByteTest(*st->ast, T, I, '=', V); }
+expr(A) ::= BYTE(T) NUM(I) LT NUM(V).   { A = MakeByteTest(*st->ast, T, I, '<', V); }
+expr(A) ::= BYTE(T) NUM(I) GT NUM(V).   { A = MakeByteTest(*st->ast, T, I, '>', V); }
+expr(A) ::= BYTE(T) NUM(I) BAND NUM(V). { A = MakeByteTest(*st->ast, T, I, '&', V); }
+expr(A) ::= BYTE(T) NUM(I) BOR NUM(V).  { A = MakeByteTest(*st->ast, T, I, '|', V); }
 
 // --- arithmetic -----------------------------------------------------------
 expr(A) ::= expr(L) EQ expr(R).       { A = MakeRelation(*st->ast, RelOp::kEq, L, R); }

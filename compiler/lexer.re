@@ -45,7 +45,7 @@ constexpr Keyword kKeywords[] = {
     {"llc", TK_LLC, 0},
     {"inbound", TK_INBOUND, 0}, {"outbound", TK_OUTBOUND, 0}, {"ifindex", TK_IFINDEX, 0},
     {"pppoed", TK_PPPOED, 0}, {"pppoes", TK_PPPOES, 0},
-    {"len", TK_LEN, 0}, {"length", TK_LEN, 0},
+    {"len", TK_LEN, 0}, {"length", TK_LEN, 0}, {"byte", TK_BYTE, 0},
     {"type", TK_TYPE, 0}, {"subtype", TK_SUBTYPE, 0},
     {"dir", TK_DIR, 0}, {"direction", TK_DIR, 0},
     {"addr1", TK_ADDR1, 0}, {"address1", TK_ADDR1, 0},
@@ -117,7 +117,7 @@ constexpr Keyword kKeywords[] = {
 // 4): recognised, so that they are never taken for host names, and refused
 // with a clear message until they are implemented.
 constexpr std::string_view kLaterKeywords[] = {
-    "radio", "subrule", "oamf5", "byte",
+    "radio", "subrule", "oamf5",
 };
 
 // Link-type keywords whose rows are in the ATM and SS7 tables: the token
@@ -410,6 +410,7 @@ std::string_view TokenKindName(int kind) {
     case TK_ATMFIELD: return "ATMFIELD";
     case TK_SS7UNIT: return "SS7UNIT";
     case TK_SS7FIELD: return "SS7FIELD";
+    case TK_BYTE: return "BYTE";
   }
   return "?";
 }
