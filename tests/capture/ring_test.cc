@@ -61,6 +61,19 @@ class RingTest : public ::testing::Test {
     if (!expr.empty()) o.filter = MustCompile(expr, kDltEn10mb, o.snaplen);
     return OpenIn(*net_, kA, o);
   }
+  // On A's end, with `expr` compiled for a live socket (for_kernel: the
+  // outer VLAN tag in the kernel's ancillary data).
+  std::unique_ptr<Ring> OpenAForKernel(const std::string& expr) {
+    RingOptions o = TestOptions("");
+    o.interface = net_->ifname(kA);
+    CompileOptions c;
+    c.for_kernel = true;
+    CompileResult r = Compile(expr, c);
+    EXPECT_TRUE(r.diag.ok()) << r.diag.message;
+    if (!r.diag.ok()) return nullptr;
+    o.filter = r.program;
+    return OpenIn(*net_, kA, o);
+  }
   static NetnsPair* net_;
 };
 NetnsPair* RingTest::net_ = nullptr;
@@ -241,14 +254,7 @@ TEST_F(RingTest, VlanTagIsPutBack) {
 // On a socket the kernel takes the outer tag out of the frame before the
 // filter runs; a program compiled for_kernel tests the tag where it is.
 TEST_F(RingTest, VlanFilterSeesStrippedTags) {
-  RingOptions o = TestOptions("");
-  o.interface = net_->ifname(kA);
-  CompileOptions c;
-  c.for_kernel = true;
-  CompileResult r = Compile("vlan 100 and udp port 7021", c);
-  ASSERT_TRUE(r.diag.ok()) << r.diag.message;
-  o.filter = r.program;
-  auto ring = OpenIn(*net_, kA, o);
+  auto ring = OpenAForKernel("vlan 100 and udp port 7021");
   ASSERT_NE(ring, nullptr);
   const std::vector<uint8_t> hit = net_->VlanUdp4(kB, 100, 7021, "hit");
   ASSERT_TRUE(net_->SendFrame(kB, net_->VlanUdp4(kB, 200, 7021, "other vlan")));
@@ -268,14 +274,7 @@ TEST_F(RingTest, VlanFilterSeesStrippedTags) {
 // "vlan 100 and geneve 5 and ip" on a socket: the outer tag is in the
 // kernel's ancillary data, the Geneve packet right after the Ethernet header.
 TEST_F(RingTest, GeneveAfterAStrippedVlanTag) {
-  RingOptions o = TestOptions("");
-  o.interface = net_->ifname(kA);
-  CompileOptions c;
-  c.for_kernel = true;
-  CompileResult r = Compile("vlan 100 and geneve 5 and ip", c);
-  ASSERT_TRUE(r.diag.ok()) << r.diag.message;
-  o.filter = r.program;
-  auto ring = OpenIn(*net_, kA, o);
+  auto ring = OpenAForKernel("vlan 100 and geneve 5 and ip");
   ASSERT_NE(ring, nullptr);
   // Geneve (version 0, no options, Ethernet inside, VNI) / Ethernet / IPv4.
   auto geneve = [](uint8_t vni, uint16_t inner_type) {
