@@ -71,16 +71,24 @@ XdpMode ToXdp(CliOptions::XdpMode m) {
   return XdpMode::kAuto;
 }
 
+// What the two XDP engines' options have in common, from the command line.
+template <class Options>
+Options XdpEngineOptions(const CliOptions& o, const std::string& expression,
+                         const std::string& interface) {
+  Options x;
+  x.interface = interface;
+  x.snaplen = o.snaplen;
+  x.expression = expression;
+  x.compile.netmask = Netmask(interface);
+  x.compile.optimize = o.optimize;
+  x.mode = ToXdp(o.xdp_mode);
+  x.promiscuous = o.promiscuous;
+  return x;
+}
+
 LiveSource OpenXdp(const CliOptions& o, const std::string& expression, LiveSource live,
                    std::string* error) {
-  XdpOptions xo;
-  xo.interface = live.interface;
-  xo.snaplen = o.snaplen;
-  xo.expression = expression;
-  xo.compile.netmask = Netmask(live.interface);
-  xo.compile.optimize = o.optimize;
-  xo.mode = ToXdp(o.xdp_mode);
-  xo.promiscuous = o.promiscuous;
+  XdpOptions xo = XdpEngineOptions<XdpOptions>(o, expression, live.interface);
   xo.ring_kib = o.buffer_kib;
   xo.batch_ms = WantsImmediate(o) ? 0 : kBatchBlockMs;
   std::unique_ptr<XdpRingbufSource> src = XdpRingbufSource::Open(xo, error);
@@ -95,14 +103,7 @@ LiveSource OpenXdp(const CliOptions& o, const std::string& expression, LiveSourc
 // --engine=afxdp: capture/afxdp.h. The warning says what it costs the host.
 LiveSource OpenAfXdp(const CliOptions& o, const std::string& expression, LiveSource live,
                      std::string* error) {
-  AfXdpOptions ao;
-  ao.interface = live.interface;
-  ao.snaplen = o.snaplen;
-  ao.expression = expression;
-  ao.compile.netmask = Netmask(live.interface);
-  ao.compile.optimize = o.optimize;
-  ao.mode = ToXdp(o.xdp_mode);
-  ao.promiscuous = o.promiscuous;
+  AfXdpOptions ao = XdpEngineOptions<AfXdpOptions>(o, expression, live.interface);
   ao.buffer_kib = o.buffer_kib;
   std::unique_ptr<AfXdpSource> src = AfXdpSource::Open(ao, error);
   if (!src) return live;

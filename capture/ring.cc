@@ -417,19 +417,17 @@ bool Ring::Stats(CaptureStats* stats) const {
 
 // Waits for the block at current_ to be handed to user space.
 bool Ring::WaitForBlock(int timeout_ms, ReadStatus* status) {
-  pollfd fds[2] = {{fd_, POLLIN, 0}, {wakeup_.fd(), POLLIN, 0}};
-  const int n = poll(fds, 2, timeout_ms);
-  if (n < 0) {
-    if (errno == EINTR) return true;
-    Fail(Errno("poll", errno));
-    *status = ReadStatus::kError;
-    return false;
+  short revents = 0;
+  int err = 0;
+  switch (wakeup_.Poll(fd_, timeout_ms, &revents, &err)) {
+    case Wakeup::Wait::kReady: break;
+    case Wakeup::Wait::kTimeout: *status = ReadStatus::kTimeout; return false;
+    case Wakeup::Wait::kError:
+      Fail(Errno("poll", err));
+      *status = ReadStatus::kError;
+      return false;
   }
-  if (n == 0) {
-    *status = ReadStatus::kTimeout;
-    return false;
-  }
-  if (fds[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+  if (revents & (POLLERR | POLLHUP | POLLNVAL)) {
     int so_error = 0;
     socklen_t len = sizeof(so_error);
     getsockopt(fd_, SOL_SOCKET, SO_ERROR, &so_error, &len);

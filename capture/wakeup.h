@@ -3,6 +3,7 @@
 // PacketSource::Interrupt() does, from any thread or a signal handler.
 #pragma once
 
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -42,6 +43,21 @@ class Wakeup {
     }
   }
   bool raised() const { return raised_.load(std::memory_order_relaxed); }
+  // Sleeps until `fd` has something for POLLIN, Raise() is called, or
+  // timeout_ms passes (-1: no limit). kReady also for a signal (EINTR):
+  // callers look at the flag and their ring again. *revents: fd's events.
+  enum class Wait { kReady, kTimeout, kError };
+  Wait Poll(int fd, int timeout_ms, short* revents, int* err) const {
+    pollfd fds[2] = {{fd, POLLIN, 0}, {fd_, POLLIN, 0}};
+    const int n = poll(fds, 2, timeout_ms);
+    *revents = fds[0].revents;
+    if (n < 0 && errno != EINTR) {
+      *err = errno;
+      return Wait::kError;
+    }
+    return n == 0 ? Wait::kTimeout : Wait::kReady;
+  }
+
   // Consumes the interrupt: the flag and the eventfd's count.
   void Clear() {
     raised_.store(false);

@@ -213,19 +213,16 @@ bool XdpRingbufSource::Stats(CaptureStats* stats) const {
 
 // Waits for the ring to have data, or for Interrupt().
 bool XdpRingbufSource::Wait(int timeout_ms, ReadStatus* status) {
-  pollfd fds[2] = {{ring_fd_, POLLIN, 0}, {wakeup_.fd(), POLLIN, 0}};
-  const int n = poll(fds, 2, timeout_ms);
-  if (n < 0) {
-    if (errno == EINTR) return true;
-    Fail(Errno("poll", errno));
-    *status = ReadStatus::kError;
-    return false;
+  short revents = 0;
+  int err = 0;
+  switch (wakeup_.Poll(ring_fd_, timeout_ms, &revents, &err)) {
+    case Wakeup::Wait::kReady: return true;
+    case Wakeup::Wait::kTimeout: *status = ReadStatus::kTimeout; return false;
+    case Wakeup::Wait::kError: break;
   }
-  if (n == 0) {
-    *status = ReadStatus::kTimeout;
-    return false;
-  }
-  return true;
+  Fail(Errno("poll", err));
+  *status = ReadStatus::kError;
+  return false;
 }
 
 ReadStatus XdpRingbufSource::Next(Packet* out, int timeout_ms) {

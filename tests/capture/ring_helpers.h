@@ -65,11 +65,12 @@ inline std::unique_ptr<Ring> OpenIn(const bpfcap::test::NetnsPair& net,
   return ring;
 }
 
-// Reads packets until none arrived for `quiet_ms`.
-inline std::vector<Captured> Drain(Ring& ring, int quiet_ms = 60) {
+// Reads packets from a ring or any other live source until none arrived
+// for `quiet_ms`.
+inline std::vector<Captured> Drain(PacketSource& source, int quiet_ms = 60) {
   std::vector<Captured> out;
   Packet p;
-  while (ring.Next(&p, quiet_ms) == ReadStatus::kPacket) {
+  while (source.Next(&p, quiet_ms) == ReadStatus::kPacket) {
     Captured c;
     c.data.assign(p.data, p.data + p.caplen);
     c.len = p.len;

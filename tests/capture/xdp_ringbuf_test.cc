@@ -33,22 +33,6 @@ int64_t NowNs() {
   return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
 }
 
-std::vector<Captured> DrainSource(PacketSource& src, int quiet_ms = 80) {
-  std::vector<Captured> out;
-  Packet p;
-  while (src.Next(&p, quiet_ms) == ReadStatus::kPacket) {
-    Captured c;
-    c.data.assign(p.data, p.data + p.caplen);
-    c.len = p.len;
-    c.ts_sec = p.ts_sec;
-    c.ts_nsec = p.ts_nsec;
-    c.ifindex = p.ifindex;
-    c.direction = p.direction;
-    out.push_back(std::move(c));
-  }
-  return out;
-}
-
 // The UDP payload of an untagged IPv4 frame without options.
 std::string Payload(const Captured& c) {
   if (c.data.size() < 42) return "";
@@ -120,7 +104,7 @@ TEST_F(XdpTest, ExactlyTheMatchingPacketsArriveWithTheirContents) {
   ASSERT_TRUE(net_->Ping4(kB, 1, 1));
   ASSERT_TRUE(net_->SendUdp4(kB, 40101, 7101, std::string(1400, 'x')));
   ASSERT_TRUE(net_->SendUdp6(kB, 40101, 7101, "v6 is not udp-over-ip4 here"));
-  const std::vector<Captured> got = DrainSource(*src);
+  const std::vector<Captured> got = Drain(*src, 80);
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(Payload(got[0]), "one");
   EXPECT_EQ(Payload(got[1]), std::string(1400, 'x'));
@@ -150,7 +134,7 @@ TEST_F(XdpTest, EveryPacketStillReachesTheStack) {
   EXPECT_TRUE(net_->Ping4(kB, 7, 1));
   EXPECT_TRUE(net_->Ping4(kB, 7, 2));
   EXPECT_TRUE(net_->TcpHandshake(kB, 7110));
-  const std::vector<Captured> got = DrainSource(*src);
+  const std::vector<Captured> got = Drain(*src, 80);
   ASSERT_EQ(got.size(), 2u);  // the two requests; A's replies leave A, unseen
   for (const Captured& c : got) EXPECT_EQ(c.data.at(34), 8) << "an echo request";
 }
@@ -161,7 +145,7 @@ TEST_F(XdpTest, BatchedReaderStillGetsEveryPacket) {
   auto src = OpenA("udp port 7105", XdpMode::kAuto, 262144, nullptr, 30);
   ASSERT_NE(src, nullptr);
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(net_->SendUdp4(kB, 40105, 7105, "b" + std::to_string(i)));
-  const std::vector<Captured> got = DrainSource(*src, 100);
+  const std::vector<Captured> got = Drain(*src, 100);
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(Payload(got[2]), "b2");
 }
@@ -173,7 +157,7 @@ TEST_F(XdpTest, VlanTagsAreInTheFrame) {
   ASSERT_TRUE(net_->SendFrame(kB, net_->VlanUdp4(kB, 43, 7120, "other vlan")));
   ASSERT_TRUE(net_->SendFrame(kB, hit));
   ASSERT_TRUE(net_->SendUdp4(kB, 40120, 7120, "untagged"));
-  const std::vector<Captured> got = DrainSource(*src);
+  const std::vector<Captured> got = Drain(*src, 80);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].data, hit);
 }
@@ -183,7 +167,7 @@ TEST_F(XdpTest, SnapLengthTruncatesTheCopy) {
   ASSERT_NE(src, nullptr);
   EXPECT_EQ(src->Snaplen(), 60u);
   ASSERT_TRUE(net_->SendUdp4(kB, 40130, 7130, std::string(500, 'y')));
-  const std::vector<Captured> got = DrainSource(*src);
+  const std::vector<Captured> got = Drain(*src, 80);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].data.size(), 60u);
   EXPECT_EQ(got[0].len, 14u + 20 + 8 + 500);
@@ -194,7 +178,7 @@ TEST_F(XdpTest, InboundAlwaysHoldsAndIfindexIsTheIngressDevice) {
                    " and udp port 7140");
   ASSERT_NE(src, nullptr);
   ASSERT_TRUE(net_->SendUdp4(kB, 40140, 7140, "in"));
-  EXPECT_EQ(DrainSource(*src).size(), 1u);
+  EXPECT_EQ(Drain(*src, 80).size(), 1u);
   std::string error;
   EXPECT_EQ(OpenA("udp or outbound", XdpMode::kAuto, 262144, &error), nullptr);
   EXPECT_EQ(error,
@@ -212,7 +196,7 @@ TEST_F(XdpTest, NativeAndGenericModes) {
     EXPECT_NE(shown.find(mode == XdpMode::kNative ? " xdp " : " xdpgeneric "), std::string::npos)
         << shown;
     ASSERT_TRUE(net_->SendUdp4(kB, 40150, 7150, "m"));
-    EXPECT_EQ(DrainSource(*src).size(), 1u);
+    EXPECT_EQ(Drain(*src, 80).size(), 1u);
     src.reset();
     EXPECT_TRUE(DetachedSoon());
   }
