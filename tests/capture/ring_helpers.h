@@ -65,6 +65,28 @@ inline std::unique_ptr<Ring> OpenIn(const bpfcap::test::NetnsPair& net,
   return ring;
 }
 
+// A test suite whose tests share one namespace pair, made once for the
+// suite with the tag Tag::kName and removed after it.
+template <class Tag>
+class NetnsSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (geteuid() != 0) return;
+    std::string error;
+    net_ = bpfcap::test::NetnsPair::Create(Tag::kName, &error).release();
+    ASSERT_NE(net_, nullptr) << error;
+  }
+  static void TearDownTestSuite() {
+    delete net_;
+    net_ = nullptr;
+  }
+  void SetUp() override {
+    BPFCAP_REQUIRE_ROOT();
+    ASSERT_NE(net_, nullptr);
+  }
+  static inline bpfcap::test::NetnsPair* net_ = nullptr;
+};
+
 // Reads packets from a ring or any other live source until none arrived
 // for `quiet_ms`.
 inline std::vector<Captured> Drain(PacketSource& source, int quiet_ms = 60) {

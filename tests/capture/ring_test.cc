@@ -39,22 +39,11 @@ int64_t NowNs() {
   return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
 }
 
-class RingTest : public ::testing::Test {
+struct RingTestNet {
+  static constexpr const char* kName = "ring";
+};
+class RingTest : public NetnsSuite<RingTestNet> {
  protected:
-  static void SetUpTestSuite() {
-    if (geteuid() != 0) return;
-    std::string error;
-    net_ = NetnsPair::Create("ring", &error).release();
-    ASSERT_NE(net_, nullptr) << error;
-  }
-  static void TearDownTestSuite() {
-    delete net_;
-    net_ = nullptr;
-  }
-  void SetUp() override {
-    BPFCAP_REQUIRE_ROOT();
-    ASSERT_NE(net_, nullptr);
-  }
   // A ring on A's veth end.
   std::unique_ptr<Ring> OpenA(const std::string& expr, RingOptions o = TestOptions("")) {
     o.interface = net_->ifname(kA);
@@ -74,9 +63,7 @@ class RingTest : public ::testing::Test {
     o.filter = r.program;
     return OpenIn(*net_, kA, o);
   }
-  static NetnsPair* net_;
 };
-NetnsPair* RingTest::net_ = nullptr;
 
 TEST(RingErrors, NonexistentInterface) {
   RingOptions o;

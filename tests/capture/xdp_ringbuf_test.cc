@@ -39,22 +39,11 @@ std::string Payload(const Captured& c) {
   return std::string(c.data.begin() + 42, c.data.end());
 }
 
-class XdpTest : public ::testing::Test {
+struct XdpTestNet {
+  static constexpr const char* kName = "xdpr";
+};
+class XdpTest : public NetnsSuite<XdpTestNet> {
  protected:
-  static void SetUpTestSuite() {
-    if (geteuid() != 0) return;
-    std::string error;
-    net_ = NetnsPair::Create("xdpr", &error).release();
-    ASSERT_NE(net_, nullptr) << error;
-  }
-  static void TearDownTestSuite() {
-    delete net_;
-    net_ = nullptr;
-  }
-  void SetUp() override {
-    BPFCAP_REQUIRE_ROOT();
-    ASSERT_NE(net_, nullptr);
-  }
 
   // An XDP capture on A's veth end (it sees what B sends).
   std::unique_ptr<XdpRingbufSource> OpenA(const std::string& expr, XdpMode mode = XdpMode::kAuto,
@@ -91,9 +80,7 @@ class XdpTest : public ::testing::Test {
     return false;
   }
 
-  static NetnsPair* net_;
 };
-NetnsPair* XdpTest::net_ = nullptr;
 
 TEST_F(XdpTest, ExactlyTheMatchingPacketsArriveWithTheirContents) {
   auto src = OpenA("udp dst port 7101");
