@@ -22,7 +22,13 @@ size_t Values::Hash::operator()(const Value& v) const {
 
 ValueId Values::Intern(const Value& v) {
   auto [it, inserted] = index_.try_emplace(v, ValueId(values_.size()));
-  if (inserted) values_.push_back(v);
+  if (inserted) {
+    values_.push_back(v);
+    SlotSet read = v.kind == ValueKind::kSlot ? SlotSet{1} << v.k : 0;
+    if (v.a != kNoValue) read |= slots_read_[v.a];
+    if (v.b != kNoValue) read |= slots_read_[v.b];
+    slots_read_.push_back(read);
+  }
   return it->second;
 }
 
@@ -42,12 +48,14 @@ ValueId Values::ProtoChain(uint8_t ip_version, uint32_t nl_off, ValueId first_ty
                            ValueId first_off, uint32_t proto) {
   return Intern(Value{ValueKind::kProtoChain, {}, ip_version, proto, first_type, first_off, nl_off});
 }
+ValueId Values::Slot(uint32_t k) { return Intern(Value{ValueKind::kSlot, {}, 0, k, kNoValue, kNoValue}); }
 
 bool Values::ReadsPacket(ValueId id) const {
   const Value& v = values_[id];
   switch (v.kind) {
     case ValueKind::kConst:
-    case ValueKind::kLen: return false;
+    case ValueKind::kLen:
+    case ValueKind::kSlot: return false;
     case ValueKind::kLoad:
     case ValueKind::kIpHdrLen:
     case ValueKind::kProtoChain: return true;
@@ -61,7 +69,8 @@ bool Values::FailsOnEveryPacket(ValueId id) const {
   const Value& v = values_[id];
   switch (v.kind) {
     case ValueKind::kConst:
-    case ValueKind::kLen: return false;
+    case ValueKind::kLen:
+    case ValueKind::kSlot: return false;
     case ValueKind::kLoad:
       // A known ancillary field is a real load in the kernel (it still
       // fails in libpcap's bpf_filter, as in Eval).
@@ -185,6 +194,7 @@ std::string Target(BlockId b) {
 }
 
 std::string TestToString(const Values& v, const Test& t) {
+  if (IsStore(t)) return ValueToString(v, t.lhs) + " := " + ValueToString(v, t.rhs);
   static constexpr const char* kCmp[] = {"==", ">", ">=", "&"};
   return ValueToString(v, t.lhs) + " " + kCmp[int(t.cmp)] + " " + ValueToString(v, t.rhs);
 }
@@ -206,6 +216,7 @@ std::string ValueToString(const Values& vals, ValueId id) {
     case ValueKind::kBinary:
       return "(" + ValueToString(vals, v.a) + " " + kBinOps[int(v.op)] + " " + ValueToString(vals, v.b) + ")";
     case ValueKind::kNeg: return "-" + ValueToString(vals, v.a);
+    case ValueKind::kSlot: return "M" + std::to_string(v.k);
     case ValueKind::kProtoChain:
       return "protochain" + std::to_string(v.size) + "[" + std::to_string(v.k2) + "](" +
              ValueToString(vals, v.a) + ", " + ValueToString(vals, v.b) + ", " + Hex(v.k) + ")";
@@ -217,8 +228,9 @@ std::string Dump(const Program& p) {
   std::string out = "entry: " + Target(p.entry) + "\n";
   for (BlockId b : p.Order()) {
     const Block& blk = p.block(b);
-    out += Target(b) + ": " + TestToString(p.values, blk.test) + " ? " + Target(blk.t) + " : " +
-           Target(blk.f) + "\n";
+    out += Target(b) + ": " + TestToString(p.values, blk.test);
+    out += IsStore(blk.test) ? "; " + Target(blk.t) + "\n"
+                             : " ? " + Target(blk.t) + " : " + Target(blk.f) + "\n";
   }
   return out;
 }
@@ -236,6 +248,10 @@ std::string ToDot(const Program& p) {
       esc += c;
     }
     out += "  " + Target(b) + " [label=\"" + Target(b) + ": " + esc + "\"];\n";
+    if (IsStore(blk.test)) {
+      out += "  " + Target(b) + " -> " + Target(blk.t) + ";\n";
+      continue;
+    }
     out += "  " + Target(b) + " -> " + Target(blk.t) + " [label=T, color=darkgreen];\n";
     out += "  " + Target(b) + " -> " + Target(blk.f) + " [label=F, color=red, style=dashed];\n";
   }
@@ -278,11 +294,19 @@ namespace {
 
 // Evaluates a value; false if a load falls outside the captured data or a
 // division by zero happens (both reject in libpcap).
-bool EvalValue(const Values& vals, ValueId id, const uint8_t* pkt, uint32_t wirelen,
-               uint32_t caplen, uint32_t* out) {
+struct Packet {
+  const uint8_t* bytes;
+  uint32_t wirelen, caplen;
+  const uint32_t* slots;
+};
+
+bool EvalValue(const Values& vals, ValueId id, const Packet& p, uint32_t* out) {
+  const uint8_t* pkt = p.bytes;
+  const uint32_t wirelen = p.wirelen, caplen = p.caplen;
   const Value& v = vals[id];
   switch (v.kind) {
     case ValueKind::kConst: *out = v.k; return true;
+    case ValueKind::kSlot: *out = p.slots[v.k]; return true;
     case ValueKind::kLen: *out = wirelen; return true;
     case ValueKind::kIpHdrLen:
       if (v.k >= caplen) return false;
@@ -290,7 +314,7 @@ bool EvalValue(const Values& vals, ValueId id, const uint8_t* pkt, uint32_t wire
       return true;
     case ValueKind::kLoad: {
       uint32_t base = 0;
-      if (v.a != kNoValue && !EvalValue(vals, v.a, pkt, wirelen, caplen, &base)) return false;
+      if (v.a != kNoValue && !EvalValue(vals, v.a, p, &base)) return false;
       uint32_t off = base + v.k;
       if (off > caplen || v.size > caplen - off) return false;
       uint32_t r = 0;
@@ -300,20 +324,20 @@ bool EvalValue(const Values& vals, ValueId id, const uint8_t* pkt, uint32_t wire
     }
     case ValueKind::kNeg: {
       uint32_t a;
-      if (!EvalValue(vals, v.a, pkt, wirelen, caplen, &a)) return false;
+      if (!EvalValue(vals, v.a, p, &a)) return false;
       *out = 0u - a;
       return true;
     }
     case ValueKind::kProtoChain: {
       uint32_t type, off;
-      if (!EvalValue(vals, v.a, pkt, wirelen, caplen, &type)) return false;
-      if (!EvalValue(vals, v.b, pkt, wirelen, caplen, &off)) return false;
+      if (!EvalValue(vals, v.a, p, &type)) return false;
+      if (!EvalValue(vals, v.b, p, &off)) return false;
       return EvalProtoChain(v, type, off, pkt, caplen, out);
     }
     case ValueKind::kBinary: {
       uint32_t a, b;
-      if (!EvalValue(vals, v.a, pkt, wirelen, caplen, &a)) return false;
-      if (!EvalValue(vals, v.b, pkt, wirelen, caplen, &b)) return false;
+      if (!EvalValue(vals, v.a, p, &a)) return false;
+      if (!EvalValue(vals, v.b, p, &b)) return false;
       switch (v.op) {
         case ast::BinOp::kAdd: *out = a + b; return true;
         case ast::BinOp::kSub: *out = a - b; return true;
@@ -334,22 +358,68 @@ bool EvalValue(const Values& vals, ValueId id, const uint8_t* pkt, uint32_t wire
 }  // namespace
 
 bool Eval(const Program& p, const uint8_t* pkt, uint32_t wirelen, uint32_t caplen) {
+  uint32_t slots[kMaxSlots] = {};
+  const Packet packet{pkt, wirelen, caplen, slots};
   BlockId b = p.entry;
   while (!IsLeaf(b)) {
     const Block& blk = p.block(b);
     uint32_t l, r;
-    if (!EvalValue(p.values, blk.test.lhs, pkt, wirelen, caplen, &l)) return false;
-    if (!EvalValue(p.values, blk.test.rhs, pkt, wirelen, caplen, &r)) return false;
+    if (!EvalValue(p.values, blk.test.rhs, packet, &r)) return false;
+    if (IsStore(blk.test)) {
+      slots[p.values[blk.test.lhs].k] = r;
+      b = blk.t;
+      continue;
+    }
+    if (!EvalValue(p.values, blk.test.lhs, packet, &l)) return false;
     bool taken = false;
     switch (blk.test.cmp) {
       case Cmp::kEq: taken = l == r; break;
       case Cmp::kGt: taken = l > r; break;
       case Cmp::kGe: taken = l >= r; break;
       case Cmp::kSet: taken = (l & r) != 0; break;
+      case Cmp::kStore: break;
     }
     b = taken ? blk.t : blk.f;
   }
   return b == kAccept;
+}
+
+bool AssignSlotWords(const Program& p, uint32_t words, SlotWords* out) {
+  SlotSet used = 0;
+  for (BlockId b : p.Order()) {
+    used |= p.values.SlotsRead(p.block(b).test.lhs) | p.values.SlotsRead(p.block(b).test.rhs);
+  }
+  *out = SlotWords{};
+  out->lowest = words;
+  for (uint32_t k = 0; k < kMaxSlots; ++k) {
+    if (!(used >> k & 1)) continue;
+    if (out->lowest == 0) return false;
+    out->word[k] = --out->lowest;
+  }
+  return true;
+}
+
+SlotSet SlotsReadBeforeStored(const Program& p) {
+  // Forward, in reverse post-order (a DAG): the slots stored on every path
+  // into each block.
+  const std::vector<BlockId> order = p.Order();
+  std::vector<SlotSet> stored(p.num_blocks(), ~SlotSet{0});
+  SlotSet early = 0;
+  if (!IsLeaf(p.entry)) stored[p.entry] = 0;
+  for (BlockId b : order) {
+    const Block& blk = p.block(b);
+    SlotSet out = stored[b];
+    if (IsStore(blk.test)) {
+      early |= p.values.SlotsRead(blk.test.rhs) & ~out;
+      out |= SlotSet{1} << p.values[blk.test.lhs].k;
+    } else {
+      early |= (p.values.SlotsRead(blk.test.lhs) | p.values.SlotsRead(blk.test.rhs)) & ~out;
+    }
+    for (BlockId s : {blk.t, blk.f}) {
+      if (!IsLeaf(s)) stored[s] &= out;
+    }
+  }
+  return early;
 }
 
 }  // namespace bpfcap::ir

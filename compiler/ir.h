@@ -10,6 +10,13 @@
 // therefore never drop or reorder a load whose success is not already known
 // on every path that reaches it.
 //
+// Run-time variables ("slots") hold offsets that only a path knows (where
+// a "geneve" found the inner frame): a store block sets one, a kSlot value
+// reads it. Every slot is 0 until stored. The lowering stores each slot at
+// most once on any path, and only before every read of it on that path;
+// passes keep that so (they skip or redirect tests, never move a store), and
+// path facts about a value reading a slot are dropped at a store to it.
+//
 // Blocks are hash-consed too: building the same test with the same two
 // successors twice yields the same block. The IR holds IR only: analyses
 // (facts along paths, dominators, predecessor counts) are computed on demand
@@ -36,7 +43,12 @@ enum class ValueKind : uint8_t {
   kBinary,    // op(a, b), 32-bit unsigned, wrapping
   kNeg,       // -a
   kProtoChain,  // 1 if the IP header chain holds protocol k, else 0 (see below)
+  kSlot,      // run-time variable k (0 until a store block sets it)
 };
+
+// Slots a program may use (ValueKind::kSlot's k is below this).
+inline constexpr uint32_t kMaxSlots = 64;
+using SlotSet = uint64_t;  // one bit per slot
 
 // kProtoChain: "ip protochain P" / "ip6 protochain P". The value walks the
 // header chain of the IP packet whose network header is at offset k2, with
@@ -88,6 +100,7 @@ class Values {
   ValueId Neg(ValueId a);
   ValueId ProtoChain(uint8_t ip_version, uint32_t nl_off, ValueId first_type, ValueId first_off,
                      uint32_t proto);
+  ValueId Slot(uint32_t k);
 
   const Value& operator[](ValueId id) const { return values_[id]; }
   size_t size() const { return values_.size(); }
@@ -97,6 +110,8 @@ class Values {
   // True if evaluating the value fails on every packet: it loads at a fixed
   // offset at or above kNeverInPacket, or divides by the constant 0.
   bool FailsOnEveryPacket(ValueId id) const;
+  // The slots evaluating the value reads.
+  SlotSet SlotsRead(ValueId id) const { return slots_read_[id]; }
 
  private:
   ValueId Intern(const Value& v);
@@ -104,6 +119,7 @@ class Values {
     size_t operator()(const Value& v) const;
   };
   std::vector<Value> values_;
+  std::vector<SlotSet> slots_read_;  // per value
   std::unordered_map<Value, ValueId, Hash> index_;
 };
 
@@ -114,6 +130,9 @@ enum class Cmp : uint8_t {
   kGt,   // lhs > rhs (unsigned)
   kGe,   // lhs >= rhs (unsigned)
   kSet,  // (lhs & rhs) != 0
+  // Not a comparison: a store block. lhs is a kSlot value, set to rhs; both
+  // edges lead on. Evaluating rhs can fail (a load past the end rejects).
+  kStore,
 };
 
 struct Test {
@@ -122,6 +141,7 @@ struct Test {
   ValueId rhs = kNoValue;
   friend bool operator==(const Test&, const Test&) = default;
 };
+inline bool IsStore(const Test& t) { return t.cmp == Cmp::kStore; }
 
 using BlockId = uint32_t;
 inline constexpr BlockId kAccept = UINT32_MAX - 1;  // leaf: return snaplen
@@ -129,7 +149,7 @@ inline constexpr BlockId kReject = UINT32_MAX;      // leaf: return 0
 inline bool IsLeaf(BlockId b) { return b >= kAccept; }
 
 struct Block {
-  Test test;
+  Test test;  // or a store (IsStore): then t == f
   BlockId t = kReject;  // edge taken when the test holds
   BlockId f = kReject;  // edge taken when it does not
   friend bool operator==(const Block&, const Block&) = default;
@@ -156,6 +176,11 @@ class Program {
   // subgraph under an existing entry).
   void Replace(BlockId id, const Block& b);
 
+  // A store block: slot := value, then on to `next`.
+  BlockId AddStore(uint32_t slot, ValueId value, BlockId next) {
+    return AddBlock(Test{values.Slot(slot), Cmp::kStore, value}, next, next);
+  }
+
   // Keeps only the blocks reachable from the entry, renumbered, and rebuilds
   // the sharing index (which also merges blocks that became identical).
   void Compact();
@@ -174,6 +199,19 @@ class Program {
 std::string Dump(const Program& p);
 std::string ToDot(const Program& p);
 std::string ValueToString(const Values& v, ValueId id);
+
+// The slots some path from the entry reads before storing them: the ones
+// whose initial 0 a back end must put in place.
+SlotSet SlotsReadBeforeStored(const Program& p);
+
+// Where a back end with `words` words of scratch memory keeps the slots the
+// reachable blocks use: the top words, slot by slot (word[k]); words below
+// `lowest` are free for temporaries. False when they do not fit.
+struct SlotWords {
+  uint32_t word[kMaxSlots] = {};
+  uint32_t lowest = 0;
+};
+bool AssignSlotWords(const Program& p, uint32_t words, SlotWords* out);
 
 // The kProtoChain walk on a packet: 1 or 0 into *out, false when a load
 // falls outside the captured data. The reference the back ends follow.

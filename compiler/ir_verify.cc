@@ -30,6 +30,9 @@ std::string CheckValue(const Values& vals, ValueId id, ValueId limit) {
       return v.a == kNoValue ? "" : child(v.a);
     case ValueKind::kIpHdrLen:
       return "";
+    case ValueKind::kSlot:
+      if (v.k >= kMaxSlots) return "slot v" + std::to_string(id) + " is M" + std::to_string(v.k);
+      return "";
     case ValueKind::kBinary:
       if (std::string e = child(v.a); !e.empty()) return e;
       return child(v.b);
@@ -77,6 +80,12 @@ std::string Verify(const Program& p) {
           return BlockName(fr.b) + " tests value v" + std::to_string(v) + ", which does not exist";
         }
       }
+      if (IsStore(blk.test)) {
+        if (p.values[blk.test.lhs].kind != ValueKind::kSlot) {
+          return BlockName(fr.b) + " stores into v" + std::to_string(blk.test.lhs) + ", not a slot";
+        }
+        if (blk.t != blk.f) return BlockName(fr.b) + " is a store with two different successors";
+      }
     }
     if (fr.next == 2) {
       colour[fr.b] = kBlack;
@@ -91,6 +100,26 @@ std::string Verify(const Program& p) {
     if (colour[s] == kWhite) {
       colour[s] = kGrey;
       stack.push_back({s, 0});
+    }
+  }
+  // Slots read or stored on some path into each block (a DAG now, so one
+  // pass in reverse post-order).
+  std::vector<SlotSet> touched(n, 0);
+  for (BlockId b : p.Order()) {
+    const Block& blk = p.block(b);
+    SlotSet out = touched[b] | p.values.SlotsRead(blk.test.rhs);
+    if (IsStore(blk.test)) {
+      const SlotSet slot = SlotSet{1} << p.values[blk.test.lhs].k;
+      if (out & slot) {
+        return BlockName(b) + " stores " + ValueToString(p.values, blk.test.lhs) +
+               ", which a path to it has already read or stored";
+      }
+      out |= slot;
+    } else {
+      out |= p.values.SlotsRead(blk.test.lhs);
+    }
+    for (BlockId s : {blk.t, blk.f}) {
+      if (!IsLeaf(s)) touched[s] |= out;
     }
   }
   return "";

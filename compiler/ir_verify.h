@@ -6,7 +6,9 @@
 //     graph has no cycles);
 //   - loads read 1, 2 or 4 bytes;
 //   - the entry and every edge of a reachable block name a block or a leaf;
-//   - the reachable blocks form a DAG (no path returns to a block).
+//   - the reachable blocks form a DAG (no path returns to a block);
+//   - a store block stores into a slot, with one successor, and no path
+//     reads or stores that slot before it (ir.h: the passes rely on it).
 //
 // Returns "" when all hold, else one line naming the first broken invariant.
 // Does not check meaning: whether the program gives the right verdicts is

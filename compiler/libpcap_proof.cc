@@ -56,6 +56,7 @@ std::optional<bool> Decide(const ir::Values& vals, const ir::Test& t,
         case ir::Cmp::kGt: return *l > *r;
         case ir::Cmp::kGe: return *l >= *r;
         case ir::Cmp::kSet: return (*l & *r) != 0;
+        case ir::Cmp::kStore: return std::nullopt;
       }
     }
   }
@@ -101,8 +102,11 @@ bool LibpcapProvesRejectsAll(const ir::Program& p) {
   // libpcap does not optimize a program that walks a protochain (its loop
   // jumps backwards), so it never refuses one. (Lowering makes the value
   // even where a link type makes the test constant.)
+  // Nor through scratch memory: where slots hold offsets (geneve), it
+  // proves nothing (the lowering says so too: LowerInfo::runtime_offsets).
   for (size_t i = 0; i < p.values.size(); ++i) {
-    if (p.values[ir::ValueId(i)].kind == ir::ValueKind::kProtoChain) return false;
+    const ir::ValueKind kind = p.values[ir::ValueId(i)].kind;
+    if (kind == ir::ValueKind::kProtoChain || kind == ir::ValueKind::kSlot) return false;
   }
   if (ir::IsLeaf(p.entry)) return p.entry == ir::kReject;
   // As libpcap's optimizer moves each edge past the tests it decides, the

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -39,13 +40,11 @@ using ir::ValueId;
 struct Cond {
   // kProbe: true whenever the test's loads succeed (both edges go on).
   // kIf: a ? b : c.
-  // kBuilt: blocks already built, entered at `built`, which end in accept
-  // and reject (geneve's passes): only where the formula's own outcome is
-  // the program's.
-  enum class Op : uint8_t { kTest, kAnd, kOr, kNot, kTrue, kFalse, kProbe, kIf, kBuilt } op;
+  // kStore: slot test.lhs := test.rhs, then true (a packet too short for
+  // the value's loads rejects).
+  enum class Op : uint8_t { kTest, kAnd, kOr, kNot, kTrue, kFalse, kProbe, kIf, kStore } op;
   ir::Test test;
   int a = -1, b = -1, c = -1;
-  ir::BlockId built = ir::kReject;  // kBuilt
 };
 
 constexpr int kError = -1;
@@ -79,21 +78,7 @@ class Lowerer {
       return true;
     }
     int c;
-    if (HasKind(ast_.root, Kind::kGeneve) && !Wlan()) {
-      if (opts_.for_kernel && link_->dlt == kDltEn10mb && HasVlan(ast_.root)) {
-        // As below, a lowering for each place of the outer tag, each with
-        // all of geneve's passes.
-        const Encap start = encap_;
-        const std::optional<ir::BlockId> stripped = GenevePasses(start, Pos{}, /*kernel_tag=*/true);
-        const std::optional<ir::BlockId> inline_tag = GenevePasses(start, Pos{}, /*kernel_tag=*/false);
-        // (The same blocks when every "vlan" is after a "geneve".)
-        c = stripped == inline_tag ? Built(stripped)
-                                   : If(EqAt(1, cbpf::kSkfAdOff + cbpf::kAdVlanPresent, 1), Built(stripped),
-                                        Built(inline_tag));
-      } else {
-        c = Built(GenevePasses(encap_, Pos{}, /*kernel_tag=*/false));
-      }
-    } else if (link_->mac == proto::MacHeader::kIeee80211) {
+    if (link_->mac == proto::MacHeader::kIeee80211) {
       c = LowerWlan();
     } else if (opts_.for_kernel && link_->dlt == kDltEn10mb && HasVlan(ast_.root)) {
       // On a socket the outer tag may be out of the packet (the kernel
@@ -104,7 +89,7 @@ class Lowerer {
       const Encap start = encap_;
       kernel_tag_ = true;
       const int stripped = Lower(ast_.root);
-      encap_ = start;
+      Restart(start, Pos{});
       kernel_tag_ = false;
       const int inline_tag = Lower(ast_.root);
       const int present = EqAt(1, cbpf::kSkfAdOff + cbpf::kAdVlanPresent, 1);
@@ -113,10 +98,13 @@ class Lowerer {
       c = Lower(ast_.root);
     }
     if (c == kError) return false;
-    prog_->entry = Build(WithHeaderLengthProbe(c), ir::kAccept, ir::kReject);
-    if (!passes_.empty()) prog_->Compact();  // (geneve: passes no state reaches)
+    c = WithHeaderLengthProbe(c);
+    FindUsedSlots(c);
+    if (!SlotsFit()) return false;
+    prog_->entry = Build(c, ir::kAccept, ir::kReject);
     return true;
   }
+
 
  private:
   // Where the link layer's protocol field and the network layer are, given
@@ -163,10 +151,8 @@ class Lowerer {
   }
   int Set(ValueId v, uint32_t bits) { return TestK(v, Cmp::kSet, bits); }
   int True() { return Add(Cond{Cond::Op::kTrue, {}}); }
-  int Built(std::optional<ir::BlockId> entry) {
-    if (!entry) return kError;
-    return Add(Cond{Cond::Op::kBuilt, {}, -1, -1, -1, *entry});
-  }
+  // slot := v, then true.
+  int Store(uint32_t slot, ValueId v) { return Add(Cond{Cond::Op::kStore, {v_.Slot(slot), Cmp::kStore, v}}); }
 
 
   ValueId Load(uint8_t size, uint32_t off) { return v_.Load(size, ir::kNoValue, off); }
@@ -191,9 +177,9 @@ class Lowerer {
       case Cond::Op::kTrue: return t;
       case Cond::Op::kFalse: return f;
       case Cond::Op::kProbe: return prog_->AddBlock(n.test, t, t);
-      case Cond::Op::kBuilt:
-        if (t != ir::kAccept || f != ir::kReject) std::abort();  // (see Cond::Op)
-        return n.built;
+      case Cond::Op::kStore:
+        if (!(used_slots_ & v_.SlotsRead(n.test.lhs))) return t;  // (FindUsedSlots)
+        return prog_->AddBlock(n.test, t, t);
       case Cond::Op::kIf: {
         const int test = n.a, then = n.b, otherwise = n.c;
         const ir::BlockId else_entry = Build(otherwise, t, f);
@@ -1373,18 +1359,7 @@ class Lowerer {
   }
 
   // --- dispatch -----------------------------------------------------------
-  // Lowers `n`; with geneve, also records each primitive's formula for the
-  // current pass (see LowerGeneve).
   int Lower(const Node* n) {
-    const int c = LowerNode(n);
-    if (!passes_.empty() && !IsConnective(n)) leaves_[{pass_, n}].cond = c;
-    return c;
-  }
-  static bool IsConnective(const Node* n) {
-    return n->kind == Kind::kAnd || n->kind == Kind::kOr || n->kind == Kind::kNot || n->kind == Kind::kGroup;
-  }
-
-  int LowerNode(const Node* n) {
     if (n->kind != Kind::kAnd && n->kind != Kind::kOr && n->kind != Kind::kNot &&
         n->kind != Kind::kGroup) {
       current_ = n;
@@ -1467,14 +1442,9 @@ class Lowerer {
     // What does the expression read? (Any layout tells: they differ in
     // offsets only.)
     SetLayout(Pos{}, Pos{ir::kNoValue, wlan::kHdrLen});
-    const bool geneve = HasKind(ast_.root, Kind::kGeneve);
-    if (geneve) passes_.assign(1, Inner{});  // (geneve's states: see GenevePasses)
     const int first = Lower(ast_.root);
     link_ = &dlt_link_;
     if (first == kError) return kError;
-    // With "geneve", each layout is a GenevePasses of its own: the first
-    // lowering only told what the expression reads.
-    wlan_geneve_ = geneve;
     const bool mac = used_mac_, payload = used_payload_;
     // Prism's length, when the expression needs it, is a branch of its own.
     info_->runtime_offsets = payload || (mac && radio.avs_mask != 0) || !radio.libpcap_optimizes;
@@ -1560,13 +1530,21 @@ class Lowerer {
     encap_.type_base = payload.var;
   }
 
-  // The whole expression again, for one layout (with "geneve", all its
-  // passes for that layout).
-  int LowerAt(const Encap& start, Pos mac, Pos payload) {
+  // Back to the start of the expression, to lower it again (for another
+  // place of the outer VLAN tag, another 802.11 layout): the state the
+  // primitives change as they go in text order.
+  void Restart(const Encap& start, Pos mac) {
     encap_ = start;
+    link_ = &dlt_link_;
     pppoe_ = false;
+    mac_ = mac;
+    after_geneve_ = false;
+  }
+
+  // The whole expression again, for one layout.
+  int LowerAt(const Encap& start, Pos mac, Pos payload) {
+    Restart(start, mac);
     SetLayout(mac, payload);
-    if (wlan_geneve_) return Built(GenevePasses(encap_, mac_, /*kernel_tag=*/false));
     return Lower(ast_.root);
   }
 
@@ -1805,10 +1783,9 @@ class Lowerer {
       if (i < 0 || seen[size_t(i)]) continue;
       seen[size_t(i)] = true;
       const Cond& n = conds_[size_t(i)];
-      if (n.op == Cond::Op::kTest || n.op == Cond::Op::kProbe) {
+      if (n.op == Cond::Op::kTest || n.op == Cond::Op::kProbe || n.op == Cond::Op::kStore) {
         used = uses(uses, n.test.lhs) || uses(uses, n.test.rhs);
       }
-      used = used || n.op == Cond::Op::kBuilt;  // geneve's passes read the network layer
       todo.push_back(n.a);
       todo.push_back(n.b);
       todo.push_back(n.c);
@@ -1915,64 +1892,33 @@ class Lowerer {
   // Transparent Ethernet Bridging; otherwise the payload starts right after
   // the options and the protocol type is its EtherType.
   //
-  // libpcap computes three offsets when a "geneve" test succeeds and keeps
-  // them in scratch memory, which every later primitive reads: the inner
-  // protocol field, the inner link header and the inner network layer.
-  // Each "geneve" has slots of its own, and a primitive reads those of the
-  // last "geneve" before it in the text. So a primitive reached when that
-  // "geneve" failed, or was skipped (the other side of "or" decided), reads
-  // slots never stored: zeros (which the kernel would refuse and bpf_filter
-  // leaves to its stack; zeros are the differential suite's reading), not
-  // what an earlier "geneve" stored in its own slots.
-  //
-  // bpfcap models that memory as the program's state: an Inner value, one
-  // per way a "geneve" can succeed (outer IPv4 or IPv6, inner Ethernet or
-  // not, after which earlier state), and the zero state. The expression is
-  // lowered once per state (a "pass"), each offset after "geneve" a Pos
-  // that is a plain IR value; the DAG is then built over all passes at
-  // once, the success edges of "geneve" in one pass leading to the same
-  // place in the pass of the state it produced, its failure edge and every
-  // edge that skips a "geneve" leading to pass 0. No scratch memory in the
-  // IR, no run-time variables: every offset stays an expression of the
-  // packet, as for 802.11's layouts (LowerWlan), which choose their layout
-  // once at the start of the program; geneve chooses in mid-expression.
-  struct Inner {
-    Pos type, link, nl;  // the inner protocol field, link header, network layer
-    bool ether = false;  // the inner frame has an Ethernet header (link != nl)
-    // Where in the text the "geneve" that sets this state is: only a later
-    // one can change it again (0: the start).
-    uint32_t from = 0;
-    bool operator==(const Inner& o) const {
-      return type.var == o.type.var && type.off == o.type.off && link.var == o.link.var &&
-             link.off == o.link.off && nl.var == o.nl.var && nl.off == o.nl.off && ether == o.ether &&
-             from == o.from;
-    }
+  // As libpcap does, a "geneve" that succeeds stores three offsets in slots
+  // of its own (run-time variables, ir.h): the inner protocol field, the
+  // inner link header and the inner network layer; every later primitive
+  // reads those of the last "geneve" before it in the text. A primitive
+  // reached when that "geneve" failed or was skipped (the other side of an
+  // "or" decided) reads slots never stored: 0, the IR's initial value (the
+  // kernel would refuse libpcap's program there, and libpcap's bpf_filter
+  // reads its uninitialised stack; zeros are the differential suite's
+  // reading too). A "geneve" whose offsets nothing reads stores nothing.
+  struct GeneveSlots {
+    uint32_t type, link, nl;
   };
-  // One "geneve" in one pass: the IPv4 and IPv6 tests, the Ethernet-payload
-  // test for each, and the passes of the four resulting states.
-  struct GeneveTests {
-    int check4, check6, teb4, teb6;
-    size_t next[4];  // IPv4+Ethernet, IPv4+other, IPv6+Ethernet, IPv6+other
-  };
-  struct Leaf {
-    int cond = kError;
-    std::optional<GeneveTests> geneve;
-  };
-  static constexpr size_t kMaxGenevePasses = 64;
+  static constexpr uint32_t kSlotsPerGeneve = 3;
 
-  // The pass of state `s`, added if new.
-  size_t PassOf(const Inner& s) {
-    for (size_t i = 0; i < passes_.size(); ++i) {
-      if (passes_[i] == s) return i;
-    }
-    passes_.push_back(s);
-    return passes_.size() - 1;
+  // The slots of geneve `n` (the same in every lowering of the expression).
+  std::optional<GeneveSlots> SlotsOf(const Node* n) {
+    auto [it, added] = geneve_index_.try_emplace(n, uint32_t(geneve_index_.size()));
+    const uint32_t first = it->second * kSlotsPerGeneve;
+    if (first + kSlotsPerGeneve > ir::kMaxSlots) return std::nullopt;
+    return GeneveSlots{first, first + 1, first + 2};
   }
 
   ValueId Abs(Pos p) {
     if (p.var == ir::kNoValue) return v_.Const(p.off);
     return p.off == 0 ? p.var : v_.Binary(ast::BinOp::kAdd, p.var, v_.Const(p.off));
   }
+  ValueId Plus(ValueId v, uint32_t k) { return v_.Binary(ast::BinOp::kAdd, v, v_.Const(k)); }
 
   int Geneve(const Node* n) {
     current_ = n;
@@ -1980,142 +1926,107 @@ class Lowerer {
       return Fail(n->lhs, "Geneve VNI " + std::to_string(n->lhs->num) + " greater than maximum 16777215",
                   Diag::Code::kRange);
     }
+    const std::optional<GeneveSlots> slots = SlotsOf(n);
+    if (!slots) {
+      return Fail(n, "too many 'geneve' in one expression (at most " +
+                         std::to_string(ir::kMaxSlots / kSlotsPerGeneve) + ")", Diag::Code::kLimit);
+    }
+    info_->runtime_offsets = true;  // libpcap's optimizer proves nothing through scratch memory
     const uint32_t udp = uint32_t(proto::Info(Proto::kUdp).ipproto);
-    // The Geneve header's checks, at `g`.
-    auto header = [&](Pos g) {
+    // The Geneve header at `g`: its checks, then where it leads.
+    auto at = [&](Pos g) {
       int c = MaskedEq(1, g, proto::kGeneveVersionMask, 0);
       if (n->lhs) c = And(c, MaskedEq(4, g + proto::kGeneveOffVni, 0xffffff00u, n->lhs->num << 8));
-      return c;
+      // The payload: ((P[g] & 0x3f) << 2) + 8 + g, with g in X when it is
+      // not a constant (cBPF: ldb [x + 0] and no spill).
+      const ValueId start = Abs(g);
+      const bool fixed = v_.IsConst(start);
+      const ValueId len_byte = fixed ? Load(1, g) : v_.Load(1, start, 0);
+      const ValueId opts = v_.Binary(ast::BinOp::kLsh, v_.Binary(ast::BinOp::kAnd, len_byte, v_.Const(proto::kGeneveOptLenMask)), v_.Const(2));
+      const ValueId payload = fixed ? Plus(opts, v_[start].k + proto::kGeneveHdrLen)
+                                    : v_.Binary(ast::BinOp::kAdd, Plus(opts, proto::kGeneveHdrLen), start);
+      // It goes to the link slot first; the others are computed from it.
+      const ValueId link = v_.Slot(slots->link);
+      const int ether = And(Store(slots->type, Plus(link, proto::kEtherOffType)),
+                            Store(slots->nl, Plus(link, proto::kEtherHdrLen)));
+      const int other = And(Store(slots->type, Abs(g + proto::kGeneveOffProto)), Store(slots->nl, link));
+      return And(c, And(Store(slots->link, payload),
+                        If(EqAt(2, g + proto::kGeneveOffProto, proto::kEtherTeb), ether, other)));
     };
     const Pos ip = nl();
     // IPv4: the UDP header after the header's run-time length.
     const Pos udp4{TransportVar(), ip.off};
-    const Pos g4 = udp4 + proto::kUdpHdrLen;
-    const int check4 = And(LinkProto(proto::kEtherIp),
-                           And(EqAt(1, ip + proto::kIpOffProto, udp),
-                               And(NotFragment(), And(EqAt(2, udp4 + proto::kUdpOffDstPort, proto::kGenevePort),
-                                                      header(g4)))));
+    const int over4 = And(LinkProto(proto::kEtherIp),
+                          And(EqAt(1, ip + proto::kIpOffProto, udp),
+                              And(NotFragment(), And(EqAt(2, udp4 + proto::kUdpOffDstPort, proto::kGenevePort),
+                                                     at(udp4 + proto::kUdpHdrLen)))));
     const Pos udp6 = ip + proto::kIp6HdrLen;
-    const Pos g6 = udp6 + proto::kUdpHdrLen;
-    const int check6 = And(LinkProto(proto::kEtherIp6),
-                           And(EqAt(1, ip + proto::kIp6OffNext, udp),
-                               And(EqAt(2, udp6 + proto::kUdpOffDstPort, proto::kGenevePort), header(g6))));
-    if (check4 == kError || check6 == kError) return kError;
-    GeneveTests t{check4, check6, EqAt(2, g4 + proto::kGeneveOffProto, proto::kEtherTeb),
-                  EqAt(2, g6 + proto::kGeneveOffProto, proto::kEtherTeb), {}};
-    size_t i = 0;
-    // In a state set by this "geneve" or a later one, this one is never
-    // evaluated: no states of its own there.
-    const bool reachable = pass_ == 0 || passes_[pass_].from < n->range.begin + 1;
-    for (Pos g : {g4, g6}) {
-      if (!reachable) {
-        t.next[i] = t.next[i + 1] = pass_;
-        i += 2;
-        continue;
-      }
-      // The payload: after the header and its options.
-      const ValueId opts = v_.Binary(ast::BinOp::kLsh, v_.Binary(ast::BinOp::kAnd, Load(1, g), v_.Const(proto::kGeneveOptLenMask)), v_.Const(2));
-      const Pos payload{v_.Binary(ast::BinOp::kAdd, v_.Binary(ast::BinOp::kAdd, Abs(g), v_.Const(proto::kGeneveHdrLen)), opts), 0};
-      t.next[i++] = PassOf(Inner{payload + proto::kEtherOffType, payload, payload + proto::kEtherHdrLen, true, n->range.begin + 1});
-      t.next[i++] = PassOf(Inner{g + proto::kGeneveOffProto, payload, payload, false, n->range.begin + 1});
-    }
-    if (passes_.size() > kMaxGenevePasses) return Fail(n, "too many 'geneve' in one expression for bpfcap");
-    leaves_[{pass_, n}].geneve = t;
-    // From here on, the inner frame of this pass's state, as Ethernet.
-    const Inner& s = passes_[pass_];
+    const int over6 = And(LinkProto(proto::kEtherIp6),
+                          And(EqAt(1, ip + proto::kIp6OffNext, udp),
+                              And(EqAt(2, udp6 + proto::kUdpOffDstPort, proto::kGenevePort),
+                                  at(udp6 + proto::kUdpHdrLen))));
+    // From here on, the inner frame, as Ethernet.
     link_ = proto::FindLinkType(kDltEn10mb);
-    encap_ = Encap{Encap::Mode::kLink, s.type.off, s.nl.off, 0, s.nl.var, s.type.var};
+    encap_ = Encap{Encap::Mode::kLink, 0, 0, 0, v_.Slot(slots->nl), v_.Slot(slots->type)};
     pppoe_ = false;  // (the inner frame is Ethernet, even after "pppoes")
-    mac_ = s.link;
+    mac_ = Pos{v_.Slot(slots->link), 0};
     after_geneve_ = true;
-    inner_ether_ = s.ether;
-    return Or(check4, check6);  // (only for error checks: BuildPasses builds the edges)
+    inner_ = *slots;
+    return Or(over4, over6);
   }
 
   // After "geneve", link-layer addresses exist only in an inner Ethernet
-  // frame (libpcap compares the inner link header's offset with the
-  // network layer's, without loading anything).
+  // frame: one whose link header is not where its network layer is (libpcap
+  // compares the two offsets, loading nothing).
   int InnerEther() {
     if (!after_geneve_) return True();
-    return inner_ether_ ? True() : False();
+    return Not(Test(v_.Slot(inner_.link), Cmp::kEq, v_.Slot(inner_.nl)));
   }
 
-  // The whole expression with its "geneve"s, the outer frame's protocol
-  // field and network layer where `start` puts them and its MAC header at
-  // `mac`: the blocks of every pass, built; the entry of pass 0. (On 802.11,
-  // once for each layout, see LowerWlan.)
-  // `kernel_tag`: the first "vlan" before any "geneve" reads the tag the
-  // kernel took out of the packet (see Run). (`start` is a copy: callers
-  // pass encap_, which each pass changes.)
-  std::optional<ir::BlockId> GenevePasses(const Encap start, Pos mac, bool kernel_tag) {
-    info_->runtime_offsets = true;  // libpcap's optimizer proves nothing through scratch memory
-    const proto::LinkType* start_link = link_;
-    passes_.assign(1, Inner{});  // pass 0: the zeros the program starts with
-    leaves_.clear();
-    for (pass_ = 0; pass_ < passes_.size(); ++pass_) {
-      encap_ = start;
-      link_ = start_link;
-      pppoe_ = false;
-      mac_ = mac;
-      skip_le_control_ = false;
-      after_geneve_ = false;
-      kernel_tag_ = kernel_tag;
-      if (Lower(ast_.root) == kError) return std::nullopt;
+  // The slots in use fit the back ends' scratch memory (cbpf::kMemWords
+  // words; eBPF keeps as many); else an error at the first "geneve" past it.
+  bool SlotsFit() {
+    std::vector<std::pair<uint32_t, const Node*>> order;
+    for (const auto& [node, index] : geneve_index_) order.emplace_back(index, node);
+    std::sort(order.begin(), order.end());
+    uint32_t words = 0;
+    for (const auto& [index, node] : order) {
+      const ir::SlotSet mine = ((ir::SlotSet{1} << kSlotsPerGeneve) - 1) << (index * kSlotsPerGeneve);
+      words += uint32_t(std::popcount(used_slots_ & mine));
+      if (words > cbpf::kMemWords) {
+        Fail(node, "too many 'geneve' in one expression: their inner frames' offsets need more than the " +
+                       std::to_string(cbpf::kMemWords) + " words of scratch memory a filter has",
+             Diag::Code::kLimit);
+        return false;
+      }
     }
-    link_ = start_link;
-    kernel_tag_ = false;
-    const std::vector<ir::BlockId> accept(passes_.size(), ir::kAccept), reject(passes_.size(), ir::kReject);
-    return BuildPasses(ast_.root, accept, reject)[0];
+    return true;
   }
 
-  // The entry of `n` in every pass, given where each pass goes on true and
-  // on false.
-  std::vector<ir::BlockId> BuildPasses(const Node* n, const std::vector<ir::BlockId>& t,
-                                       const std::vector<ir::BlockId>& f) {
-    switch (n->kind) {
-      case Kind::kGroup: return BuildPasses(n->lhs, t, f);
-      case Kind::kNot: return BuildPasses(n->lhs, f, t);
-      case Kind::kAnd:
-      case Kind::kOr: {
-        std::vector<const Node*> terms;  // right operands, innermost last
-        const Node* cur = n;
-        while (cur->kind == n->kind) {
-          terms.push_back(cur->rhs);
-          cur = cur->lhs;
-        }
-        terms.push_back(cur);
-        // A term that decides the whole chain skips the terms after it; if
-        // one of those is a "geneve", its scratch memory stays zero.
-        const bool conj = n->kind == Kind::kAnd;
-        std::vector<ir::BlockId> next = conj ? t : f;
-        bool skips_geneve = false;
-        for (const Node* term : terms) {
-          const std::vector<ir::BlockId>& out = conj ? f : t;
-          const std::vector<ir::BlockId> decided = skips_geneve ? ZeroState(out) : out;
-          next = conj ? BuildPasses(term, next, decided) : BuildPasses(term, decided, next);
-          skips_geneve = skips_geneve || HasKind(term, Kind::kGeneve);
-        }
-        return next;
-      }
-      default: break;
+  // Keeps only the stores of slots something reads: a "geneve" whose inner
+  // frame nothing looks at, or the slots of it that nothing uses.
+  void FindUsedSlots(int root) {
+    std::vector<bool> seen(conds_.size());
+    std::vector<int> todo = {root}, stores;
+    while (!todo.empty()) {
+      const int i = todo.back();
+      todo.pop_back();
+      if (i < 0 || seen[size_t(i)]) continue;
+      seen[size_t(i)] = true;
+      const Cond& n = conds_[size_t(i)];
+      if (n.op == Cond::Op::kStore) stores.push_back(i);
+      else if (n.op == Cond::Op::kTest || n.op == Cond::Op::kProbe) used_slots_ |= v_.SlotsRead(n.test.lhs) | v_.SlotsRead(n.test.rhs);
+      todo.push_back(n.a);
+      todo.push_back(n.b);
+      todo.push_back(n.c);
     }
-    std::vector<ir::BlockId> entry(passes_.size());
-    for (size_t p = 0; p < passes_.size(); ++p) {
-      const Leaf& leaf = leaves_.at({p, n});
-      if (!leaf.geneve) {
-        entry[p] = Build(leaf.cond, t[p], f[p]);
-        continue;
+    // A store's value may read an earlier "geneve"'s slots.
+    for (ir::SlotSet before = ~used_slots_; before != used_slots_;) {
+      before = used_slots_;
+      for (int i : stores) {
+        if (used_slots_ & v_.SlotsRead(conds_[size_t(i)].test.lhs)) used_slots_ |= v_.SlotsRead(conds_[size_t(i)].test.rhs);
       }
-      const GeneveTests& g = *leaf.geneve;
-      const ir::BlockId v4 = Build(g.teb4, t[g.next[0]], t[g.next[1]]);
-      const ir::BlockId v6 = Build(g.teb6, t[g.next[2]], t[g.next[3]]);
-      entry[p] = Build(g.check4, v4, Build(g.check6, v6, f[0]));  // failed: its memory is zero
     }
-    return entry;
-  }
-  // Where each pass goes when the memory read next is zero: pass 0.
-  static std::vector<ir::BlockId> ZeroState(const std::vector<ir::BlockId>& v) {
-    return std::vector<ir::BlockId>(v.size(), v[0]);
   }
   static constexpr uint32_t kSnapTciOff = 8;  // a VLAN tag's TCI after LLC/SNAP's EtherType
 
@@ -2205,13 +2116,11 @@ class Lowerer {
   Pos mac_;                        // the MAC header: after the radio header, if any
   bool used_mac_ = false;          // a test read the MAC header (Mac())
   bool used_payload_ = false;      // a test read past it (nl(), TypePos())
-  // geneve (see LowerGeneve)
-  std::vector<Inner> passes_;      // the state of each pass
-  size_t pass_ = 0;                // the pass being lowered
-  std::map<std::pair<size_t, const Node*>, Leaf> leaves_;
-  bool after_geneve_ = false;      // a "geneve" was seen (in this pass)
-  bool wlan_geneve_ = false;       // 802.11: each layout lowers geneve's passes
-  bool inner_ether_ = false;       // ... and this pass's inner frame is Ethernet
+  // geneve (see Geneve)
+  std::map<const Node*, uint32_t> geneve_index_;  // each "geneve"'s place in the text
+  ir::SlotSet used_slots_ = 0;     // the slots something reads (FindUsedSlots)
+  bool after_geneve_ = false;      // a "geneve" was seen, in text order so far
+  GeneveSlots inner_{};            // ... the last one's slots
   const Node* current_ = nullptr;  // the primitive being lowered, for errors
   bool skip_le_control_ = false;   // after the first "lane": see NotLeControl
 };

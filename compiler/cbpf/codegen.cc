@@ -48,6 +48,7 @@ uint16_t JmpCode(ir::Cmp c) {
     case ir::Cmp::kGt: return BPF_JGT;
     case ir::Cmp::kGe: return BPF_JGE;
     case ir::Cmp::kSet: return BPF_JSET;
+    case ir::Cmp::kStore: break;  // (not a jump: EmitStore)
   }
   return BPF_JEQ;
 }
@@ -60,7 +61,18 @@ class Generator {
   bool Run() {
     accept_ = out_->NewLabel();
     reject_ = out_->NewLabel();
+    if (!ir::AssignSlotWords(p_, kMemWords, &slots_)) {
+      return Fail("too many run-time offsets for classic BPF's 16 words of scratch memory");
+    }
     if (!ir::IsLeaf(p_.entry)) {
+      // Slots some path reads before storing start as 0, which the kernel
+      // wants stored (it refuses a load of a word not stored on every path).
+      if (const ir::SlotSet zero = ir::SlotsReadBeforeStored(p_)) {
+        Emit(BPF_LD | BPF_W | BPF_IMM, 0);
+        for (uint32_t k = 0; k < ir::kMaxSlots; ++k) {
+          if (zero >> k & 1) Emit(BPF_ST, slots_.word[k]);
+        }
+      }
       const std::vector<ir::BlockId> order = Layout();
       labels_.assign(p_.num_blocks(), kNoLabel);
       for (ir::BlockId b : order) labels_[b] = out_->NewLabel();
@@ -104,7 +116,8 @@ class Generator {
     const ir::Value& v = v_[id];
     switch (v.kind) {
       case ValueKind::kConst:
-      case ValueKind::kLen: return 1;
+      case ValueKind::kLen:
+      case ValueKind::kSlot: return 1;
       case ValueKind::kLoad: return v.a == ir::kNoValue ? 1 : 2;
       case ValueKind::kIpHdrLen: return 2;
       case ValueKind::kNeg: return EvalCost(v.a) + 1;
@@ -181,6 +194,11 @@ class Generator {
     for (ir::BlockId b : rpo) {
       const ir::Block& blk = p_.block(b);
       own[b] = 1;
+      if (ir::IsStore(blk.test)) {
+        own[b] += EvalCost(blk.test.rhs);
+        size[b] = own[b];
+        continue;
+      }
       if (preds[b] != 1 || pred_lhs[b] != blk.test.lhs) own[b] += EvalCost(blk.test.lhs);
       if (!v_.IsConst(blk.test.rhs)) own[b] += EvalCost(blk.test.rhs) + 1;
       // Copies of far returns are shared between nearby jumps (assemble.cc)
@@ -219,7 +237,8 @@ class Generator {
     const ir::Value& v = v_[id];
     switch (v.kind) {
       case ValueKind::kConst:
-      case ValueKind::kLen: return false;
+      case ValueKind::kLen:
+      case ValueKind::kSlot: return false;
       case ValueKind::kLoad: return v.a != ir::kNoValue;
       case ValueKind::kIpHdrLen: return true;
       case ValueKind::kNeg: return UsesX(v.a);
@@ -229,10 +248,31 @@ class Generator {
     return true;
   }
 
+  // True if computing `id` into A, with X holding `x`, leaves X as it is:
+  // its indexed loads are all indexed by x.
+  bool NeedsOnlyX(ValueId id, ValueId x) const {
+    const ir::Value& v = v_[id];
+    switch (v.kind) {
+      case ValueKind::kConst:
+      case ValueKind::kLen:
+      case ValueKind::kSlot: return true;
+      case ValueKind::kLoad: return v.a == ir::kNoValue || v.a == x;
+      case ValueKind::kNeg: return NeedsOnlyX(v.a, x);
+      case ValueKind::kBinary: return v_.IsConst(v.b) && NeedsOnlyX(v.a, x);
+      case ValueKind::kIpHdrLen:
+      case ValueKind::kProtoChain: return false;
+    }
+    return false;
+  }
+
   bool Fail(std::string msg) {
     diag_->code = Diag::Code::kLimit;
     diag_->message = std::move(msg);
     return false;
+  }
+
+  std::string TooDeep() const {
+    return "expression too complex: more than " + std::to_string(slots_.lowest) + " nested operations";
   }
 
   bool EnsureX(ValueId id) {
@@ -244,6 +284,8 @@ class Generator {
       Emit(BPF_LDX | BPF_W | BPF_IMM, v.k);
     } else if (v.kind == ValueKind::kLen) {
       Emit(BPF_LDX | BPF_W | BPF_LEN);
+    } else if (v.kind == ValueKind::kSlot) {
+      Emit(BPF_LDX | BPF_W | BPF_MEM, slots_.word[v.k]);
     } else {
       if (!EvalA(id)) return false;
       Emit(BPF_MISC | kMiscTax);
@@ -255,11 +297,11 @@ class Generator {
   // Gets two values into A (lhs) and X (rhs), spilling when both need work.
   bool EvalPair(ValueId lhs, ValueId rhs) {
     if (state_.a == lhs && state_.x == rhs) return true;
-    if (!UsesX(lhs)) {
+    if (!UsesX(lhs) || NeedsOnlyX(lhs, rhs)) {
       if (!EnsureX(rhs)) return false;
       return EvalA(lhs);
     }
-    if (depth_ >= int(kMemWords)) return Fail("expression too complex: more than 16 nested operations");
+    if (depth_ >= int(slots_.lowest)) return Fail(TooDeep());
     const uint32_t slot = uint32_t(depth_++);
     if (!EvalA(rhs)) return false;
     Emit(BPF_ST, slot);
@@ -279,6 +321,9 @@ class Generator {
         break;
       case ValueKind::kLen:
         Emit(BPF_LD | BPF_W | BPF_LEN);
+        break;
+      case ValueKind::kSlot:
+        Emit(BPF_LD | BPF_W | BPF_MEM, slots_.word[v.k]);
         break;
       case ValueKind::kLoad:
         if (v.a == ir::kNoValue) {
@@ -344,7 +389,7 @@ class Generator {
   // and after the last step, a walked type only reads ldb [x + nl + 1].
   bool EmitProtoChain(const ir::Value& v, uint32_t found, uint32_t missing) {
     if (!EvalPair(v.a, v.b)) return false;
-    if (depth_ >= int(kMemWords)) return Fail("expression too complex: more than 16 nested operations");
+    if (depth_ >= int(slots_.lowest)) return Fail(TooDeep());
     const uint32_t slot = uint32_t(depth_);
     const uint8_t version = v.size;
     // The walked rows, grouped by how they step.
@@ -432,7 +477,8 @@ class Generator {
       const ir::Value& v = v_[id];
       switch (v.kind) {
         case ValueKind::kConst:
-        case ValueKind::kLen: return;
+        case ValueKind::kLen:
+        case ValueKind::kSlot: return;
         case ValueKind::kLoad:
           ++loads;
           if (v.k >= ir::kNeverInPacket && v.a == ir::kNoValue) {
@@ -460,13 +506,31 @@ class Generator {
     // Several loads: only fixed ones, where the furthest implies the rest.
     if (!simple || widest == ir::kNoValue || (end == UINT32_MAX && loads > 1)) return false;
     if (!EvalA(widest)) return false;
-    if (b.t == ir::kAccept) {
+    GoTo(b.t);
+    return true;
+  }
+
+  // On to `b`: a return, a jump, or nothing when it is laid out next.
+  void GoTo(ir::BlockId b) {
+    if (b == ir::kAccept) {
       out_->Emit(SymInsn{BPF_RET | BPF_K, snaplen_});
-    } else if (b.t == ir::kReject) {
+    } else if (b == ir::kReject) {
       out_->Emit(SymInsn{BPF_RET | BPF_K, 0});
-    } else if (labels_[b.t] != next_label_) {
-      out_->Emit(SymInsn{BPF_JMP | BPF_JA, 0, Target(b.t), kNoLabel});
+    } else if (labels_[b] != next_label_) {
+      out_->Emit(SymInsn{BPF_JMP | BPF_JA, 0, Target(b), kNoLabel});
     }
+  }
+
+  // slot := value. A then holds the slot; X keeps what it holds, unless that
+  // reads the slot.
+  bool EmitStore(const ir::Block& b) {
+    if (!EvalA(b.test.rhs)) return false;
+    const ir::Value& slot = v_[b.test.lhs];
+    Emit(BPF_ST, slots_.word[slot.k]);
+    const ir::SlotSet changed = ir::SlotSet{1} << slot.k;
+    if (state_.x != ir::kNoValue && (v_.SlotsRead(state_.x) & changed)) state_.x = ir::kNoValue;
+    state_.a = b.test.lhs;  // (A holds the slot's new value: what later blocks read)
+    GoTo(b.t);
     return true;
   }
 
@@ -477,7 +541,8 @@ class Generator {
     switch (v.kind) {
       case ValueKind::kConst:
       case ValueKind::kLen:
-      case ValueKind::kIpHdrLen: return true;
+      case ValueKind::kIpHdrLen:
+      case ValueKind::kSlot: return true;
       case ValueKind::kLoad: return v.a == ir::kNoValue || OnlyLoads(v.a);
       case ValueKind::kNeg: return OnlyLoads(v.a);
       case ValueKind::kBinary:
@@ -494,6 +559,7 @@ class Generator {
       out_->Emit(SymInsn{BPF_RET | BPF_K, 0});  // as the load or division would
       return true;
     }
+    if (ir::IsStore(t)) return EmitStore(b);
     if (b.t == b.f && EmitProbe(b)) return true;
     if (v_[t.lhs].kind == ValueKind::kProtoChain && v_.IsConst(t.rhs)) {
       // The walk jumps straight to the successor its outcome (1 or 0) picks.
@@ -505,6 +571,7 @@ class Generator {
           case ir::Cmp::kGt: taken = r > k; break;
           case ir::Cmp::kGe: taken = r >= k; break;
           case ir::Cmp::kSet: taken = (r & k) != 0; break;
+          case ir::Cmp::kStore: break;
         }
         return Target(taken ? b.t : b.f);
       };
@@ -530,6 +597,7 @@ class Generator {
   SymProgram* out_;
   Diag* diag_;
   RegState state_;
+  ir::SlotWords slots_;  // where each slot is kept; temporaries below
   int depth_ = 0;
   uint32_t accept_ = kNoLabel, reject_ = kNoLabel;
   uint32_t next_label_ = kNoLabel;  // the label of the block laid out next

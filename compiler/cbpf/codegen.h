@@ -5,8 +5,10 @@
 //         which the next block reuses when every path into it agrees.
 //   X     holds the variable part of indexed loads (usually the IPv4 header
 //         length from `ldxb 4*([k]&0xf)`), or a test's non-constant rhs.
-//   M[i]  spills for binary operations whose operands both need work,
-//         i = nesting depth (at most 16 deep).
+//   M[i]  the IR's slots (run-time offsets), from M[15] down, stored as 0
+//         first where a path reads one before its store; below them,
+//         spills for binary operations whose operands both need work,
+//         i = nesting depth.
 // Blocks are laid out in the IR's reverse post-order, the true successor
 // right after its block, except where putting the false one there shortens
 // the worst-case path (jumps over more than 255 instructions cost a `ja`);

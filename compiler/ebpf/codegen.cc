@@ -29,7 +29,8 @@ constexpr int16_t kLoadBuf = -8;      // fp-8: bytes copied out by the helper
 constexpr int16_t kXdpCtxSlot = -8;   // fp-8: XDP's ctx, when kept (codegen.h)
 constexpr int16_t kCounterKey = -16;  // fp-16: the counters' key in the on-match leaf
 constexpr int16_t kSpillBase = -16;   // fp-16-8*d: spill of value register d
-constexpr int kMaxSpills = 48;        // spills stay inside the 512-byte stack
+constexpr int kMaxSpills = 46;        // spills: down to fp-376
+constexpr int16_t kSlotBase = -384;   // fp-384-8*w: the IR's slot in word w (16 words, to fp-504)
 constexpr uint32_t kMaxHelperOffset = 0x7fffffff;  // bpf_skb_load_bytes: > INT_MAX fails
 
 // The kernel's ancillary data: a fixed load at SKF_AD_OFF + field, which a
@@ -124,6 +125,7 @@ JmpOp JmpFor(ir::Cmp c) {
     case ir::Cmp::kGt: return JmpOp::kJgt;
     case ir::Cmp::kGe: return JmpOp::kJge;
     case ir::Cmp::kSet: return JmpOp::kJset;
+    case ir::Cmp::kStore: break;  // (a store: EmitStore)
   }
   return JmpOp::kJeq;
 }
@@ -132,7 +134,8 @@ bool Negate(ir::Cmp c, JmpOp* out) {
     case ir::Cmp::kEq: *out = JmpOp::kJne; return true;
     case ir::Cmp::kGt: *out = JmpOp::kJle; return true;
     case ir::Cmp::kGe: *out = JmpOp::kJlt; return true;
-    case ir::Cmp::kSet: return false;
+    case ir::Cmp::kSet:
+    case ir::Cmp::kStore: return false;
   }
   return false;
 }
@@ -145,6 +148,9 @@ class Generator {
   bool Run() {
     accept_ = out_->NewLabel();
     reject_ = out_->NewLabel();
+    if (!ir::AssignSlotWords(p_, kSlotWords, &slots_)) {
+      return Fail("too many run-time offsets: more than " + std::to_string(kSlotWords) + " words");
+    }
     EmitPrologue();
     if (p_.entry == ir::kReject) {
       Emit(Ja(reject_));
@@ -190,7 +196,8 @@ class Generator {
     const ir::Value& v = v_[id];
     switch (v.kind) {
       case ValueKind::kConst:
-      case ValueKind::kLen: return false;
+      case ValueKind::kLen:
+      case ValueKind::kSlot: return false;
       case ValueKind::kLoad:
         if (v.a != ir::kNoValue) return AlwaysFails(v.a) || OffsetNeverInPacket(v.k, v.size);
         if (AncillaryAt(v.k)) return false;  // read from the context (EmitAncillary)
@@ -251,6 +258,12 @@ class Generator {
 
   void EmitPrologue() {
     if (XdpKeepsCtx()) Emit(StoreMem(Size::kDw, Reg::kR10, kXdpCtxSlot, Reg::kR1));
+    // Slots some path reads before storing start as 0 (and the verifier
+    // wants the stack written before it is read).
+    const ir::SlotSet zero = ir::IsLeaf(p_.entry) ? 0 : ir::SlotsReadBeforeStored(p_);
+    for (uint32_t k = 0; k < ir::kMaxSlots; ++k) {
+      if (zero >> k & 1) Emit(StoreImm(Size::kW, Reg::kR10, SlotOff(k), 0));
+    }
     if (Xdp()) {
       Emit(LoadMem(Size::kW, Reg::kR6, Reg::kR1, kXdpData));
       Emit(LoadMem(Size::kW, Reg::kR7, Reg::kR1, kXdpDataEnd));
@@ -295,6 +308,12 @@ class Generator {
       Emit(Ja(reject_));
       return true;
     }
+    if (ir::IsStore(t)) {
+      if (!Eval(t.rhs, 0)) return false;
+      Emit(StoreMem(Size::kW, Reg::kR10, SlotOff(v_[t.lhs].k), ValueReg(0)));
+      if (b.t != next) Emit(Ja(Target(b.t)));
+      return true;
+    }
     if (!Eval(t.lhs, 0)) return false;
     const bool by_imm = v_.IsConst(t.rhs);
     if (!by_imm && !Eval(t.rhs, 1)) return false;
@@ -329,6 +348,9 @@ class Generator {
         return true;
       case ValueKind::kLen:
         EmitLen(dst);
+        return true;
+      case ValueKind::kSlot:
+        Emit(LoadMem(Size::kW, dst, Reg::kR10, SlotOff(v.k)));
         return true;
       case ValueKind::kLoad:
         if (v.a == ir::kNoValue) {
@@ -367,7 +389,7 @@ class Generator {
   //        dst = (dst + 1) * 8 + off; off = dst; dst = next; goto step
   //   ah:  ... dst = (dst + 2) * 4 ...
   bool EvalProtoChain(const ir::Value& v, int d, Reg dst) {
-    if (spills_ + 2 > kMaxSpills) return Fail("expression too complex for eBPF: more than 48 nested operations");
+    if (spills_ + 2 > kMaxSpills) return Fail("expression too complex for eBPF: more than 46 nested operations");
     if (!Eval(v.b, d)) return false;
     const int16_t off_slot = static_cast<int16_t>(kSpillBase - 8 * spills_++);
     Emit(StoreMem(Size::kDw, Reg::kR10, off_slot, dst));
@@ -459,7 +481,7 @@ class Generator {
     }
     // Out of value registers: park the left operand on the stack, in a slot
     // of its own (the right operand may spill too).
-    if (spills_ >= kMaxSpills) return Fail("expression too complex for eBPF: more than 48 nested operations");
+    if (spills_ >= kMaxSpills) return Fail("expression too complex for eBPF: more than 46 nested operations");
     const int16_t slot = static_cast<int16_t>(kSpillBase - 8 * spills_++);
     Emit(StoreMem(Size::kDw, Reg::kR10, slot, dst));
     if (!Eval(v.b, d)) return false;
@@ -761,6 +783,10 @@ class Generator {
   Label accept_ = kNoLabel, reject_ = kNoLabel;
   std::vector<Label> labels_;
   int spills_ = 0;  // spill slots in use
+  ir::SlotWords slots_;  // the word each slot is kept in
+
+  static constexpr uint32_t kSlotWords = 16;
+  int16_t SlotOff(uint32_t slot) const { return static_cast<int16_t>(kSlotBase - 8 * int(slots_.word[slot])); }
 };
 
 }  // namespace

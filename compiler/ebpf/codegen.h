@@ -16,8 +16,10 @@
 //   r0-r2   helper result/args; temps      temporaries (bounds checks)
 //   r10  frame pointer: fp-8 holds the bytes bpf_skb_load_bytes copies out;
 //        fp-16-8*i: spill slot i, for when an expression nests deeper
-//        than the value registers go (i < 48); XDP: fp-400 the ctx, kept
-//        for the ancillary fields read from it.
+//        than the value registers go (i < 46); fp-384-8*w: the IR's slots
+//        (run-time offsets), 16 words, stored as 0 in the prologue where a
+//        path reads one before its store; XDP: fp-8 the ctx, kept for the
+//        ancillary fields read from it.
 // Values are 32-bit, zero-extended in their 64-bit registers: ALU ops are
 // the 32-bit ones (so arithmetic wraps as cBPF's A does) and comparisons are
 // JMP32. Offsets into the packet are computed in 64 bits, so that x + k

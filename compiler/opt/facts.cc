@@ -13,6 +13,7 @@ std::optional<bool> Fact::Decide(ir::Cmp cmp, uint32_t k) const {
   if (!in.empty()) {
     bool any_true = false, any_false = false;
     for (uint32_t x : in) {
+      if (cmp == ir::Cmp::kStore) return std::nullopt;
       bool r = cmp == ir::Cmp::kEq ? x == k : cmp == ir::Cmp::kGt ? x > k
                : cmp == ir::Cmp::kGe ? x >= k : (x & k) != 0;
       (r ? any_true : any_false) = true;
@@ -41,6 +42,7 @@ std::optional<bool> Fact::Decide(ir::Cmp cmp, uint32_t k) const {
       if ((k & ~zero) == 0) return false;
       if (hi < (k & -k)) return false;  // every set bit of k exceeds the range
       return std::nullopt;
+    case ir::Cmp::kStore: return std::nullopt;
   }
   return std::nullopt;
 }
@@ -93,6 +95,7 @@ Fact Fact::Refine(ir::Cmp cmp, uint32_t k, bool outcome) const {
         keep_in([&](uint32_t x) { return (x & k) == 0; });
       }
       break;
+    case ir::Cmp::kStore: break;  // (Facts::After handles stores)
   }
   return f;
 }
@@ -130,6 +133,15 @@ void Facts::Set(ir::ValueId v, Fact f) {
 }
 
 Facts Facts::After(const ir::Values& vals, const ir::Test& test, bool outcome) const {
+  if (ir::IsStore(test)) {
+    // Values that read the slot change; what was known of them goes.
+    const ir::SlotSet slot = vals.SlotsRead(test.lhs);
+    Facts r;
+    for (const auto& [v, f] : facts_) {
+      if (!(vals.SlotsRead(v) & slot)) r.facts_.push_back({v, f});
+    }
+    return r;
+  }
   Facts r = *this;
   if (!vals.IsConst(test.rhs)) return r;
   const Fact* f = Find(test.lhs);

@@ -39,7 +39,8 @@ class Facts {
  public:
   const Fact* Find(ir::ValueId v) const;
   void Set(ir::ValueId v, Fact f);
-  // Facts after `test` had `outcome` (only tests against constants teach).
+  // Facts after `test` had `outcome` (only tests against constants teach;
+  // a store forgets what was known of values that read its slot).
   Facts After(const ir::Values& vals, const ir::Test& test, bool outcome) const;
   static Facts Meet(const Facts& a, const Facts& b);
   // The outcome of `test` if these facts decide it.

@@ -42,6 +42,7 @@ std::optional<uint32_t> IntrinsicConst(const ir::Values& v, ValueId id) {
 }
 
 std::optional<bool> DecideIfEvaluated(const ir::Values& v, const ir::Test& t) {
+  if (ir::IsStore(t)) return std::nullopt;
   const auto l = IntrinsicConst(v, t.lhs), r = IntrinsicConst(v, t.rhs);
   if (!l || !r) return std::nullopt;
   switch (t.cmp) {
@@ -49,6 +50,7 @@ std::optional<bool> DecideIfEvaluated(const ir::Values& v, const ir::Test& t) {
     case ir::Cmp::kGt: return *l > *r;
     case ir::Cmp::kGe: return *l >= *r;
     case ir::Cmp::kSet: return (*l & *r) != 0;
+    case ir::Cmp::kStore: break;
   }
   return std::nullopt;
 }
@@ -59,7 +61,8 @@ bool OnlyFixedLoads(const ir::Values& v, ValueId id) {
   const ir::Value& x = v[id];
   switch (x.kind) {
     case ValueKind::kConst:
-    case ValueKind::kLen: return true;
+    case ValueKind::kLen:
+    case ValueKind::kSlot: return true;
     case ValueKind::kLoad: return x.a == ir::kNoValue && x.k < ir::kNeverInPacket;
     case ValueKind::kIpHdrLen:
     case ValueKind::kProtoChain: return false;
@@ -102,7 +105,7 @@ bool ReduceProbes(ir::Program& p) {
   const std::vector<ir::BlockId> order = p.Order();
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     const ir::Block blk = p.block(*it);
-    if (blk.t != blk.f || ir::IsLeaf(blk.t)) continue;
+    if (blk.t != blk.f || ir::IsLeaf(blk.t) || ir::IsStore(blk.test)) continue;
     if (!OnlyFixedLoads(v, blk.test.lhs) || !OnlyFixedLoads(v, blk.test.rhs)) continue;
     const uint32_t need = std::max(FixedEnd(v, blk.test.lhs), FixedEnd(v, blk.test.rhs));
     const ir::Block next = p.block(blk.t);

@@ -73,7 +73,7 @@ class Threader {
       }
       // Same target both ways: the test only matters if its loads can fail,
       // and a failed load rejects, so it can go when it leads to reject too.
-      if (blk.t == blk.f && (blk.t == ir::kReject ||
+      if (blk.t == blk.f && !ir::IsStore(blk.test) && (blk.t == ir::kReject ||
                              (facts.Safe(v_, blk.test.lhs) && facts.Safe(v_, blk.test.rhs)))) {
         b = blk.t;
         continue;
@@ -89,7 +89,7 @@ class Threader {
   // the same block after tests on that value alone, that block.
   std::optional<ir::BlockId> ThroughSet(ir::BlockId b, const Facts& facts) {
     const ir::Block& blk = p_.block(b);
-    if (!v_.IsConst(blk.test.rhs)) return std::nullopt;
+    if (!v_.IsConst(blk.test.rhs) || ir::IsStore(blk.test)) return std::nullopt;
     const ir::ValueId v = blk.test.lhs;
     const Fact* f = facts.Find(v);
     if (!f || f->in.empty()) return std::nullopt;
@@ -98,7 +98,7 @@ class Threader {
       ir::BlockId cur = b;
       for (int steps = 0; steps < 64 && !ir::IsLeaf(cur); ++steps) {
         const ir::Block& c = p_.block(cur);
-        if (c.test.lhs != v || !v_.IsConst(c.test.rhs)) break;
+        if (c.test.lhs != v || !v_.IsConst(c.test.rhs) || ir::IsStore(c.test)) break;
         bool r = *Fact{x, x, 0, 0, {}, {}, {}}.Decide(c.test.cmp, v_[c.test.rhs].k);
         cur = r ? c.t : c.f;
       }
