@@ -1431,11 +1431,14 @@ class Lowerer {
   // against the results.
   //
   // bpfcap does the same with a decision tree at the start of the program
-  // that makes the same loads and tells the layouts apart; each leaf holds
-  // the whole expression lowered for that layout, so that every offset is a
-  // plain value (a load of the length, plus a constant). The first lowering
-  // finds out what the expression reads; only then are the layouts it needs
-  // worked out (at most four).
+  // that makes the same loads and tells the layouts apart. Without a radio
+  // header each leaf holds the whole expression lowered for that layout, so
+  // that every offset is a constant. Behind a radio header, whose length is
+  // in the packet, the leaves store the MAC header's and the payload's
+  // offsets in two slots (kWlanMacSlot, kWlanPayloadSlot) and the
+  // expression, lowered once, reads them, as libpcap's program reads its
+  // scratch memory. The first lowering finds out what the expression reads;
+  // only then are the layouts it needs worked out (at most four).
   int LowerWlan() {
     const proto::RadioLayout& radio = proto::RadioInfo(link_->radio);
     const Encap start = encap_;
@@ -1449,9 +1452,15 @@ class Lowerer {
     // Prism's length, when the expression needs it, is a branch of its own.
     info_->runtime_offsets = payload || (mac && radio.avs_mask != 0) || !radio.libpcap_optimizes;
     int c = first;
+    // A radio header of run-time length and a payload to find: slots.
+    const bool by_slot = payload && (radio.len_size != 0 || radio.avs_mask != 0);
     if (mac || payload) {
       auto for_radio = [&](ValueId len) {
-        if (payload) return ByMacLayout(start, radio, len);
+        if (by_slot) {
+          return And(Store(kWlanMacSlot, len == ir::kNoValue ? v_.Const(0) : len),
+                     ByMacLayout(start, radio, v_.Slot(kWlanMacSlot), /*store=*/true));
+        }
+        if (payload) return ByMacLayout(start, radio, len, /*store=*/false);
         const int lowered = LowerAt(start, MacPos(len), Pos{});
         return len == ir::kNoValue || v_.IsConst(len) ? lowered : And(Probe(len), lowered);
       };
@@ -1462,6 +1471,7 @@ class Lowerer {
       } else {
         c = for_radio(RadioLen(radio));
       }
+      if (by_slot) c = And(c, LowerAt(start, Pos{v_.Slot(kWlanMacSlot), 0}, Pos{v_.Slot(kWlanPayloadSlot), 0}));
     }
     if (radio.guard_value != 0) c = And(EqAt(4, radio.guard_off, radio.guard_value), c);
     return c;
@@ -1488,7 +1498,9 @@ class Lowerer {
   // flags are looked for only in the simple place: right after the header
   // when only TSFT may come before them, and not with extended present
   // bitmaps. The rounding is of the offset from the start of the packet.
-  int ByMacLayout(const Encap& start, const proto::RadioLayout& radio, ValueId len) {
+  // Each leaf is the expression lowered for its layout, or with `store`,
+  // the payload's offset stored in kWlanPayloadSlot.
+  int ByMacLayout(const Encap& start, const proto::RadioLayout& radio, ValueId len, bool store) {
     const Pos m = MacPos(len);
     const ValueId fc0 = Load(1, m);
     const int data = And(Set(fc0, wlan::kFc0Data), Not(Set(fc0, wlan::kFc0CtlOrExt)));
@@ -1504,6 +1516,7 @@ class Lowerer {
                                           v_.Const(~3u));
         payload = v_.IsConst(end) ? Pos{ir::kNoValue, (payload.off + 3) & ~3u} : Pos{rounded, 0};
       }
+      if (store) return Store(kWlanPayloadSlot, Abs(payload));
       return LowerAt(start, m, payload);
     };
     auto by_qos = [&](bool padded) {
@@ -1905,12 +1918,15 @@ class Lowerer {
     uint32_t type, link, nl;
   };
   static constexpr uint32_t kSlotsPerGeneve = 3;
+  // 802.11 behind a radio header (LowerWlan): the last two slots.
+  static constexpr uint32_t kWlanMacSlot = ir::kMaxSlots - 2;
+  static constexpr uint32_t kWlanPayloadSlot = ir::kMaxSlots - 1;
 
   // The slots of geneve `n` (the same in every lowering of the expression).
   std::optional<GeneveSlots> SlotsOf(const Node* n) {
     auto [it, added] = geneve_index_.try_emplace(n, uint32_t(geneve_index_.size()));
     const uint32_t first = it->second * kSlotsPerGeneve;
-    if (first + kSlotsPerGeneve > ir::kMaxSlots) return std::nullopt;
+    if (first + kSlotsPerGeneve > kWlanMacSlot) return std::nullopt;
     return GeneveSlots{first, first + 1, first + 2};
   }
 
@@ -1929,7 +1945,7 @@ class Lowerer {
     const std::optional<GeneveSlots> slots = SlotsOf(n);
     if (!slots) {
       return Fail(n, "too many 'geneve' in one expression (at most " +
-                         std::to_string(ir::kMaxSlots / kSlotsPerGeneve) + ")", Diag::Code::kLimit);
+                         std::to_string(kWlanMacSlot / kSlotsPerGeneve) + ")", Diag::Code::kLimit);
     }
     info_->runtime_offsets = true;  // libpcap's optimizer proves nothing through scratch memory
     const uint32_t udp = uint32_t(proto::Info(Proto::kUdp).ipproto);
@@ -1989,7 +2005,8 @@ class Lowerer {
     std::vector<std::pair<uint32_t, const Node*>> order;
     for (const auto& [node, index] : geneve_index_) order.emplace_back(index, node);
     std::sort(order.begin(), order.end());
-    uint32_t words = 0;
+    const ir::SlotSet wlan = ir::SlotSet{1} << kWlanMacSlot | ir::SlotSet{1} << kWlanPayloadSlot;
+    uint32_t words = uint32_t(std::popcount(used_slots_ & wlan));
     for (const auto& [index, node] : order) {
       const ir::SlotSet mine = ((ir::SlotSet{1} << kSlotsPerGeneve) - 1) << (index * kSlotsPerGeneve);
       words += uint32_t(std::popcount(used_slots_ & mine));

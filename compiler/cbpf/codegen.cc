@@ -278,7 +278,9 @@ class Generator {
   bool EnsureX(ValueId id) {
     if (state_.x == id) return true;
     const ir::Value& v = v_[id];
-    if (v.kind == ValueKind::kIpHdrLen) {
+    if (state_.a == id) {
+      Emit(BPF_MISC | kMiscTax);
+    } else if (v.kind == ValueKind::kIpHdrLen) {
       Emit(BPF_LDX | BPF_B | BPF_MSH, v.k);
     } else if (v.kind == ValueKind::kConst) {
       Emit(BPF_LDX | BPF_W | BPF_IMM, v.k);
