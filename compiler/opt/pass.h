@@ -27,6 +27,10 @@ bool BuildSwitchTrees(ir::Program& p, const SwitchTreeOptions& options = {});
 // that a later load subsumes (probes.cc).
 bool ReduceProbes(ir::Program& p);
 
+// Turns (x & M) == 0, and (x & M) == M for one bit M, into bit tests
+// (bit_tests.cc).
+bool FoldBitTests(ir::Program& p);
+
 // Drops unreachable blocks and merges identical ones (simplify.cc).
 bool Simplify(ir::Program& p);
 

@@ -111,6 +111,10 @@ bool Optimize(ir::Program& p, const OptimizeOptions& options) {
   std::string* error = options.error ? options.error : &ignored;
   p.Compact();
   Checker check(p, options.check, error);
+  if (FoldBitTests(p)) {
+    p.Compact();
+    if (!check.After(p, "FoldBitTests")) return false;
+  }
   for (int round = 0; round < kMaxRounds; ++round) {
     bool changed = false;
     changed |= ThreadBranches(p);

@@ -49,17 +49,16 @@ const AdaptCase kAdaptCases[] = {
      "(003) ret      #0\n"},
     {"tcp[tcpflags] & tcp-syn != 0",
      "(000) ld       [proto]\n"
-     "(001) jeq      #0x800           jt 2\tjf 11\n"
+     "(001) jeq      #0x800           jt 2\tjf 10\n"
      "(002) ldb      [9]\n"
-     "(003) jeq      #0x6             jt 4\tjf 11\n"
+     "(003) jeq      #0x6             jt 4\tjf 10\n"
      "(004) ldh      [6]\n"
-     "(005) jset     #0x1fff          jt 11\tjf 6\n"
+     "(005) jset     #0x1fff          jt 10\tjf 6\n"
      "(006) ldxb     4*([0]&0xf)\n"
      "(007) ldb      [x + 13]\n"
-     "(008) and      #0x2\n"
-     "(009) jeq      #0x0             jt 11\tjf 10\n"
-     "(010) ret      #262144\n"
-     "(011) ret      #0\n"},
+     "(008) jset     #0x2             jt 9\tjf 10\n"
+     "(009) ret      #262144\n"
+     "(010) ret      #0\n"},
     {"link[10] == 4",
      "(000) ld       [type]\n"
      "(001) jeq      #0x4             jt 2\tjf 3\n"
