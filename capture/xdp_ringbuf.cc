@@ -277,6 +277,9 @@ ReadStatus XdpRingbufSource::Next(Packet* out, int timeout_ms) {
       wakeup_.Clear();
       return ReadStatus::kInterrupted;
     }
+    // The ring is empty: a good time to follow the wall clock, should it
+    // have been stepped (records carry CLOCK_MONOTONIC).
+    mono_to_real_ns_ = MonoToReal();
     int wait = -1;
     if (deadline >= 0) {
       wait = static_cast<int>(std::max<int64_t>(0, deadline - NowMs()));
