@@ -126,7 +126,7 @@ class XdpRingbufSource : public PacketSource {
   uint64_t cons_ = 0;       // our consumer position
   uint64_t pending_ = 0;    // bytes of the record handed out by Next()
 
-  int64_t mono_to_real_ns_ = 0;  // add to CLOCK_MONOTONIC for wall time (read again whenever the ring empties)
+  int64_t mono_to_real_ns_ = 0;  // add to CLOCK_MONOTONIC for wall time (re-read when empty)
   bool draining_ = false;
   uint64_t drain_until_ = 0;  // producer position when the drain began
 };
