@@ -615,9 +615,8 @@ void RunCorpus(const Corpus& corpus, Libpcap& libpcap) {
          "  backward jumps, which the kernel's socket filter refuses and on which its own\n"
          "  bpf_filter can loop forever; bpfcap's is unrolled to 8 headers, forward only.\n",
          chains, chain_ours, chain_theirs);
-  // geneve is in the target; its share is shown because bpfcap lowers the
-  // rest of the expression once per inner-frame state, where libpcap keeps
-  // the inner offsets in scratch memory.
+  // geneve is in the target; its share is shown because it is where the
+  // two differ most in kind (run-time offsets in scratch memory).
   printf("\n  of which geneve (%zu expressions): bpfcap %" PRIu64 ", libpcap %" PRIu64
          "; the others: bpfcap %" PRIu64 ", libpcap %" PRIu64 "\n",
          genes, gene_ours, gene_theirs, insns_ours - gene_ours, insns_theirs - gene_theirs);
