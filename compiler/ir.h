@@ -1,6 +1,6 @@
 // IR: a DAG of Blocks, each one Test of packet values with a true and a false
-// Edge; the leaves are the Verdicts accept (return the snap length) and
-// reject (return 0).
+// Edge, or a store of a run-time offset into a slot (below); the leaves are
+// the Verdicts accept (return the snap length) and reject (return 0).
 //
 // Values are hash-consed: the same load or computation anywhere in the
 // program is the same ValueId, so that passes compare values by id and the
@@ -11,7 +11,8 @@
 // on every path that reaches it.
 //
 // Run-time variables ("slots") hold offsets that only a path knows (where
-// a "geneve" found the inner frame): a store block sets one, a kSlot value
+// a "geneve" found the inner frame, where the payload of an 802.11 frame
+// behind a radio header starts): a store block sets one, a kSlot value
 // reads it. Every slot is 0 until stored. The lowering stores each slot at
 // most once on any path, and only before every read of it on that path;
 // passes keep that so (they skip or redirect tests, never move a store), and
