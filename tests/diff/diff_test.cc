@@ -217,6 +217,7 @@ struct CheckStats {
   uint64_t libpcap_bug_differ = 0;  // ... of them where bpfcap and libpcap disagree
   uint64_t libpcap_opt_changed = 0;         // packets where libpcap opt != unopt
   uint64_t libpcap_opt_changed_padded = 0;  // ... and still once padded (not bounds)
+  std::set<std::string> opt_changed_padded_exprs;  // "LINK | expression" of those
   bool raw_differs = false;  // GeneveSlotBugOn: libpcap's unrepaired program differs somewhere
 };
 
@@ -519,6 +520,10 @@ std::vector<Failure> RunAll(const std::vector<Item>& items, CheckStats* total,
     total->libpcap_bug_differ += s.libpcap_bug_differ;
     total->libpcap_opt_changed += s.libpcap_opt_changed;
     total->libpcap_opt_changed_padded += s.libpcap_opt_changed_padded;
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (stats[i].libpcap_opt_changed_padded == 0) continue;
+    total->opt_changed_padded_exprs.insert(std::string(items[i].link->name) + " | " + items[i].entry->expr);
   }
   return failures;
 }
@@ -859,6 +864,14 @@ TEST(DiffLibpcap, EveryLinkTypeExpressionAndMode) {
               "unoptimized verdict there\n",
               static_cast<unsigned long long>(stats.libpcap_opt_changed),
               static_cast<unsigned long long>(stats.libpcap_opt_changed_padded));
+  // The padded ones are not about dropped loads: traced (session 5) to
+  // libpcap's constant folding, which adds offsets modulo 2^32, so that a
+  // load past the end of every packet (ether[0xffffffff], and ip[...] on link
+  // types whose network layer libpcap puts past the end: BACNET_MS_TP,
+  // JUNIPER_ES) becomes one near the start once optimized.
+  for (const std::string& e : stats.opt_changed_padded_exprs) {
+    std::printf("[diff]   changed also when padded: %s\n", e.c_str());
+  }
   PrintSummary(failures, items.size());
   WriteReport(failures);
 
