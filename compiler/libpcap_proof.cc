@@ -40,15 +40,36 @@ std::optional<uint32_t> ConstOf(const ir::Values& vals, ValueId id) {
   }
 }
 
-// An outcome known on every path: test `test` came out `outcome`.
+// What libpcap's accumulator holds at the end of a block that makes the
+// test, as the key its optimizer compares. libpcap compiles a relation
+// `x = k` as `x - k == 0`, and only its second round of passes rewrites it
+// as `x == k`; the proof cannot tell a relation from a protocol test, and
+// treats every equality with a constant as a relation in the first round.
+enum class Round { kRelations, kCanonical };
+struct Acc {
+  ValueId value;
+  ValueId minus = ir::kNoValue;
+  friend bool operator==(const Acc&, const Acc&) = default;
+};
+Acc AccOf(const ir::Values& vals, const ir::Test& t, Round round) {
+  if (t.cmp == ir::Cmp::kEq && (round == Round::kRelations || !vals.IsConst(t.rhs))) {
+    return {t.lhs, t.rhs};
+  }
+  return {t.lhs};
+}
+
+// An edge taken on every path to some point: block `from`'s test came out
+// `outcome`. Edges are facts by identity: two blocks making the same test
+// are two facts.
 struct Known {
+  BlockId from;
   ir::Test test;
   bool outcome;
   friend bool operator==(const Known&, const Known&) = default;
 };
 
 std::optional<bool> Decide(const ir::Values& vals, const ir::Test& t,
-                           const std::vector<Known>& known) {
+                           const std::vector<Known>& known, Round round) {
   if (auto l = ConstOf(vals, t.lhs)) {
     if (auto r = ConstOf(vals, t.rhs)) {
       switch (t.cmp) {
@@ -62,8 +83,9 @@ std::optional<bool> Decide(const ir::Values& vals, const ir::Test& t,
   }
   for (const Known& k : known) {
     if (k.test == t) return k.outcome;
-    if (k.outcome && t.cmp == ir::Cmp::kEq && k.test.cmp == ir::Cmp::kEq &&
-        k.test.lhs == t.lhs && vals.IsConst(t.rhs) && vals.IsConst(k.test.rhs)) {
+    if (round == Round::kCanonical && k.outcome && t.cmp == ir::Cmp::kEq &&
+        k.test.cmp == ir::Cmp::kEq && k.test.lhs == t.lhs && vals.IsConst(t.rhs) &&
+        vals.IsConst(k.test.rhs)) {
       return false;  // known equal to another constant
     }
   }
@@ -77,6 +99,245 @@ std::vector<Known> Intersect(const std::vector<Known>& a, const std::vector<Know
     if (std::find(b.begin(), b.end(), k) != b.end()) out.push_back(k);
   }
   return out;
+}
+
+// The program's blocks, whose edges the model moves as libpcap's optimizer
+// moves its own.
+class Model {
+ public:
+  explicit Model(const ir::Program& p) : vals_(p.values), entry_(p.entry) {
+    for (size_t i = 0; i < p.num_blocks(); ++i) blocks_.push_back(p.block(BlockId(i)));
+  }
+
+  // One pass; false when it changed nothing.
+  bool Pass(Round round);
+  bool AcceptReachable() const;
+
+ private:
+  static constexpr BlockId kNone = ir::kAccept - 1;
+  BlockId& Next(BlockId b, bool outcome) { return outcome ? blocks_[b].t : blocks_[b].f; }
+  Acc AccAt(BlockId b) const { return AccOf(vals_, blocks_[b].test, round_); }
+  void Analyze();
+  bool Dominates(BlockId a, BlockId b) const;
+  BlockId Thread(BlockId to, const std::vector<Known>& facts) const;
+  bool PullUp(BlockId top, bool conjunction);
+
+  const ir::Values& vals_;
+  std::vector<ir::Block> blocks_;
+  BlockId entry_;
+  Round round_ = Round::kRelations;
+  // As found at the start of the pass (libpcap keeps them for the pass).
+  std::vector<BlockId> order_;   // reverse post-order
+  std::vector<BlockId> by_level_;  // leaves' parents first, the entry last
+  std::vector<uint32_t> rank_;   // position in order_
+  std::vector<BlockId> idom_;
+  std::vector<std::vector<Known>> facts_;  // known on entering each block
+  std::vector<std::vector<std::pair<BlockId, bool>>> preds_;
+};
+
+void Model::Analyze() {
+  const size_t n = blocks_.size();
+  // Post-order, true successor first; a block's level is its height above
+  // the leaves.
+  std::vector<BlockId> post;
+  std::vector<uint32_t> level(n, 0);
+  std::vector<uint8_t> state(n, 0);
+  std::vector<std::pair<BlockId, int>> stack{{entry_, 0}};
+  state[entry_] = 1;
+  while (!stack.empty()) {
+    auto& [b, step] = stack.back();
+    if (step < 2) {
+      const BlockId next = step == 0 ? blocks_[b].t : blocks_[b].f;
+      ++step;
+      if (!ir::IsLeaf(next) && state[next] == 0) {
+        state[next] = 1;
+        stack.push_back({next, 0});
+      }
+      continue;
+    }
+    for (BlockId s : {blocks_[b].t, blocks_[b].f}) {
+      if (!ir::IsLeaf(s)) level[b] = std::max(level[b], level[s]);
+    }
+    ++level[b];
+    post.push_back(b);
+    stack.pop_back();
+  }
+  order_.assign(post.rbegin(), post.rend());
+  by_level_ = order_;
+  std::stable_sort(by_level_.begin(), by_level_.end(),
+                   [&](BlockId a, BlockId b) { return level[a] < level[b]; });
+  rank_.assign(n, UINT32_MAX);
+  for (uint32_t i = 0; i < order_.size(); ++i) rank_[order_[i]] = i;
+  preds_.assign(n, {});
+  for (BlockId b : order_) {
+    for (bool o : {true, false}) {
+      const BlockId s = Next(b, o);
+      if (!ir::IsLeaf(s)) preds_[s].push_back({b, o});
+    }
+  }
+  // Dominators (Cooper, Harvey and Kennedy's iteration) and the edges
+  // that dominate each block.
+  idom_.assign(n, kNone);
+  idom_[entry_] = entry_;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (BlockId b : order_) {
+      if (b == entry_) continue;
+      BlockId d = kNone;
+      for (auto [p, o] : preds_[b]) {
+        if (idom_[p] == kNone) continue;
+        if (d == kNone) { d = p; continue; }
+        BlockId x = p;
+        while (x != d) {
+          while (rank_[x] > rank_[d]) x = idom_[x];
+          while (rank_[d] > rank_[x]) d = idom_[d];
+        }
+      }
+      if (d != idom_[b]) {
+        idom_[b] = d;
+        changed = true;
+      }
+    }
+  }
+  constexpr size_t kMaxFacts = 64;  // a bound; long chains need few facts
+  facts_.assign(n, {});
+  for (BlockId b : order_) {
+    bool first = true;
+    for (auto [p, o] : preds_[b]) {
+      std::vector<Known> in = facts_[p];
+      if (in.size() < kMaxFacts) in.push_back(Known{p, blocks_[p].test, o});
+      facts_[b] = first ? std::move(in) : Intersect(facts_[b], in);
+      first = false;
+    }
+  }
+}
+
+bool Model::Dominates(BlockId a, BlockId b) const {
+  if (idom_[b] == kNone) return false;
+  for (;;) {
+    if (a == b) return true;
+    if (b == entry_) return false;
+    b = idom_[b];
+  }
+}
+
+// Where an edge into `to` leads once it skips every test its facts decide
+// (and every test whose two edges meet).
+BlockId Model::Thread(BlockId to, const std::vector<Known>& facts) const {
+  while (!ir::IsLeaf(to)) {
+    const ir::Block& blk = blocks_[to];
+    if (blk.t == blk.f) {
+      to = blk.t;
+      continue;
+    }
+    const std::optional<bool> d = Decide(vals_, blk.test, facts, round_);
+    if (!d) break;
+    to = *d ? blk.t : blk.f;
+  }
+  return to;
+}
+
+// The pull-up: in a chain of tests that continues on `conjunction`'s
+// outcome and leaves to one common exit, the first test of the value that
+// every predecessor of the chain's top tests moves up, in front of the
+// first test of another value.
+bool Model::PullUp(BlockId top, bool conjunction) {
+  const auto& preds = preds_[top];
+  if (preds.empty()) return false;
+  const Acc acc = AccAt(preds[0].first);
+  for (auto [p, o] : preds) {
+    if (!(AccAt(p) == acc)) return false;
+  }
+  const BlockId exit = Next(top, !conjunction);
+  auto in_chain = [&](BlockId b) {
+    return !ir::IsLeaf(b) && Next(b, !conjunction) == exit && Dominates(top, b);
+  };
+  BlockId* diff = blocks_[preds[0].first].t == top ? &blocks_[preds[0].first].t
+                                                    : &blocks_[preds[0].first].f;
+  bool at_top = true;
+  for (;;) {
+    if (!in_chain(*diff)) return false;
+    if (!(AccAt(*diff) == acc)) break;
+    diff = &Next(*diff, conjunction);
+    at_top = false;
+  }
+  BlockId* same = &Next(*diff, conjunction);
+  for (;;) {
+    if (!in_chain(*same)) return false;
+    if (AccAt(*same) == acc) break;
+    same = &Next(*same, conjunction);
+  }
+  const BlockId pulled = *same;
+  *same = Next(pulled, conjunction);
+  Next(pulled, conjunction) = *diff;
+  if (!at_top) {
+    *diff = pulled;
+    return true;
+  }
+  for (auto [p, o] : preds) {
+    if (blocks_[p].t == top) {
+      blocks_[p].t = pulled;
+    } else {
+      blocks_[p].f = pulled;
+    }
+  }
+  return true;
+}
+
+bool Model::Pass(Round round) {
+  round_ = round;
+  bool changed = false;
+  const BlockId entry = Thread(entry_, {});
+  if (entry != entry_) {
+    entry_ = entry;
+    changed = true;
+  }
+  if (ir::IsLeaf(entry_)) return changed;
+  Analyze();
+  for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
+    for (bool o : {true, false}) {
+      std::vector<Known> facts = facts_[*it];
+      facts.push_back(Known{*it, blocks_[*it].test, o});
+      const BlockId to = Thread(Next(*it, o), facts);
+      if (to != Next(*it, o)) {
+        Next(*it, o) = to;
+        changed = true;
+      }
+    }
+  }
+  // The pull-ups see the edges as threading left them, and the rest as it
+  // was at the start of the pass.
+  for (auto& p : preds_) p.clear();
+  for (BlockId b : order_) {
+    for (bool o : {true, false}) {
+      const BlockId s = Next(b, o);
+      if (!ir::IsLeaf(s)) preds_[s].push_back({b, o});
+    }
+  }
+  for (BlockId b : by_level_) {
+    if (PullUp(b, false)) changed = true;
+    if (PullUp(b, true)) changed = true;
+  }
+  return changed;
+}
+
+bool Model::AcceptReachable() const {
+  if (ir::IsLeaf(entry_)) return entry_ == ir::kAccept;
+  std::vector<uint8_t> seen(blocks_.size(), 0);
+  std::vector<BlockId> stack{entry_};
+  seen[entry_] = 1;
+  while (!stack.empty()) {
+    const ir::Block& blk = blocks_[stack.back()];
+    stack.pop_back();
+    for (BlockId s : {blk.t, blk.f}) {
+      if (s == ir::kAccept) return true;
+      if (!ir::IsLeaf(s) && !seen[s]) {
+        seen[s] = 1;
+        stack.push_back(s);
+      }
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -109,40 +370,13 @@ bool LibpcapProvesRejectsAll(const ir::Program& p) {
     if (kind == ir::ValueKind::kProtoChain || kind == ir::ValueKind::kSlot) return false;
   }
   if (ir::IsLeaf(p.entry)) return p.entry == ir::kReject;
-  // As libpcap's optimizer moves each edge past the tests it decides, the
-  // proof threads every edge with that edge's facts (those known on every
-  // path to it, plus its own outcome), then asks whether accept is still
-  // reachable. Blocks go in reverse post-order, so all edges into a block
-  // are threaded before its own facts are needed.
-  const std::vector<BlockId> order = p.Order();
-  std::vector<std::optional<std::vector<Known>>> in(p.num_blocks());
-  constexpr size_t kMaxFacts = 64;  // a bound; long chains need few facts
-  auto resolve = [&](BlockId b, const std::vector<Known>& facts) {
-    while (!ir::IsLeaf(b)) {
-      const ir::Block& blk = p.block(b);
-      const std::optional<bool> d = Decide(p.values, blk.test, facts);
-      if (!d) break;
-      b = *d ? blk.t : blk.f;
-    }
-    return b;
-  };
-  const BlockId entry = resolve(p.entry, {});
-  if (ir::IsLeaf(entry)) return entry == ir::kReject;
-  in[entry] = std::vector<Known>{};
-  for (BlockId b : order) {
-    if (!in[b]) continue;  // unreachable under the proof
-    const ir::Block& blk = p.block(b);
-    const std::vector<Known> facts = std::move(*in[b]);
-    for (bool outcome : {true, false}) {
-      std::vector<Known> after = facts;
-      if (after.size() < kMaxFacts) after.push_back(Known{blk.test, outcome});
-      const BlockId next = resolve(outcome ? blk.t : blk.f, after);
-      if (next == ir::kAccept) return false;
-      if (next == ir::kReject) continue;
-      in[next] = in[next] ? Intersect(*in[next], after) : std::move(after);
+  Model model(p);
+  constexpr int kMaxPasses = 100;
+  for (Round round : {Round::kRelations, Round::kCanonical}) {
+    for (int i = 0; i < kMaxPasses && model.Pass(round); ++i) {
     }
   }
-  return true;
+  return !model.AcceptReachable();
 }
 
 }  // namespace bpfcap
