@@ -2,6 +2,8 @@
 #include "compiler/libpcap_proof.h"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace bpfcap {
@@ -40,21 +42,47 @@ std::optional<uint32_t> ConstOf(const ir::Values& vals, ValueId id) {
   }
 }
 
+// A load inside a relation, as MarkRelationLoads wraps it: x | 0.
+bool IsMarkedLoad(const ir::Values& vals, ValueId id) {
+  const ir::Value& v = vals[id];
+  return v.kind == ir::ValueKind::kBinary && v.op == ast::BinOp::kOr &&
+         vals[v.a].kind == ir::ValueKind::kLoad && vals.IsConst(v.b) && vals[v.b].k == 0;
+}
+
+// True if the value comes from a relation's arithmetic: it reads a marked
+// load, or no load at all (`len`, constants).
+bool FromRelation(const ir::Values& vals, ValueId id) {
+  bool marked = false, unmarked = false;
+  std::vector<ValueId> todo{id};
+  while (!todo.empty()) {
+    const ValueId v = todo.back();
+    todo.pop_back();
+    if (v == ir::kNoValue) continue;
+    if (IsMarkedLoad(vals, v)) {
+      marked = true;
+      continue;
+    }
+    const ir::Value& val = vals[v];
+    if (val.kind == ir::ValueKind::kLoad || val.kind == ir::ValueKind::kIpHdrLen) unmarked = true;
+    if (val.kind == ir::ValueKind::kLoad || val.kind == ir::ValueKind::kBinary ||
+        val.kind == ir::ValueKind::kNeg) {
+      todo.push_back(val.a);
+      if (val.kind == ir::ValueKind::kBinary) todo.push_back(val.b);
+    }
+  }
+  return marked || !unmarked;
+}
+
 // What libpcap's accumulator holds at the end of a block that makes the
-// test, as the key its optimizer compares. libpcap compiles a relation
-// `x = k` as `x - k == 0`, and only its second round of passes rewrites it
-// as `x == k`; the proof cannot tell a relation from a protocol test, and
-// treats every equality with a constant as a relation in the first round.
-enum class Round { kRelations, kCanonical };
+// test, as the key its optimizer compares tests by. A relation `x = k` is
+// `x - k == 0` to it in the first pass, `x == k` after.
 struct Acc {
   ValueId value;
   ValueId minus = ir::kNoValue;
   friend bool operator==(const Acc&, const Acc&) = default;
 };
-Acc AccOf(const ir::Values& vals, const ir::Test& t, Round round) {
-  if (t.cmp == ir::Cmp::kEq && (round == Round::kRelations || !vals.IsConst(t.rhs))) {
-    return {t.lhs, t.rhs};
-  }
+Acc AccOf(const ir::Values& vals, const ir::Test& t, bool first_pass) {
+  if (first_pass && t.cmp == ir::Cmp::kEq && FromRelation(vals, t.lhs)) return {t.lhs, t.rhs};
   return {t.lhs};
 }
 
@@ -68,26 +96,33 @@ struct Known {
   friend bool operator==(const Known&, const Known&) = default;
 };
 
+// The outcome of test `t` where `known` holds: the same comparison of the
+// same accumulator has the same outcome, and an accumulator equal to one
+// constant is not equal to another.
 std::optional<bool> Decide(const ir::Values& vals, const ir::Test& t,
-                           const std::vector<Known>& known, Round round) {
-  if (auto l = ConstOf(vals, t.lhs)) {
-    if (auto r = ConstOf(vals, t.rhs)) {
-      switch (t.cmp) {
-        case ir::Cmp::kEq: return *l == *r;
-        case ir::Cmp::kGt: return *l > *r;
-        case ir::Cmp::kGe: return *l >= *r;
-        case ir::Cmp::kSet: return (*l & *r) != 0;
-        case ir::Cmp::kStore: return std::nullopt;
-      }
+                           const std::vector<Known>& known, bool first_pass) {
+  const Acc acc = AccOf(vals, t, first_pass);
+  for (const Known& k : known) {
+    if (!(AccOf(vals, k.test, first_pass) == acc)) continue;
+    if (k.test.cmp == t.cmp && k.test.rhs == t.rhs) return k.outcome;
+    if (k.outcome && t.cmp == ir::Cmp::kEq && k.test.cmp == ir::Cmp::kEq &&
+        vals.IsConst(t.rhs) && vals.IsConst(k.test.rhs)) {
+      return false;
     }
   }
-  for (const Known& k : known) {
-    if (k.test == t) return k.outcome;
-    if (round == Round::kCanonical && k.outcome && t.cmp == ir::Cmp::kEq &&
-        k.test.cmp == ir::Cmp::kEq && k.test.lhs == t.lhs && vals.IsConst(t.rhs) &&
-        vals.IsConst(k.test.rhs)) {
-      return false;  // known equal to another constant
-    }
+  return std::nullopt;
+}
+
+// The outcome of a test of constants, as libpcap's second round folds it.
+std::optional<bool> DecideConstant(const ir::Values& vals, const ir::Test& t) {
+  const std::optional<uint32_t> l = ConstOf(vals, t.lhs), r = ConstOf(vals, t.rhs);
+  if (!l || !r) return std::nullopt;
+  switch (t.cmp) {
+    case ir::Cmp::kEq: return *l == *r;
+    case ir::Cmp::kGt: return *l > *r;
+    case ir::Cmp::kGe: return *l >= *r;
+    case ir::Cmp::kSet: return (*l & *r) != 0;
+    case ir::Cmp::kStore: return std::nullopt;
   }
   return std::nullopt;
 }
@@ -110,13 +145,14 @@ class Model {
   }
 
   // One pass; false when it changed nothing.
-  bool Pass(Round round);
-  bool AcceptReachable() const;
+  bool Pass();
+  // After the passes: whether libpcap's program is a lone reject.
+  bool RejectsAll() const;
 
  private:
   static constexpr BlockId kNone = ir::kAccept - 1;
   BlockId& Next(BlockId b, bool outcome) { return outcome ? blocks_[b].t : blocks_[b].f; }
-  Acc AccAt(BlockId b) const { return AccOf(vals_, blocks_[b].test, round_); }
+  Acc AccAt(BlockId b) const { return AccOf(vals_, blocks_[b].test, passes_ == 1); }
   void Analyze();
   bool Dominates(BlockId a, BlockId b) const;
   BlockId Thread(BlockId to, const std::vector<Known>& facts) const;
@@ -125,7 +161,7 @@ class Model {
   const ir::Values& vals_;
   std::vector<ir::Block> blocks_;
   BlockId entry_;
-  Round round_ = Round::kRelations;
+  int passes_ = 0;
   // As found at the start of the pass (libpcap keeps them for the pass).
   std::vector<BlockId> order_;   // reverse post-order
   std::vector<BlockId> by_level_;  // leaves' parents first, the entry last
@@ -230,7 +266,7 @@ BlockId Model::Thread(BlockId to, const std::vector<Known>& facts) const {
       to = blk.t;
       continue;
     }
-    const std::optional<bool> d = Decide(vals_, blk.test, facts, round_);
+    const std::optional<bool> d = Decide(vals_, blk.test, facts, passes_ == 1);
     if (!d) break;
     to = *d ? blk.t : blk.f;
   }
@@ -284,8 +320,8 @@ bool Model::PullUp(BlockId top, bool conjunction) {
   return true;
 }
 
-bool Model::Pass(Round round) {
-  round_ = round;
+bool Model::Pass() {
+  ++passes_;
   bool changed = false;
   const BlockId entry = Thread(entry_, {});
   if (entry != entry_) {
@@ -321,8 +357,20 @@ bool Model::Pass(Round round) {
   return changed;
 }
 
-bool Model::AcceptReachable() const {
-  if (ir::IsLeaf(entry_)) return entry_ == ir::kAccept;
+bool Model::RejectsAll() const {
+  // The second round folds tests of constants, but moves no edge: only a
+  // chain of them from the entry changes the program's start.
+  BlockId b = entry_;
+  if (ir::IsLeaf(b)) return b == ir::kReject;
+  while (!ir::IsLeaf(b)) {
+    const ir::Block& blk = blocks_[b];
+    const std::optional<bool> d = blk.t == blk.f ? true : DecideConstant(vals_, blk.test);
+    if (!d) break;
+    b = *d ? blk.t : blk.f;
+  }
+  if (b == ir::kReject) return true;
+  // Every block that leads only to reject is skipped by the edges into it
+  // in the passes, so a program whose accept is unreachable is a reject.
   std::vector<uint8_t> seen(blocks_.size(), 0);
   std::vector<BlockId> stack{entry_};
   seen[entry_] = 1;
@@ -330,14 +378,14 @@ bool Model::AcceptReachable() const {
     const ir::Block& blk = blocks_[stack.back()];
     stack.pop_back();
     for (BlockId s : {blk.t, blk.f}) {
-      if (s == ir::kAccept) return true;
+      if (s == ir::kAccept) return false;
       if (!ir::IsLeaf(s) && !seen[s]) {
         seen[s] = 1;
         stack.push_back(s);
       }
     }
   }
-  return false;
+  return true;
 }
 
 }  // namespace
@@ -359,6 +407,33 @@ std::optional<uint32_t> LibpcapFold(ast::BinOp op, std::optional<uint32_t> a,
   return std::nullopt;
 }
 
+void MarkRelationLoads(ast::Ast* tree) {
+  // libpcap's `byte N op M` loads as a protocol test does; its load node
+  // spans the keyword and N, where every other load has brackets.
+  auto is_byte = [&](const ast::Node* n) {
+    return tree->text.substr(n->range.begin, n->range.end - n->range.begin).find('[') ==
+           std::string_view::npos;
+  };
+  std::unordered_map<const ast::Node*, ast::Node*> wrapped;  // a node may have two parents
+  std::vector<ast::Node**> todo{&tree->root};
+  while (!todo.empty()) {
+    ast::Node** slot = todo.back();
+    todo.pop_back();
+    ast::Node* n = *slot;
+    if (!n) continue;
+    if (auto it = wrapped.find(n); it != wrapped.end()) {
+      if (it->second) *slot = it->second;
+      continue;
+    }
+    ast::Node*& wrapper = wrapped[n];
+    if (n->lhs) todo.push_back(&n->lhs);
+    if (n->rhs) todo.push_back(&n->rhs);
+    if (n->kind != ast::Kind::kLoad || is_byte(n)) continue;
+    wrapper = ast::MakeArith(*tree, ast::BinOp::kOr, n, tree->New(ast::Kind::kNum, n->range));
+    *slot = wrapper;
+  }
+}
+
 bool LibpcapProvesRejectsAll(const ir::Program& p) {
   // libpcap does not optimize a program that walks a protochain (its loop
   // jumps backwards), so it never refuses one. (Lowering makes the value
@@ -372,11 +447,10 @@ bool LibpcapProvesRejectsAll(const ir::Program& p) {
   if (ir::IsLeaf(p.entry)) return p.entry == ir::kReject;
   Model model(p);
   constexpr int kMaxPasses = 100;
-  for (Round round : {Round::kRelations, Round::kCanonical}) {
-    for (int i = 0; i < kMaxPasses && model.Pass(round); ++i) {
-    }
+  // The first pass always changes the program (it rewrites relations).
+  for (int i = 0; i < kMaxPasses && (model.Pass() || i == 0); ++i) {
   }
-  return !model.AcceptReachable();
+  return model.RejectsAll();
 }
 
 }  // namespace bpfcap

@@ -30,7 +30,13 @@ namespace bpfcap {
 std::optional<uint32_t> LibpcapFold(ast::BinOp op, std::optional<uint32_t> a,
                                     std::optional<uint32_t> b);
 
-// True when libpcap's optimizer would reduce `unoptimized` to a reject.
+// Wraps every load of a relation's arithmetic as `load | 0`, so that the
+// lowered program tells them from protocol tests' loads (libpcap's
+// optimizer does not take one for the other: see above).
+void MarkRelationLoads(ast::Ast* tree);
+
+// True when libpcap's optimizer would reduce `unoptimized`, lowered from a
+// tree that MarkRelationLoads marked, to a reject.
 bool LibpcapProvesRejectsAll(const ir::Program& unoptimized);
 
 }  // namespace bpfcap
