@@ -130,55 +130,91 @@ bool OursRejectsAll(const std::string& expr, int dlt) {
   return !c.ok;
 }
 
-// The README's examples and their near misses, beside the generated corpus.
+// The README's examples and their near misses: what libpcap 1.10.3 does,
+// and what bpfcap does.
 struct Case {
   int dlt;
   const char* expr;
-  bool refused;  // by libpcap 1.10.3
+  bool libpcap_refuses;
+  bool bpfcap_refuses;
 };
 const Case kCases[] = {
-    {DLT_EN10MB, "(ether[0]=1 or ether[0]=2) and ether[1]=5 and ether[0]=3", true},
-    {DLT_EN10MB, "(ether[0]=1 or ether[0]=2) and ether[0]=3", true},
-    {DLT_ARCNET, "ip proto \\tcp and ip6 proto \\tcp", true},
-    {DLT_EN10MB, "ip proto \\tcp and ip6 proto \\tcp", true},
+    // A test pulled up through a chain of conjunctions (README).
+    {DLT_EN10MB, "(ether[0]=1 or ether[0]=2) and ether[1]=5 and ether[0]=3", true, true},
+    {DLT_EN10MB, "(ether[0]=1 or ether[0]=2) and ether[1]=5 and ether[2]=5 and ether[0]=3", true, true},
+    {DLT_ARCNET, "ip proto \\tcp and ip6 proto \\tcp", true, true},
+    {DLT_EN10MB, "ip proto \\tcp and ip6 proto \\tcp", true, true},
+    // No pull-up through a negation, another OR, a test of the same value,
+    // or when the chain's top has a predecessor testing another value.
+    {DLT_EN10MB, "(ether[0]=1 or ether[0]=2) and not ether[1]=5 and ether[0]=3", false, false},
+    {DLT_EN10MB, "(ether[0]=1 or ether[0]=2) and (ether[1]=5 or ether[2]=5) and ether[0]=3", false, false},
+    {DLT_EN10MB, "(ether[0]=1 or ether[0]=2) and ether[0]>0 and ether[1]=5 and ether[0]=3", false, false},
+    {DLT_EN10MB, "(ether[0]=1 or (ether[0]=2 and ether[2]=2)) and ether[1]=5 and ether[0]=3", false, false},
+    {DLT_EN10MB, "(ether[0]=1 or (ether[2]=2 and ether[0]=2)) and ether[1]=5 and ether[0]=3", true, true},
+    // Facts are edges: the same test in two blocks proves nothing at a join.
+    {DLT_EN10MB, "((ether[0]=1 or ether[1]=1) and (ether[1]=1 and not (not ether[1]>3 or ether[1]!=2)))", false, false},
+    // A pull-up with the pass's stale dominators: libpcap's program then
+    // accepts packets with ether[0] = 3 (a miscompilation).
+    {DLT_EN10MB, "((ether[0]>3 and ((ether[0]=2 or ether[0]=3) and ether[0]=3)) and (ether[1]=1 and ether[0]=2))", false, false},
+    // A relation's load is not a protocol test's, even of the same bytes;
+    // `byte` loads as protocol tests do.
+    {DLT_EN10MB, "ether proto 0x800 and ether[12:2]!=0x800", false, false},
+    {DLT_EN10MB, "ether[12:2]=0x800 and ether[12:2]=0x86dd", true, true},
+    {DLT_EN10MB, "ip[9]=6 and ip proto \\udp", false, false},
+    {DLT_EN10MB, "byte 12 = 8 and ether[12]=9", false, false},
+    {DLT_EN10MB, "byte 12 = 8 and ether[12]=8 and byte 12 = 9", true, true},
+    {DLT_EN10MB, "len > 100 and less 100", true, true},
+    // Tests of constants decide only from the program's start.
+    {DLT_EN10MB, "16 = 2 + 3 and len = 1", true, true},
+    {DLT_EN10MB, "len = 1 and 16 = 2 + 3", false, false},
+    {DLT_EN10MB, "ether[0]=1 and ether[0]*0 = 1", false, false},
+    // Left to libpcap: a transport-layer index (libpcap_proof.cc).
+    {DLT_EN10MB, "tcp[13]=2 and tcp[13]=3", true, false},
 };
 
 TEST(RejectsAll, Examples) {
   for (const Case& c : kCases) {
     Libpcap lp(c.dlt, 262144);
-    EXPECT_EQ(LibpcapRejectsAll(lp, c.expr), c.refused) << c.expr;
-    EXPECT_EQ(OursRejectsAll(c.expr, c.dlt), c.refused) << c.expr;
+    EXPECT_EQ(LibpcapRejectsAll(lp, c.expr), c.libpcap_refuses) << c.expr;
+    EXPECT_EQ(OursRejectsAll(c.expr, c.dlt), c.bpfcap_refuses) << c.expr;
   }
 }
 
+// A vocabulary of tests for the generator.
 void AgreeOnCorpus(const Vocabulary& v, int dlt, uint64_t count) {
   const uint64_t seed = EnvNumber("BPFCAP_REJECTS_ALL_SEED", 20240604);
   count = EnvNumber("BPFCAP_REJECTS_ALL_COUNT", count);
   const bool verbose = EnvNumber("BPFCAP_REJECTS_ALL_VERBOSE", 0) != 0;
   Generator gen(seed, v);
   Libpcap lp(dlt, 262144);
-  size_t refused = 0, false_refusals = 0, missed = 0;
+  size_t refused = 0, false_refusals = 0, missed = 0, transport = 0;
   for (uint64_t i = 0; i < count; ++i) {
     const std::string expr = gen.Expression();
     const bool theirs = LibpcapRejectsAll(lp, expr);
     const bool ours = OursRejectsAll(expr, dlt);
     refused += theirs;
     if (theirs == ours) continue;
+    // Not refused on purpose: a transport-layer index (libpcap_proof.cc).
+    if (theirs && expr.find("tcp[") != std::string::npos) {
+      ++transport;
+      continue;
+    }
     (ours ? false_refusals : missed)++;
     if (verbose || false_refusals + missed <= 10) {
       std::printf("%s: %s\n", ours ? "false refusal" : "missed refusal", expr.c_str());
     }
   }
-  std::printf("%s, link type %d: %zu expressions, %zu refused by libpcap; bpfcap: %zu false refusals, %zu missed\n",
-              v.name, dlt, size_t(count), refused, false_refusals, missed);
+  std::printf("%s, link type %d: %zu expressions, %zu refused by libpcap; bpfcap: %zu false "
+              "refusals, %zu missed, %zu not refused for a transport-layer index\n",
+              v.name, dlt, size_t(count), refused, false_refusals, missed, transport);
   EXPECT_EQ(false_refusals, 0u);
   EXPECT_EQ(missed, 0u);
 }
 
-TEST(RejectsAll, ByteChains) { AgreeOnCorpus(Bytes(), DLT_EN10MB, 4000); }
-TEST(RejectsAll, RelationChains) { AgreeOnCorpus(Relations(), DLT_EN10MB, 4000); }
-TEST(RejectsAll, ProtocolChains) { AgreeOnCorpus(Protocols(true), DLT_EN10MB, 4000); }
-TEST(RejectsAll, ProtocolChainsOnArcnet) { AgreeOnCorpus(Protocols(false), DLT_ARCNET, 4000); }
+TEST(RejectsAll, ByteChains) { AgreeOnCorpus(Bytes(), DLT_EN10MB, 10000); }
+TEST(RejectsAll, RelationChains) { AgreeOnCorpus(Relations(), DLT_EN10MB, 5000); }
+TEST(RejectsAll, ProtocolChains) { AgreeOnCorpus(Protocols(true), DLT_EN10MB, 5000); }
+TEST(RejectsAll, ProtocolChainsOnArcnet) { AgreeOnCorpus(Protocols(false), DLT_ARCNET, 5000); }
 
 }  // namespace
 }  // namespace bpfcap::difftest
