@@ -130,9 +130,9 @@ class Generator {
       case 4: qual(false, r_.OneIn(2)); return "ether " + q + "host " + r_.Pick(kMacs);
       case 5: return r_.Pick(kProtos);
       case 6: {
-        // At least one side reads the packet: libpcap's optimizer stops
-        // short on relations between constants (it refuses "16 = 2 + 3"
-        // but not "len = 1 and 16 = 2 + 3"), where bpfcap refuses both.
+        // At least one side reads the packet: a relation between
+        // constants decides only at the program's start in libpcap
+        // (libpcap_proof.h), which rejects_all_test.cc covers.
         std::string l = Arith(0), r = Arith(0);
         if (!ReadsPacket(l) && !ReadsPacket(r)) l = Load(0);
         return l + " " + r_.Pick(kRel) + " " + r;
