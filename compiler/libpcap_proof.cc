@@ -75,18 +75,18 @@ bool FromRelation(const ir::Values& vals, ValueId id) {
 
 // True if the value reads a marked load after the IPv4 header (`tcp[13]`).
 bool ReadsTransportRelation(const ir::Values& vals, ValueId id) {
-  if (!IsMarkedLoad(vals, id)) return false;
-  std::vector<ValueId> todo{vals[vals[id].a].a};
+  std::vector<std::pair<ValueId, bool>> todo{{id, false}};  // (value, inside a marked load)
   while (!todo.empty()) {
-    const ValueId v = todo.back();
+    const auto [v, marked] = todo.back();
     todo.pop_back();
     if (v == ir::kNoValue) continue;
     const ir::Value& val = vals[v];
-    if (val.kind == ir::ValueKind::kIpHdrLen) return true;
+    if (marked && val.kind == ir::ValueKind::kIpHdrLen) return true;
     if (val.kind == ir::ValueKind::kLoad || val.kind == ir::ValueKind::kBinary ||
         val.kind == ir::ValueKind::kNeg) {
-      todo.push_back(val.a);
-      if (val.kind == ir::ValueKind::kBinary) todo.push_back(val.b);
+      const bool in = marked || IsMarkedLoad(vals, v);
+      todo.push_back({val.a, in});
+      if (val.kind == ir::ValueKind::kBinary) todo.push_back({val.b, in});
     }
   }
   return false;
@@ -453,22 +453,30 @@ void MarkRelationLoads(ast::Ast* tree) {
   }
 }
 
-bool LibpcapProvesRejectsAll(const ir::Program& p) {
+bool LibpcapProvesRejectsAll(const ir::Program& p, bool ip_is_one_test) {
+  if (ir::IsLeaf(p.entry)) return p.entry == ir::kReject;
   // libpcap does not optimize a program that walks a protochain (its loop
   // jumps backwards), so it never refuses one. (Lowering makes the value
   // even where a link type makes the test constant.)
   // Nor through scratch memory: where slots hold offsets (geneve), it
   // proves nothing (the lowering says so too: LowerInfo::runtime_offsets).
-  // Nor, here, through a transport-layer index (`tcp[13]`): libpcap checks
-  // its protocol as `ip proto P or ip6 proto P` (an IPv6 branch its
-  // optimizer does not always remove), where the lowering tests `ip proto P`
-  // alone, and the proof cannot follow libpcap's program there.
   for (size_t i = 0; i < p.values.size(); ++i) {
     const ir::ValueKind kind = p.values[ir::ValueId(i)].kind;
     if (kind == ir::ValueKind::kProtoChain || kind == ir::ValueKind::kSlot) return false;
-    if (ReadsTransportRelation(p.values, ir::ValueId(i))) return false;
   }
-  if (ir::IsLeaf(p.entry)) return p.entry == ir::kReject;
+  // libpcap checks the protocol of a transport-layer index (`tcp[13]`) as
+  // `ip proto P or ip6 proto P`, where the lowering tests `ip proto P`
+  // alone. Its first pass removes that IPv6 branch where one edge proves
+  // IPv4; where IPv4 is several tests (ARCNET), it may stay, and the model
+  // does not follow libpcap's program there.
+  if (!ip_is_one_test) {
+    for (BlockId b : p.Order()) {
+      const ir::Test& t = p.block(b).test;
+      if (ReadsTransportRelation(p.values, t.lhs) || ReadsTransportRelation(p.values, t.rhs)) {
+        return false;
+      }
+    }
+  }
   Model model(p);
   constexpr int kMaxPasses = 100;
   // The first pass always changes the program (it rewrites relations).

@@ -43,9 +43,10 @@
 //
 // bpfcap's program for an expression it accepts may still be `ret #0`.
 // libpcap does not optimize at all when the expression has a protochain;
-// and the model does not refuse through a transport-layer index
-// (`tcp[13]`), whose protocol check libpcap builds differently from
-// bpfcap's lowering (see LibpcapProvesRejectsAll).
+// and where the link type's IPv4 test is several tests (ARCNET), the model
+// does not refuse through a transport-layer index (`tcp[13]`), whose
+// protocol check libpcap builds differently from bpfcap's lowering (see
+// LibpcapProvesRejectsAll).
 #pragma once
 
 #include <optional>
@@ -67,7 +68,8 @@ std::optional<uint32_t> LibpcapFold(ast::BinOp op, std::optional<uint32_t> a,
 void MarkRelationLoads(ast::Ast* tree);
 
 // True when libpcap's optimizer would reduce `unoptimized`, lowered from a
-// tree that MarkRelationLoads marked, to a reject.
-bool LibpcapProvesRejectsAll(const ir::Program& unoptimized);
+// tree that MarkRelationLoads marked, to a reject. `ip_is_one_test`: the
+// link type's IPv4 test is a single test (not on ARCNET).
+bool LibpcapProvesRejectsAll(const ir::Program& unoptimized, bool ip_is_one_test);
 
 }  // namespace bpfcap
