@@ -454,7 +454,6 @@ void MarkRelationLoads(ast::Ast* tree) {
 }
 
 bool LibpcapProvesRejectsAll(const ir::Program& p, bool ip_is_one_test) {
-  if (ir::IsLeaf(p.entry)) return p.entry == ir::kReject;
   // libpcap does not optimize a program that walks a protochain (its loop
   // jumps backwards), so it never refuses one. (Lowering makes the value
   // even where a link type makes the test constant.)
@@ -464,6 +463,7 @@ bool LibpcapProvesRejectsAll(const ir::Program& p, bool ip_is_one_test) {
     const ir::ValueKind kind = p.values[ir::ValueId(i)].kind;
     if (kind == ir::ValueKind::kProtoChain || kind == ir::ValueKind::kSlot) return false;
   }
+  if (ir::IsLeaf(p.entry)) return p.entry == ir::kReject;
   // libpcap checks the protocol of a transport-layer index (`tcp[13]`) as
   // `ip proto P or ip6 proto P`, where the lowering tests `ip proto P`
   // alone. Its first pass removes that IPv6 branch where one edge proves
