@@ -41,6 +41,12 @@
 // after the passes, no accept is reachable, or the chain of decided tests
 // from the start reaches reject.
 //
+// compile.cc asks only when bpfcap's own optimizer has reduced the program
+// to a reject (an expression libpcap refuses matches no packet, and bpfcap's
+// optimizer proves every one the tests generate), so that compiling what
+// matches something costs nothing more, and not past 2,000 blocks (the
+// passes are cubic, like libpcap's optimizer).
+//
 // bpfcap's program for an expression it accepts may still be `ret #0`.
 // libpcap does not optimize at all when the expression has a protochain;
 // and where the link type's IPv4 test is several tests (ARCNET), the model

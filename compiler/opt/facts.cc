@@ -112,8 +112,17 @@ Fact Fact::Union(const Fact& a, const Fact& b) {
       if (std::find(f.in.begin(), f.in.end(), x) == f.in.end()) f.in.push_back(x);
     if (f.in.size() > kMaxSet) f.in.clear();
   }
+  // A value excluded on both paths: listed on both, or listed on one and
+  // outside what the other's range and bits allow.
+  auto excludes = [](const Fact& g, uint32_t x) {
+    return std::find(g.out.begin(), g.out.end(), x) != g.out.end() || x < g.lo || x > g.hi ||
+           (x & g.zero) != 0 || (~x & g.one) != 0;
+  };
   for (uint32_t x : a.out)
-    if (std::find(b.out.begin(), b.out.end(), x) != b.out.end()) f.out.push_back(x);
+    if (excludes(b, x)) f.out.push_back(x);
+  for (uint32_t x : b.out)
+    if (f.out.size() < kMaxSet && excludes(a, x) && std::find(f.out.begin(), f.out.end(), x) == f.out.end())
+      f.out.push_back(x);
   for (uint32_t x : a.some)
     if (std::find(b.some.begin(), b.some.end(), x) != b.some.end()) f.some.push_back(x);
   return f;
@@ -165,12 +174,35 @@ Facts Facts::Meet(const Facts& a, const Facts& b) {
 }
 
 std::optional<bool> Facts::Decide(const ir::Values& vals, const ir::Test& test) const {
-  if (!vals.IsConst(test.rhs)) return std::nullopt;
+  return DecideImpl(vals, test, /*loads_may_fail=*/false);
+}
+
+std::optional<bool> Facts::DecideIfLoaded(const ir::Values& vals, const ir::Test& test) const {
+  return DecideImpl(vals, test, /*loads_may_fail=*/true);
+}
+
+std::optional<bool> Facts::DecideImpl(const ir::Values& vals, const ir::Test& test, bool loads_may_fail) const {
+  if (!vals.IsConst(test.rhs) || ir::IsStore(test)) return std::nullopt;
   const uint32_t k = vals[test.rhs].k;
   if (vals.IsConst(test.lhs)) return Fact{vals[test.lhs].k, vals[test.lhs].k, 0, 0, {}, {}, {}}.Decide(test.cmp, k);
-  const Fact* f = Find(test.lhs);
-  if (!f) return std::nullopt;
-  return f->Decide(test.cmp, k);
+  const Fact* own = Find(test.lhs);
+  if (own) {
+    if (std::optional<bool> d = own->Decide(test.cmp, k)) return d;
+  }
+  // x & M: the bits M clears are 0, those known of x stay known (a bit
+  // test of x, "x & M ?", teaches about x, not x & M). Without a fact about
+  // x or x & M, its loads are not known to succeed: only if the caller
+  // allows.
+  const ir::Value& v = vals[test.lhs];
+  if (v.kind != ir::ValueKind::kBinary || v.op != ast::BinOp::kAnd || !vals.IsConst(v.b)) return std::nullopt;
+  const Fact* x = Find(v.a);
+  if (!x && !own && !loads_may_fail && vals.ReadsPacket(v.a)) return std::nullopt;
+  const uint32_t mask = vals[v.b].k;
+  Fact masked;
+  masked.hi = x ? std::min(x->hi, mask) : mask;
+  masked.zero = ~mask | (x ? x->zero : 0);
+  masked.one = mask & (x ? x->one : 0);
+  return masked.Decide(test.cmp, k);
 }
 
 bool Facts::Safe(const ir::Values& vals, ir::ValueId v) const {

@@ -45,10 +45,13 @@ class Facts {
   static Facts Meet(const Facts& a, const Facts& b);
   // The outcome of `test` if these facts decide it.
   std::optional<bool> Decide(const ir::Values& vals, const ir::Test& test) const;
+  // The outcome `test` has if its loads succeed (they may not be known to).
+  std::optional<bool> DecideIfLoaded(const ir::Values& vals, const ir::Test& test) const;
   // True if evaluating `v` cannot fail given these facts.
   bool Safe(const ir::Values& vals, ir::ValueId v) const;
 
  private:
+  std::optional<bool> DecideImpl(const ir::Values& vals, const ir::Test& test, bool loads_may_fail) const;
   std::vector<std::pair<ir::ValueId, Fact>> facts_;
 };
 

@@ -106,7 +106,7 @@ std::string CompareOnSamples(const ir::Program& before, const ir::Program& after
 }
 
 bool Optimize(ir::Program& p, const OptimizeOptions& options) {
-  constexpr int kMaxRounds = 16;
+  constexpr int kMaxRounds = 32;
   std::string ignored;
   std::string* error = options.error ? options.error : &ignored;
   p.Compact();
@@ -115,17 +115,32 @@ bool Optimize(ir::Program& p, const OptimizeOptions& options) {
     p.Compact();
     if (!check.After(p, "FoldBitTests")) return false;
   }
+  bool probes_reduced = false;
   for (int round = 0; round < kMaxRounds; ++round) {
     bool changed = false;
     changed |= ThreadBranches(p);
     if (!check.After(p, "ThreadBranches")) return false;
     changed |= Simplify(p);
     if (!check.After(p, "Simplify")) return false;
+    if (!changed && !probes_reduced) {
+      // Probes that a later load subsumes go, and threading runs again:
+      // an edge may now reach a test its facts decide.
+      probes_reduced = true;
+      changed = ReduceProbes(p);
+      if (!check.After(p, "ReduceProbes")) return false;
+    }
     if (!changed) {
-      BuildSwitchTrees(p);
+      const bool trees = BuildSwitchTrees(p);
       if (!check.After(p, "BuildSwitchTrees")) return false;
-      if (ReduceProbes(p)) Simplify(p);
-      return check.After(p, "ReduceProbes");
+      if (ReduceProbes(p) || trees) {
+        if (!check.After(p, "ReduceProbes")) return false;
+        // (A probe, or a tree's load-only block, may now lead straight to
+        // reject: it rejects either way.)
+        ThreadBranches(p);
+        Simplify(p);
+        return check.After(p, "ThreadBranches");
+      }
+      return true;
     }
   }
   return false;

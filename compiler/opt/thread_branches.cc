@@ -71,6 +71,12 @@ class Threader {
         b = *d ? blk.t : blk.f;
         continue;
       }
+      // A test that would send the packet to reject, were its loads to
+      // succeed, rejects it either way (a failed load rejects).
+      if (std::optional<bool> d = facts.DecideIfLoaded(v_, blk.test); d && (*d ? blk.t : blk.f) == ir::kReject) {
+        b = ir::kReject;
+        continue;
+      }
       // Same target both ways: the test only matters if its loads can fail,
       // and a failed load rejects, so it can go when it leads to reject too.
       if (blk.t == blk.f && !ir::IsStore(blk.test) && (blk.t == ir::kReject ||
