@@ -32,15 +32,6 @@ std::string DumpTokens(std::string_view expr, Diag* diag) {
   return out;
 }
 
-// True if `ip` is a single test on the link type (libpcap_proof.h).
-bool IpIsOneTest(const proto::LinkType& link, const CompileOptions& opts, const NameResolver& names) {
-  ast::Ast tree;
-  ir::Program prog;
-  Diag ignored;
-  return ast::Parse("ip", &tree, &ignored) && Lower(tree, link, opts, names, &prog, &ignored) &&
-         prog.Order().size() <= 1;
-}
-
 // Expression → IR (optimized unless opts.optimize is off), collecting the
 // requested dump. False when the pipeline stops: an error in *diag, or a
 // dump of tokens, which needs nothing further.
@@ -88,7 +79,7 @@ bool CompileToIr(std::string_view expr, const CompileOptions& opts, DumpStage du
       Diag ignored;
       refuse = Lower(tree, *link, opts, names, &marked, &ignored) &&
                marked.num_blocks() <= kMaxProofBlocks &&
-               LibpcapProvesRejectsAll(marked, IpIsOneTest(*link, opts, names));
+               LibpcapProvesRejectsAll(marked);
     }
     if (refuse) {
       *diag = Diag{Diag::Code::kRejectsAll, {0, static_cast<uint32_t>(expr.size())},

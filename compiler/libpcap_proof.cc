@@ -73,25 +73,6 @@ bool FromRelation(const ir::Values& vals, ValueId id) {
   return marked || !unmarked;
 }
 
-// True if the value reads a marked load after the IPv4 header (`tcp[13]`).
-bool ReadsTransportRelation(const ir::Values& vals, ValueId id) {
-  std::vector<std::pair<ValueId, bool>> todo{{id, false}};  // (value, inside a marked load)
-  while (!todo.empty()) {
-    const auto [v, marked] = todo.back();
-    todo.pop_back();
-    if (v == ir::kNoValue) continue;
-    const ir::Value& val = vals[v];
-    if (marked && val.kind == ir::ValueKind::kIpHdrLen) return true;
-    if (val.kind == ir::ValueKind::kLoad || val.kind == ir::ValueKind::kBinary ||
-        val.kind == ir::ValueKind::kNeg) {
-      const bool in = marked || IsMarkedLoad(vals, v);
-      todo.push_back({val.a, in});
-      if (val.kind == ir::ValueKind::kBinary) todo.push_back({val.b, in});
-    }
-  }
-  return false;
-}
-
 // What libpcap's accumulator holds at the end of a block that makes the
 // test, as the key its optimizer compares tests by. A relation `x = k` is
 // `x - k == 0` to it in the first pass, `x == k` after.
@@ -453,7 +434,7 @@ void MarkRelationLoads(ast::Ast* tree) {
   }
 }
 
-bool LibpcapProvesRejectsAll(const ir::Program& p, bool ip_is_one_test) {
+bool LibpcapProvesRejectsAll(const ir::Program& p) {
   // libpcap does not optimize a program that walks a protochain (its loop
   // jumps backwards), so it never refuses one. (Lowering makes the value
   // even where a link type makes the test constant.)
@@ -464,19 +445,6 @@ bool LibpcapProvesRejectsAll(const ir::Program& p, bool ip_is_one_test) {
     if (kind == ir::ValueKind::kProtoChain || kind == ir::ValueKind::kSlot) return false;
   }
   if (ir::IsLeaf(p.entry)) return p.entry == ir::kReject;
-  // libpcap checks the protocol of a transport-layer index (`tcp[13]`) as
-  // `ip proto P or ip6 proto P`, where the lowering tests `ip proto P`
-  // alone. Its first pass removes that IPv6 branch where one edge proves
-  // IPv4; where IPv4 is several tests (ARCNET), it may stay, and the model
-  // does not follow libpcap's program there.
-  if (!ip_is_one_test) {
-    for (BlockId b : p.Order()) {
-      const ir::Test& t = p.block(b).test;
-      if (ReadsTransportRelation(p.values, t.lhs) || ReadsTransportRelation(p.values, t.rhs)) {
-        return false;
-      }
-    }
-  }
   Model model(p);
   constexpr int kMaxPasses = 100;
   // The first pass always changes the program (it rewrites relations).

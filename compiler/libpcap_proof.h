@@ -48,11 +48,7 @@
 // passes are cubic, like libpcap's optimizer).
 //
 // bpfcap's program for an expression it accepts may still be `ret #0`.
-// libpcap does not optimize at all when the expression has a protochain;
-// and where the link type's IPv4 test is several tests (ARCNET), the model
-// does not refuse through a transport-layer index (`tcp[13]`), whose
-// protocol check libpcap builds differently from bpfcap's lowering (see
-// LibpcapProvesRejectsAll).
+// libpcap does not optimize at all when the expression has a protochain.
 #pragma once
 
 #include <optional>
@@ -74,8 +70,7 @@ std::optional<uint32_t> LibpcapFold(ast::BinOp op, std::optional<uint32_t> a,
 void MarkRelationLoads(ast::Ast* tree);
 
 // True when libpcap's optimizer would reduce `unoptimized`, lowered from a
-// tree that MarkRelationLoads marked, to a reject. `ip_is_one_test`: the
-// link type's IPv4 test is a single test (not on ARCNET).
-bool LibpcapProvesRejectsAll(const ir::Program& unoptimized, bool ip_is_one_test);
+// tree that MarkRelationLoads marked, to a reject.
+bool LibpcapProvesRejectsAll(const ir::Program& unoptimized);
 
 }  // namespace bpfcap

@@ -1305,7 +1305,12 @@ class Lowerer {
         base = nl() + proto::kIp6HdrLen;
         break;
       default:  // transports over IPv4: after the variable-length header
-        checks->push_back(And(IpProto(uint32_t(info.ipproto)), NotFragment()));
+        // The protocol test is the keyword's, IPv6 included as in libpcap
+        // (the optimizer drops that branch after the IPv4 test; libpcap's
+        // refusals of "rejects all packets" follow its shape).
+        checks->push_back(And(info.over_ip6 ? Or(IpProto(uint32_t(info.ipproto)), Ip6Proto(uint32_t(info.ipproto)))
+                                            : IpProto(uint32_t(info.ipproto)),
+                              NotFragment()));
         var = konst ? TransportVar() : v_.Binary(ast::BinOp::kAdd, *index, TransportVar());
         base = Pos{ir::kNoValue, nl().off};
         break;

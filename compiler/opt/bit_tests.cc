@@ -7,8 +7,8 @@
 // so "tcp[13] & 2 != 0" is `ldb; jset` instead of `ldb; and; jeq`.
 //
 // Preconditions: none. Preserves verdicts on every packet: both forms load
-// the same bytes and hold on the same values. Runs once, before the passes
-// that learn path facts (a fact about x & M is then one about x).
+// the same bytes and hold on the same values. Runs once, last: the passes
+// that learn path facts see the comparisons as the lowering built them.
 
 #include "compiler/opt/pass.h"
 

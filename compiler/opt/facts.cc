@@ -194,7 +194,10 @@ std::optional<bool> Facts::DecideImpl(const ir::Values& vals, const ir::Test& te
   // x or x & M, its loads are not known to succeed: only if the caller
   // allows.
   const ir::Value& v = vals[test.lhs];
-  if (v.kind != ir::ValueKind::kBinary || v.op != ast::BinOp::kAnd || !vals.IsConst(v.b)) return std::nullopt;
+  if (v.kind != ir::ValueKind::kBinary || v.op != ast::BinOp::kAnd || !vals.IsConst(v.b)) {
+    // Any 32-bit value (x >= 0 holds), once loaded.
+    return loads_may_fail ? Fact{}.Decide(test.cmp, k) : std::nullopt;
+  }
   const Fact* x = Find(v.a);
   if (!x && !own && !loads_may_fail && vals.ReadsPacket(v.a)) return std::nullopt;
   const uint32_t mask = vals[v.b].k;

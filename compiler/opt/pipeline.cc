@@ -111,10 +111,12 @@ bool Optimize(ir::Program& p, const OptimizeOptions& options) {
   std::string* error = options.error ? options.error : &ignored;
   p.Compact();
   Checker check(p, options.check, error);
-  if (FoldBitTests(p)) {
-    p.Compact();
-    if (!check.After(p, "FoldBitTests")) return false;
-  }
+  // Last, for the code generator: bit tests (facts are learned from the
+  // comparisons the lowering built).
+  auto finish = [&] {
+    if (FoldBitTests(p)) p.Compact();
+    return check.After(p, "FoldBitTests");
+  };
   bool probes_reduced = false;
   for (int round = 0; round < kMaxRounds; ++round) {
     bool changed = false;
@@ -138,11 +140,12 @@ bool Optimize(ir::Program& p, const OptimizeOptions& options) {
         // reject: it rejects either way.)
         ThreadBranches(p);
         Simplify(p);
-        return check.After(p, "ThreadBranches");
+        if (!check.After(p, "ThreadBranches")) return false;
       }
-      return true;
+      return finish();
     }
   }
+  finish();
   return false;
 }
 
