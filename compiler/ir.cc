@@ -371,15 +371,7 @@ bool Eval(const Program& p, const uint8_t* pkt, uint32_t wirelen, uint32_t caple
       continue;
     }
     if (!EvalValue(p.values, blk.test.lhs, packet, &l)) return false;
-    bool taken = false;
-    switch (blk.test.cmp) {
-      case Cmp::kEq: taken = l == r; break;
-      case Cmp::kGt: taken = l > r; break;
-      case Cmp::kGe: taken = l >= r; break;
-      case Cmp::kSet: taken = (l & r) != 0; break;
-      case Cmp::kStore: break;
-    }
-    b = taken ? blk.t : blk.f;
+    b = Holds(blk.test.cmp, l, r).value_or(false) ? blk.t : blk.f;
   }
   return b == kAccept;
 }

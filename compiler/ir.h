@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -143,6 +144,17 @@ struct Test {
   friend bool operator==(const Test&, const Test&) = default;
 };
 inline bool IsStore(const Test& t) { return t.cmp == Cmp::kStore; }
+// Whether `l cmp r` holds (nothing for a store).
+inline std::optional<bool> Holds(Cmp cmp, uint32_t l, uint32_t r) {
+  switch (cmp) {
+    case Cmp::kEq: return l == r;
+    case Cmp::kGt: return l > r;
+    case Cmp::kGe: return l >= r;
+    case Cmp::kSet: return (l & r) != 0;
+    case Cmp::kStore: break;
+  }
+  return std::nullopt;
+}
 
 using BlockId = uint32_t;
 inline constexpr BlockId kAccept = UINT32_MAX - 1;  // leaf: return snaplen

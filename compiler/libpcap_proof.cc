@@ -117,14 +117,7 @@ std::optional<bool> Decide(const ir::Values& vals, const ir::Test& t,
 std::optional<bool> DecideConstant(const ir::Values& vals, const ir::Test& t) {
   const std::optional<uint32_t> l = ConstOf(vals, t.lhs), r = ConstOf(vals, t.rhs);
   if (!l || !r) return std::nullopt;
-  switch (t.cmp) {
-    case ir::Cmp::kEq: return *l == *r;
-    case ir::Cmp::kGt: return *l > *r;
-    case ir::Cmp::kGe: return *l >= *r;
-    case ir::Cmp::kSet: return (*l & *r) != 0;
-    case ir::Cmp::kStore: return std::nullopt;
-  }
-  return std::nullopt;
+  return ir::Holds(t.cmp, *l, *r);
 }
 
 // Facts common to both lists (the meet at a join).

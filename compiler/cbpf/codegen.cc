@@ -566,16 +566,7 @@ class Generator {
     if (v_[t.lhs].kind == ValueKind::kProtoChain && v_.IsConst(t.rhs)) {
       // The walk jumps straight to the successor its outcome (1 or 0) picks.
       auto successor = [&](uint32_t r) {
-        const uint32_t k = v_[t.rhs].k;
-        bool taken = false;
-        switch (t.cmp) {
-          case ir::Cmp::kEq: taken = r == k; break;
-          case ir::Cmp::kGt: taken = r > k; break;
-          case ir::Cmp::kGe: taken = r >= k; break;
-          case ir::Cmp::kSet: taken = (r & k) != 0; break;
-          case ir::Cmp::kStore: break;
-        }
-        return Target(taken ? b.t : b.f);
+        return Target(ir::Holds(t.cmp, r, v_[t.rhs].k).value_or(false) ? b.t : b.f);
       };
       return EmitProtoChain(v_[t.lhs], successor(1), successor(0));
     }

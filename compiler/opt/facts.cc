@@ -13,10 +13,9 @@ std::optional<bool> Fact::Decide(ir::Cmp cmp, uint32_t k) const {
   if (!in.empty()) {
     bool any_true = false, any_false = false;
     for (uint32_t x : in) {
-      if (cmp == ir::Cmp::kStore) return std::nullopt;
-      bool r = cmp == ir::Cmp::kEq ? x == k : cmp == ir::Cmp::kGt ? x > k
-               : cmp == ir::Cmp::kGe ? x >= k : (x & k) != 0;
-      (r ? any_true : any_false) = true;
+      const std::optional<bool> r = ir::Holds(cmp, x, k);
+      if (!r) return std::nullopt;
+      (*r ? any_true : any_false) = true;
     }
     if (!any_false) return true;
     if (!any_true) return false;

@@ -45,14 +45,7 @@ std::optional<bool> DecideIfEvaluated(const ir::Values& v, const ir::Test& t) {
   if (ir::IsStore(t)) return std::nullopt;
   const auto l = IntrinsicConst(v, t.lhs), r = IntrinsicConst(v, t.rhs);
   if (!l || !r) return std::nullopt;
-  switch (t.cmp) {
-    case ir::Cmp::kEq: return *l == *r;
-    case ir::Cmp::kGt: return *l > *r;
-    case ir::Cmp::kGe: return *l >= *r;
-    case ir::Cmp::kSet: return (*l & *r) != 0;
-    case ir::Cmp::kStore: break;
-  }
-  return std::nullopt;
+  return ir::Holds(t.cmp, *l, *r);
 }
 
 // Evaluating the value can fail only by loading past the end: no division,

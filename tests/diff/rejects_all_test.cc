@@ -18,26 +18,12 @@
 
 #include "tests/diff/compilers.h"
 
+#include "tests/diff/rng.h"
+
 namespace bpfcap::difftest {
 namespace {
 
 constexpr const char* kRejectsAll = "expression rejects all packets";
-
-// splitmix64: small, seedable, the same everywhere.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : s_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (s_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  size_t Below(size_t n) { return size_t(Next() % n); }
-
- private:
-  uint64_t s_;
-};
 
 uint64_t EnvNumber(const char* name, uint64_t fallback) {
   const char* s = std::getenv(name);
