@@ -17,7 +17,6 @@
 #include <gtest/gtest.h>
 
 #include "tests/diff/compilers.h"
-
 #include "tests/diff/rng.h"
 
 namespace bpfcap::difftest {
