@@ -11,9 +11,7 @@
 #include <array>
 #include <bit>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -104,7 +102,6 @@ class Lowerer {
     prog_->entry = Build(c, ir::kAccept, ir::kReject);
     return true;
   }
-
 
  private:
   // Where the link layer's protocol field and the network layer are, given
@@ -1462,7 +1459,7 @@ class Lowerer {
     if (mac || payload) {
       auto for_radio = [&](ValueId len) {
         if (by_slot) {
-          return And(Store(kWlanMacSlot, len == ir::kNoValue ? v_.Const(0) : len),
+          return And(Store(kWlanMacSlot, len),  // (a radio header: len is a value)
                      ByMacLayout(start, radio, v_.Slot(kWlanMacSlot), /*store=*/true));
         }
         if (payload) return ByMacLayout(start, radio, len, /*store=*/false);
@@ -1929,8 +1926,9 @@ class Lowerer {
 
   // The slots of geneve `n` (the same in every lowering of the expression).
   std::optional<GeneveSlots> SlotsOf(const Node* n) {
-    auto [it, added] = geneve_index_.try_emplace(n, uint32_t(geneve_index_.size()));
-    const uint32_t first = it->second * kSlotsPerGeneve;
+    auto it = std::find(genevi_.begin(), genevi_.end(), n);
+    if (it == genevi_.end()) it = genevi_.insert(it, n);
+    const uint32_t first = uint32_t(it - genevi_.begin()) * kSlotsPerGeneve;
     if (first + kSlotsPerGeneve > kWlanMacSlot) return std::nullopt;
     return GeneveSlots{first, first + 1, first + 2};
   }
@@ -2007,12 +2005,10 @@ class Lowerer {
   // The slots in use fit the back ends' scratch memory (cbpf::kMemWords
   // words; eBPF keeps as many); else an error at the first "geneve" past it.
   bool SlotsFit() {
-    std::vector<std::pair<uint32_t, const Node*>> order;
-    for (const auto& [node, index] : geneve_index_) order.emplace_back(index, node);
-    std::sort(order.begin(), order.end());
     const ir::SlotSet wlan = ir::SlotSet{1} << kWlanMacSlot | ir::SlotSet{1} << kWlanPayloadSlot;
     uint32_t words = uint32_t(std::popcount(used_slots_ & wlan));
-    for (const auto& [index, node] : order) {
+    for (size_t index = 0; index < genevi_.size(); ++index) {
+      const Node* node = genevi_[index];
       const ir::SlotSet mine = ((ir::SlotSet{1} << kSlotsPerGeneve) - 1) << (index * kSlotsPerGeneve);
       words += uint32_t(std::popcount(used_slots_ & mine));
       if (words > cbpf::kMemWords) {
@@ -2139,7 +2135,7 @@ class Lowerer {
   bool used_mac_ = false;          // a test read the MAC header (Mac())
   bool used_payload_ = false;      // a test read past it (nl(), TypePos())
   // geneve (see Geneve)
-  std::map<const Node*, uint32_t> geneve_index_;  // each "geneve"'s place in the text
+  std::vector<const Node*> genevi_;  // each "geneve", in text order (its slots: SlotsOf)
   ir::SlotSet used_slots_ = 0;     // the slots something reads (FindUsedSlots)
   bool after_geneve_ = false;      // a "geneve" was seen, in text order so far
   GeneveSlots inner_{};            // ... the last one's slots
